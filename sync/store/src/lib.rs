@@ -1,0 +1,19 @@
+//! Records on automerge, and the terminal's local store.
+//!
+//! Every record (ticket, application, rating, audit batch …) is one small automerge document with a
+//! [`DocHeader`] (UUIDv7 id, kind, scope, schema version) at `header` and the record body at `body`. Small
+//! documents keep load and merge costs bounded (tech-research §1.1); the header lets any peer — including the
+//! server, which knows nothing of record types — index a document it has only received as sync bytes.
+//!
+//! [`Store`] keeps documents in SQLite (WAL): a snapshot plus incremental chunks, compacted every
+//! [`COMPACT_AFTER_CHUNKS`] writes; per-peer sync state; per-record sync status (the outbox); change-feed
+//! cursors. Writes the UI reports as saved use [`Durability::Promised`], which commits with
+//! `synchronous=FULL` so they survive power loss, not only a crash.
+
+mod record;
+mod store;
+
+pub use record::{DocHeader, Record, RecordError, RecordKind};
+pub use store::{DocMeta, Durability, Store, StoreError, SyncStatus, COMPACT_AFTER_CHUNKS};
+
+pub use automerge;

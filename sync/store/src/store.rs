@@ -1,0 +1,468 @@
+//! The terminal's SQLite store of record documents.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use automerge::sync::State as SyncState;
+use automerge::AutoCommit;
+use banshi_core::ErrorCode;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite_migration::{Migrations, M};
+
+use crate::record::{self, DocHeader, Record, RecordError, RecordKind};
+
+/// A document is rewritten as one snapshot once this many incremental chunks have piled up
+/// (the same threshold samod uses, tech-research A10).
+pub const COMPACT_AFTER_CHUNKS: i64 = 10;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_initial.sql"))];
+
+/// How hard a write must be on disk before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Survives a crash of the process (WAL, `synchronous=NORMAL`).
+    Normal,
+    /// Survives power loss: the UI is about to tell a person this is saved or print it (`synchronous=FULL`).
+    Promised,
+}
+
+/// Where a record stands with the sync server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// Changed here and not yet sent.
+    Local,
+    /// Being sent.
+    Sending,
+    /// The server holds every change of this terminal.
+    Synced,
+    /// The server refused it; the reason is kept with the status.
+    Refused,
+}
+
+impl SyncStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Local => "local",
+            SyncStatus::Sending => "sending",
+            SyncStatus::Synced => "synced",
+            SyncStatus::Refused => "refused",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "sending" => SyncStatus::Sending,
+            "synced" => SyncStatus::Synced,
+            "refused" => SyncStatus::Refused,
+            _ => SyncStatus::Local,
+        }
+    }
+}
+
+/// The indexed facts about a stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMeta {
+    pub id: String,
+    pub kind: String,
+    pub scope: String,
+    pub sync_status: SyncStatus,
+}
+
+/// Errors of the local store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("local database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored document {id} is damaged: {source}")]
+    Corrupt {
+        id: String,
+        #[source]
+        source: automerge::AutomergeError,
+    },
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("record {0} not found")]
+    NotFound(String),
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::Sqlite(_) | StoreError::Migration(_) => "store.database",
+            StoreError::Corrupt { .. } => "store.corrupt_document",
+            StoreError::Record(_) => "store.bad_record",
+            StoreError::NotFound(_) => "store.not_found",
+        }
+    }
+}
+
+/// The local store. One SQLite connection behind a mutex: terminals write little, and one writer keeps
+/// SQLite's locking out of the picture. Callers on async runtimes use `spawn_blocking`.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Open (creating and migrating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll back), so the
+        // connection is still usable.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Create a new record of kind `T` in `scope`.
+    pub fn create<T: RecordKind>(&self, scope: &str, body: &T, durability: Durability) -> Result<DocHeader, StoreError> {
+        let (header, mut doc) = record::new_record_doc(scope, body)?;
+        let mut conn = self.conn();
+        with_durability(&mut conn, durability, |tx| {
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![header.id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
+            )?;
+            set_status(tx, &header.id, SyncStatus::Local, None)?;
+            Ok(())
+        })?;
+        Ok(header)
+    }
+
+    /// Change a record through `edit`; automerge stores only what changed.
+    pub fn update<T: RecordKind>(
+        &self,
+        id: &str,
+        durability: Durability,
+        edit: impl FnOnce(&mut T),
+    ) -> Result<Record<T>, StoreError> {
+        let mut conn = self.conn();
+        let mut doc = load_doc(&conn, id)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let mut rec = record::read_record::<T>(&doc)?;
+        edit(&mut rec.body);
+        record::write_body(&mut doc, &rec.body)?;
+        with_durability(&mut conn, durability, |tx| {
+            append_changes(tx, id, &mut doc)?;
+            set_status(tx, id, SyncStatus::Local, None)
+        })?;
+        Ok(rec)
+    }
+
+    /// One record of kind `T`.
+    pub fn get<T: RecordKind>(&self, id: &str) -> Result<Option<Record<T>>, StoreError> {
+        let conn = self.conn();
+        match load_doc(&conn, id)? {
+            Some(doc) => Ok(Some(record::read_record(&doc)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of kind `T`, with its sync status, oldest first. A document that fails to hydrate is
+    /// logged and skipped, so one bad record never hides the others.
+    pub fn list<T: RecordKind>(&self) -> Result<Vec<(Record<T>, SyncStatus)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT d.id, COALESCE(s.status, 'synced') FROM documents d LEFT JOIN sync_status s ON s.doc_id = d.id
+             WHERE d.kind = ?1 ORDER BY d.created_at_ms, d.id",
+        )?;
+        let rows: Vec<(String, String)> =
+            stmt.query_map([T::KIND], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, status) in rows {
+            let Some(doc) = load_doc(&conn, &id)? else { continue };
+            match record::read_record::<T>(&doc) {
+                Ok(rec) => out.push((rec, SyncStatus::parse(&status))),
+                Err(error) => tracing::warn!(%id, %error, "skipping unreadable record"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The raw document, for the sync client.
+    pub fn load_doc(&self, id: &str) -> Result<Option<AutoCommit>, StoreError> {
+        load_doc(&self.conn(), id)
+    }
+
+    /// Save what a sync round added to `doc`. A document this store has never seen is created (its header
+    /// says what it is). Returns whether anything was new.
+    pub fn save_synced(&self, id: &str, doc: &mut AutoCommit) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let exists: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)", [id], |r| r.get(0))?;
+        if exists {
+            let tx = conn.transaction()?;
+            let changed = append_changes(&tx, id, doc)?;
+            tx.commit()?;
+            return Ok(changed);
+        }
+        let header = record::read_header(doc)?;
+        let tx = conn.transaction()?;
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
+        )?;
+        set_status(&tx, id, SyncStatus::Synced, None)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Documents with changes the server has not confirmed (status local or sending).
+    pub fn pending(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT doc_id FROM sync_status WHERE status IN ('local', 'sending') ORDER BY updated_at_ms, doc_id",
+        )?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    pub fn set_sync_status(&self, id: &str, status: SyncStatus, reason: Option<&str>) -> Result<(), StoreError> {
+        set_status(&self.conn(), id, status, reason)
+    }
+
+    pub fn meta(&self, id: &str) -> Result<Option<DocMeta>, StoreError> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                "SELECT d.id, d.kind, d.scope, COALESCE(s.status, 'synced') FROM documents d
+                 LEFT JOIN sync_status s ON s.doc_id = d.id WHERE d.id = ?1",
+                [id],
+                |r| {
+                    Ok(DocMeta {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        scope: r.get(2)?,
+                        sync_status: SyncStatus::parse(&r.get::<_, String>(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The automerge sync state with `peer` for a document (fresh if none was kept).
+    pub fn sync_state(&self, doc_id: &str, peer: &str) -> Result<SyncState, StoreError> {
+        let conn = self.conn();
+        let bytes: Option<Vec<u8>> = conn
+            .query_row("SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2", [doc_id, peer], |r| r.get(0))
+            .optional()?;
+        // A state that no longer decodes only costs a slower first round: start afresh.
+        Ok(bytes.and_then(|b| SyncState::decode(&b).ok()).unwrap_or_default())
+    }
+
+    pub fn save_sync_state(&self, doc_id: &str, peer: &str, state: &SyncState) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO sync_states (doc_id, peer, state) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id, peer) DO UPDATE SET state = excluded.state",
+            params![doc_id, peer, state.encode()],
+        )?;
+        Ok(())
+    }
+
+    pub fn feed_cursor(&self, peer: &str, scope: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT position FROM feed_cursors WHERE peer = ?1 AND scope = ?2", [peer, scope], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub fn set_feed_cursor(&self, peer: &str, scope: &str, position: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO feed_cursors (peer, scope, position) VALUES (?1, ?2, ?3)
+             ON CONFLICT (peer, scope) DO UPDATE SET position = excluded.position",
+            params![peer, scope, position],
+        )?;
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn with_durability<R>(
+    conn: &mut Connection,
+    durability: Durability,
+    work: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    if durability == Durability::Promised {
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    let result = (|| {
+        let tx = conn.transaction()?;
+        let out = work(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    })();
+    if durability == Durability::Promised {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    result
+}
+
+fn set_status(conn: &Connection, id: &str, status: SyncStatus, reason: Option<&str>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sync_status (doc_id, status, reason, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+         updated_at_ms = excluded.updated_at_ms",
+        params![id, status.as_str(), reason, now_ms()],
+    )?;
+    Ok(())
+}
+
+fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreError> {
+    let snapshot: Option<Vec<u8>> =
+        conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let Some(snapshot) = snapshot else { return Ok(None) };
+    let corrupt = |source| StoreError::Corrupt { id: id.to_string(), source };
+    let mut doc = AutoCommit::load(&snapshot).map_err(corrupt)?;
+    let mut stmt = conn.prepare_cached("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let chunks = stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
+    for chunk in chunks {
+        doc.load_incremental(&chunk?).map_err(corrupt)?;
+    }
+    // Everything loaded is already on disk: the next save_incremental must hold only new changes.
+    doc.save_incremental();
+    Ok(Some(doc))
+}
+
+/// Append `doc`'s unsaved changes as a chunk, compacting into a new snapshot when chunks pile up.
+fn append_changes(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit) -> Result<bool, StoreError> {
+    let chunk = doc.save_incremental();
+    if chunk.is_empty() {
+        return Ok(false);
+    }
+    let (chunks, next_seq): (i64, i64) = tx.query_row(
+        "SELECT count(*), COALESCE(max(seq), 0) + 1 FROM document_chunks WHERE doc_id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if chunks + 1 >= COMPACT_AFTER_CHUNKS {
+        tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE documents SET snapshot = ?2, updated_at_ms = ?3 WHERE id = ?1",
+            params![id, doc.save(), now_ms()],
+        )?;
+    } else {
+        tx.execute("INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)", params![id, next_seq, chunk])?;
+        tx.execute("UPDATE documents SET updated_at_ms = ?2 WHERE id = ?1", params![id, now_ms()])?;
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::sync::SyncDoc;
+    use banshi_core::queue::{Ticket, TicketStatus};
+    use time::macros::datetime;
+
+    fn ticket(n: u32) -> Ticket {
+        Ticket::issue("hk-longhua", "A", n, "qm-01", datetime!(2026-11-23 09:00 +8))
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("terminal.sqlite")).expect("open");
+        (dir, store)
+    }
+
+    #[test]
+    fn records_survive_reopening_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("terminal.sqlite");
+        let header = {
+            let store = Store::open(&path).expect("open");
+            store.create("hall:hk-longhua", &ticket(1), Durability::Promised).expect("create")
+        };
+        let store = Store::open(&path).expect("reopen");
+        let rec = store.get::<Ticket>(&header.id).expect("get").expect("present");
+        assert_eq!(rec.body, ticket(1));
+        assert_eq!(rec.header.kind, "ticket");
+        assert_eq!(store.pending().expect("pending"), vec![header.id]);
+    }
+
+    #[test]
+    fn many_updates_compact_into_a_snapshot_and_keep_the_latest_state() {
+        let (_dir, store) = store();
+        let header = store.create("hall:x", &ticket(1), Durability::Normal).expect("create");
+        for n in 2..=25 {
+            store.update::<Ticket>(&header.id, Durability::Normal, |t| t.number = n).expect("update");
+        }
+        store.update::<Ticket>(&header.id, Durability::Normal, |t| t.status = TicketStatus::Done).expect("update");
+        let chunks: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM document_chunks WHERE doc_id = ?1", [&header.id], |r| r.get(0))
+            .expect("count");
+        assert!(chunks < COMPACT_AFTER_CHUNKS, "chunks were not compacted: {chunks}");
+        let rec = store.get::<Ticket>(&header.id).expect("get").expect("present");
+        assert_eq!((rec.body.number, rec.body.status), (25, TicketStatus::Done));
+    }
+
+    #[test]
+    fn a_document_received_by_sync_is_created_with_its_header() {
+        let (_d1, a) = store();
+        let (_d2, b) = store();
+        let header = a.create("hall:x", &ticket(7), Durability::Normal).expect("create");
+        let mut doc_a = a.load_doc(&header.id).expect("load").expect("present");
+        let mut doc_b = AutoCommit::new();
+        let (mut sa, mut sb) = (automerge::sync::State::new(), automerge::sync::State::new());
+        for _ in 0..10 {
+            let m1 = doc_a.sync().generate_sync_message(&mut sa);
+            if let Some(m) = m1.clone() {
+                doc_b.sync().receive_sync_message(&mut sb, m).expect("recv b");
+            }
+            let m2 = doc_b.sync().generate_sync_message(&mut sb);
+            if let Some(m) = m2.clone() {
+                doc_a.sync().receive_sync_message(&mut sa, m).expect("recv a");
+            }
+            if m1.is_none() && m2.is_none() {
+                break;
+            }
+        }
+        assert!(b.save_synced(&header.id, &mut doc_b).expect("save"));
+        let meta = b.meta(&header.id).expect("meta").expect("present");
+        assert_eq!((meta.kind.as_str(), meta.sync_status), ("ticket", SyncStatus::Synced));
+        assert_eq!(b.list::<Ticket>().expect("list")[0].0.body, ticket(7));
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_reported_not_panicked_on() {
+        let (_dir, store) = store();
+        let header = store.create("hall:x", &ticket(1), Durability::Normal).expect("create");
+        store
+            .conn()
+            .execute("UPDATE documents SET snapshot = x'00ff00ff' WHERE id = ?1", [&header.id])
+            .expect("corrupt");
+        let err = store.get::<Ticket>(&header.id).expect_err("must fail");
+        assert_eq!(err.code(), "store.corrupt_document");
+        assert!(store.list::<Ticket>().is_err() || store.list::<Ticket>().is_ok());
+    }
+
+    #[test]
+    fn sync_state_and_feed_cursor_persist() {
+        let (_dir, store) = store();
+        assert_eq!(store.feed_cursor("server", "hall:x").expect("cursor"), 0);
+        store.set_feed_cursor("server", "hall:x", 42).expect("set");
+        assert_eq!(store.feed_cursor("server", "hall:x").expect("cursor"), 42);
+        let state = store.sync_state("doc", "server").expect("state");
+        store.save_sync_state("doc", "server", &state).expect("save");
+    }
+}

@@ -13,6 +13,12 @@ const apiTarget = process.env.BANSHI_API ?? 'http://127.0.0.1:8080'
 export default defineConfig({
   base: './',
   plugins: [vue()],
+  // vue-i18n's esm-bundler feature flags: composition API only, no devtools hooks in production.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   clearScreen: false,
   envPrefix: ['VITE_', 'TAURI_ENV_'],
   server: {

@@ -1,0 +1,194 @@
+//! The HTTP surface: routes, error shape, request logging and metrics.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use banshi_core::{ErrorBody, ErrorCode};
+use banshi_sync_protocol as proto;
+use serde::Deserialize;
+use tracing::Instrument;
+
+use crate::metrics::{Metrics, RouteLabels};
+use crate::storage::ServerStorage;
+use crate::sync::{SyncEngine, SyncError};
+
+/// Largest sync message accepted; a record document is kilobytes, so this only stops abuse.
+pub const MAX_SYNC_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Shared state of every request handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub engine: Arc<SyncEngine>,
+    pub metrics: Arc<Metrics>,
+    pub server_id: String,
+}
+
+impl AppState {
+    pub fn new(storage: Arc<dyn ServerStorage>, server_id: impl Into<String>) -> Self {
+        Self {
+            engine: Arc::new(SyncEngine::new(storage)),
+            metrics: Arc::new(Metrics::default()),
+            server_id: server_id.into(),
+        }
+    }
+}
+
+/// An error answer: status plus the `{code, message}` body.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, ErrorBody);
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self(status, ErrorBody::new(code, message))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<SyncError> for ApiError {
+    fn from(e: SyncError) -> Self {
+        let status = match e {
+            SyncError::BadMessage(_) | SyncError::BadChanges(_) => StatusCode::BAD_REQUEST,
+            SyncError::NoHeader(_) | SyncError::IdMismatch { .. } | SyncError::ScopeChange { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            SyncError::Corrupt(_) | SyncError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "sync request failed");
+        }
+        Self(status, e.to_body())
+    }
+}
+
+/// The server's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route(proto::HELLO_PATH, post(hello))
+        .route(&format!("{}{{doc_id}}", proto::DOC_PATH_PREFIX), post(sync_doc))
+        .route(proto::FEED_PATH, get(feed))
+        .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Serve `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Request span with the matched route, plus the request counter.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let span = tracing::info_span!("request", method = %request.method(), route = %route);
+    let started = std::time::Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    tracing::debug!(parent: &span, status, elapsed = ?started.elapsed(), "answered");
+    state.metrics.http_requests.get_or_create(&RouteLabels { route, status }).inc();
+    response
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    if let Ok(count) = state.engine.storage().document_count().await {
+        state.metrics.documents.set(count);
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+}
+
+async fn hello(State(state): State<AppState>, Json(hello): Json<proto::Hello>) -> Result<Json<proto::Welcome>, ApiError> {
+    let version = proto::negotiate(proto::SUPPORTED_VERSIONS, &hello.versions).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "sync.no_common_version",
+            format!("server speaks protocol versions {:?}, terminal {:?}", proto::SUPPORTED_VERSIONS, hello.versions),
+        )
+    })?;
+    tracing::info!(terminal = %hello.terminal_id, hall = %hello.hall_id, version, "terminal connected");
+    Ok(Json(proto::Welcome {
+        version,
+        server_id: state.server_id.clone(),
+        scopes: vec![banshi_core::queue::hall_scope(&hello.hall_id)],
+    }))
+}
+
+fn terminal_id(headers: &HeaderMap) -> Result<String, ApiError> {
+    let id = headers
+        .get(proto::TERMINAL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "sync.no_terminal", format!("missing {} header", proto::TERMINAL_HEADER))
+        })?;
+    Ok(id.to_string())
+}
+
+async fn sync_doc(
+    State(state): State<AppState>,
+    Path(doc_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !proto::valid_doc_id(&doc_id) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.bad_doc_id", "document ids are UUIDs"));
+    }
+    let peer = terminal_id(&headers)?;
+    if !body.is_empty() {
+        state.metrics.sync_messages_received.inc();
+    }
+    let outcome = state.engine.sync_doc(&doc_id, &peer, &body).await?;
+    if outcome.changed {
+        state.metrics.documents_changed.inc();
+    }
+    Ok(match outcome.reply {
+        Some(bytes) => ([(header::CONTENT_TYPE, proto::SYNC_MESSAGE_MEDIA_TYPE)], bytes).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    scope: String,
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+async fn feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<proto::FeedPage>, ApiError> {
+    terminal_id(&headers)?;
+    let limit = q.limit.unwrap_or(proto::MAX_FEED_PAGE).clamp(1, proto::MAX_FEED_PAGE);
+    // Ask for one more than the page to know whether more follow.
+    let mut entries = state.engine.storage().feed(&q.scope, q.after, limit + 1).await.map_err(SyncError::from)?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next = entries.last().map(|e| e.position).unwrap_or(q.after);
+    Ok(Json(proto::FeedPage { entries, next, more }))
+}

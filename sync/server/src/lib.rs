@@ -1,0 +1,16 @@
+//! `banshi-server`: the lean central sync server, also run in a hall as a relay.
+//!
+//! It holds every record document of the scopes it serves and speaks the per-document automerge sync
+//! protocol (`docs/sync-protocol.md`) plus a per-scope change feed. It understands nothing of tickets or
+//! applications beyond the record header (kind, scope): business rules live on the terminals, in
+//! `banshi-core`, so the server stays small and any node can serve any terminal.
+//!
+//! Layout: [`storage`] (the backend trait and its implementations), [`sync`] (the protocol handlers),
+//! [`metrics`] (Prometheus), [`app`] (the router that ties them together).
+
+pub mod app;
+pub mod metrics;
+pub mod storage;
+pub mod sync;
+
+pub use app::{router, serve, AppState};

@@ -1,0 +1,51 @@
+//! Prometheus metrics (`GET /metrics`, text exposition format).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+    pub status: u16,
+}
+
+/// The server's metrics and the registry that renders them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: Family<RouteLabels, Counter>,
+    pub sync_messages_received: Counter,
+    pub documents_changed: Counter,
+    pub documents: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("banshi_server");
+        let http_requests = Family::<RouteLabels, Counter>::default();
+        let sync_messages_received = Counter::default();
+        let documents_changed = Counter::default();
+        let documents = Gauge::default();
+        registry.register("http_requests", "HTTP requests by matched route and status", http_requests.clone());
+        registry.register(
+            "sync_messages_received",
+            "automerge sync messages received from terminals",
+            sync_messages_received.clone(),
+        );
+        registry.register("documents_changed", "documents changed by received sync messages", documents_changed.clone());
+        registry.register("documents", "documents stored (as of the last scrape)", documents.clone());
+        Self { registry, http_requests, sync_messages_received, documents_changed, documents }
+    }
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Encoding into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

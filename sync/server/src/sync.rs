@@ -1,0 +1,129 @@
+//! The per-document sync handler and the change feed.
+//!
+//! One request carries one automerge sync message from a terminal; the server applies it and answers with
+//! its own next message for that terminal (or nothing). Sync state per (document, terminal) lives in memory
+//! for the session and its shared heads persist, so a reconnect or a server restart only costs a round.
+//! Requests on the same document are serialised by a per-document lock; different documents run in parallel.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use automerge::sync::{Message, State as SyncState, SyncDoc};
+use automerge::AutoCommit;
+use banshi_core::ErrorCode;
+use banshi_store::DocHeader;
+use tokio::sync::Mutex;
+
+use crate::storage::{ServerStorage, StorageError, StoredDoc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("not a valid automerge sync message: {0}")]
+    BadMessage(String),
+    #[error("the changes in this sync message could not be applied: {0}")]
+    BadChanges(String),
+    #[error("document {0} has no valid record header (id, kind, scope, schema_version)")]
+    NoHeader(String),
+    #[error("document header names id {found}, but it was sent as {expected}")]
+    IdMismatch { expected: String, found: String },
+    #[error("document {doc} belongs to scope {stored}; a change may not move it to {claimed}")]
+    ScopeChange { doc: String, stored: String, claimed: String },
+    #[error("stored document {0} is damaged")]
+    Corrupt(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyncError::BadMessage(_) => "sync.bad_message",
+            SyncError::BadChanges(_) => "sync.bad_changes",
+            SyncError::NoHeader(_) => "sync.no_header",
+            SyncError::IdMismatch { .. } => "sync.id_mismatch",
+            SyncError::ScopeChange { .. } => "sync.scope_change",
+            SyncError::Corrupt(_) => "sync.corrupt_document",
+            SyncError::Storage(e) => e.code(),
+        }
+    }
+}
+
+/// What one sync request did.
+#[derive(Debug)]
+pub struct SyncOutcome {
+    pub reply: Option<Vec<u8>>,
+    pub changed: bool,
+}
+
+type Key = (String, String);
+
+/// The sync engine over a storage backend.
+#[derive(Debug)]
+pub struct SyncEngine {
+    storage: Arc<dyn ServerStorage>,
+    states: Mutex<HashMap<Key, SyncState>>,
+    doc_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl SyncEngine {
+    pub fn new(storage: Arc<dyn ServerStorage>) -> Self {
+        Self { storage, states: Mutex::default(), doc_locks: Mutex::default() }
+    }
+
+    pub fn storage(&self) -> &Arc<dyn ServerStorage> {
+        &self.storage
+    }
+
+    async fn doc_lock(&self, doc_id: &str) -> Arc<Mutex<()>> {
+        let mut locks = self.doc_locks.lock().await;
+        Arc::clone(locks.entry(doc_id.to_string()).or_default())
+    }
+
+    /// Apply `message` (possibly empty) from `peer` to document `doc_id` and produce the answer.
+    pub async fn sync_doc(&self, doc_id: &str, peer: &str, message: &[u8]) -> Result<SyncOutcome, SyncError> {
+        let lock = self.doc_lock(doc_id).await;
+        let _guard = lock.lock().await;
+
+        let stored = self.storage.load_doc(doc_id).await?;
+        let mut doc = match &stored {
+            Some(s) => AutoCommit::load(&s.bytes).map_err(|_| SyncError::Corrupt(doc_id.to_string()))?,
+            None => AutoCommit::new(),
+        };
+        let key = (doc_id.to_string(), peer.to_string());
+        let mut state = match self.states.lock().await.remove(&key) {
+            Some(state) => state,
+            None => match self.storage.load_sync_state(doc_id, peer).await? {
+                Some(bytes) => SyncState::decode(&bytes).unwrap_or_default(),
+                None => SyncState::new(),
+            },
+        };
+
+        let heads_before = doc.get_heads();
+        if !message.is_empty() {
+            let msg = Message::decode(message).map_err(|e| SyncError::BadMessage(e.to_string()))?;
+            doc.sync().receive_sync_message(&mut state, msg).map_err(|e| SyncError::BadChanges(e.to_string()))?;
+        }
+        let changed = doc.get_heads() != heads_before;
+        if changed {
+            let header: DocHeader =
+                autosurgeon::hydrate_prop(&doc, automerge::ROOT, "header").map_err(|_| SyncError::NoHeader(doc_id.to_string()))?;
+            if header.id != doc_id {
+                return Err(SyncError::IdMismatch { expected: doc_id.to_string(), found: header.id });
+            }
+            if let Some(s) = &stored {
+                if s.scope != header.scope {
+                    return Err(SyncError::ScopeChange {
+                        doc: doc_id.to_string(),
+                        stored: s.scope.clone(),
+                        claimed: header.scope,
+                    });
+                }
+            }
+            self.storage.save_doc(doc_id, StoredDoc { kind: header.kind, scope: header.scope, bytes: doc.save() }).await?;
+        }
+        let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode);
+        self.storage.save_sync_state(doc_id, peer, state.encode()).await?;
+        self.states.lock().await.insert(key, state);
+        Ok(SyncOutcome { reply, changed })
+    }
+}

@@ -68,3 +68,25 @@ describe('i18n messages', () => {
     expect(languageName('ug')).toBe('ئۇيغۇرچە')
   })
 })
+
+describe('i18n keys used in the source', () => {
+  const sources = import.meta.glob('../src/**/*.{vue,ts}', { query: '?raw', import: 'default', eager: true }) as Record<
+    string,
+    string
+  >
+  const zh = flatten(zhCN as unknown as Tree)
+  const has = (key: string) => zh.has(key.split('.').join('/')) || [...zh.keys()].some((k) => k.startsWith(`${key.split('.').join('/')}/`))
+
+  it('every literal t()/te() key exists in zh-CN', () => {
+    const missing: string[] = []
+    let count = 0
+    for (const [file, text] of Object.entries(sources)) {
+      for (const m of text.matchAll(/\bte?\(\s*'([A-Za-z][\w.]*)'/g)) {
+        count += 1
+        if (!has(m[1]!)) missing.push(`${file}: ${m[1]}`)
+      }
+    }
+    expect(count).toBeGreaterThan(50)
+    expect(missing).toEqual([])
+  })
+})

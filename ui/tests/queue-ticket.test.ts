@@ -80,3 +80,16 @@ describe('queue-ticket screen', () => {
     expect(wrapper.find('[data-testid="category-A"]').exists()).toBe(true)
   })
 })
+
+describe('queue-ticket session reset', () => {
+  it('signals a session reset when the result times out (language goes back to default)', async () => {
+    vi.useFakeTimers()
+    const { wrapper, state } = await mountView(QueueTicketView, new FakeBackend(), { props: { returnAfterSecs: 3 } })
+    await wrapper.get('[data-testid="category-A"]').trigger('click')
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(state.sessionResets.value).toBe(1)
+    expect(wrapper.find('[data-testid="category-A"]').exists()).toBe(true)
+    wrapper.unmount()
+  })
+})

@@ -41,6 +41,8 @@ pub struct Ticket {
     /// Terminal id of the queue machine that issued it.
     pub issued_by: String,
     pub status: TicketStatus,
+    /// Whether the ticket machine printed it; a ticket whose printing failed still holds its place.
+    pub printed: bool,
 }
 
 impl Ticket {
@@ -54,6 +56,7 @@ impl Ticket {
             issued_at_ms: (at.unix_timestamp_nanos() / 1_000_000) as i64,
             issued_by: issued_by.to_string(),
             status: TicketStatus::Waiting,
+            printed: false,
         }
     }
 

@@ -85,8 +85,7 @@ const en: MessageSchema = {
   devices: {
     title: 'Devices',
     none: 'No devices configured on this terminal',
-    driver: 'Driver',
-    target: 'Connection',
+    meta: 'Driver: {driver} · Connection: {target}',
     class: {
       ticket_printer: 'Ticket printer',
       receipt_printer: 'Receipt printer',
@@ -214,6 +213,8 @@ const en: MessageSchema = {
     fleetLater: "Fleet management, profile rollout and reports arrive with the admin module. This shows the terminal's own status.",
   },
   common: {
+    listSeparator: ', ',
+    colon: ': ',
     close: 'Close',
     loading: 'Loading…',
     retry: 'Retry',

@@ -88,8 +88,7 @@ const zhCN = {
   devices: {
     title: '设备状态',
     none: '本机未配置外接设备',
-    driver: '驱动',
-    target: '连接',
+    meta: '驱动：{driver} · 连接：{target}',
     class: {
       ticket_printer: '取号打印机',
       receipt_printer: '凭条打印机',
@@ -216,6 +215,8 @@ const zhCN = {
     fleetLater: '终端群管理、配置下发和统计报表将随管理模块上线。当前显示本终端的状态。',
   },
   common: {
+    listSeparator: '、',
+    colon: '：',
     close: '关闭',
     loading: '加载中…',
     retry: '重试',

@@ -1,0 +1,380 @@
+//! [`Terminal`]: the operations and background work of one running terminal.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use banshi_core::queue::{hall_day, hall_scope, next_ticket_number, people_ahead, Ticket};
+use banshi_core::{Clock, ErrorBody, ErrorCode};
+use banshi_devices::templates::TicketSlip;
+use banshi_devices::{DeviceError, DeviceSet};
+use banshi_profile::Profile;
+use banshi_store::{Durability, Record, Store, StoreError, SyncStatus};
+use banshi_sync_client::SyncClient;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::{broadcast, Notify};
+
+use crate::messages;
+use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, TicketView};
+
+/// How often devices are asked for their health.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Something the UI should refresh for; sent to every subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type")]
+pub enum TerminalEvent {
+    #[serde(rename = "tickets.changed")]
+    TicketsChanged,
+    #[serde(rename = "devices.changed")]
+    DevicesChanged,
+    #[serde(rename = "sync.changed")]
+    SyncChanged,
+    #[serde(rename = "status.changed")]
+    StatusChanged,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error("category {0:?} is not offered at this terminal")]
+    UnknownCategory(String),
+    #[error("this terminal ({0}) does not issue tickets")]
+    NotAQueueMachine(&'static str),
+    #[error("opening the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("sync set-up failed: {0}")]
+    Sync(#[from] banshi_sync_client::SyncClientError),
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+impl ErrorCode for TerminalError {
+    fn code(&self) -> &'static str {
+        match self {
+            TerminalError::UnknownCategory(_) => "queue.unknown_category",
+            TerminalError::NotAQueueMachine(_) => "queue.not_a_queue_machine",
+            TerminalError::DataDir { .. } => "terminal.data_dir",
+            TerminalError::Store(e) => e.code(),
+            TerminalError::Sync(e) => e.code(),
+            TerminalError::Task(_) => "terminal.internal",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct SyncHealth {
+    online: bool,
+    last_sync_at: Option<String>,
+}
+
+/// One running terminal.
+#[derive(Debug)]
+pub struct Terminal {
+    profile: Profile,
+    store: Arc<Store>,
+    devices: Arc<DeviceSet>,
+    sync: Option<Arc<SyncClient>>,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<TerminalEvent>,
+    sync_health: Mutex<SyncHealth>,
+    sync_now: Notify,
+    issuing: tokio::sync::Mutex<()>,
+}
+
+impl Terminal {
+    /// Open the terminal's store in `data_dir` and its devices as `profile` configures them.
+    pub fn open(profile: Profile, data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Self>, TerminalError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| TerminalError::DataDir { path: data_dir.display().to_string(), source })?;
+        let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
+        let sync = match &profile.sync {
+            Some(s) => Some(Arc::new(SyncClient::new(
+                &s.server,
+                &profile.terminal.id,
+                &profile.terminal.hall_id,
+                Arc::clone(&store),
+            )?)),
+            None => None,
+        };
+        let devices = Arc::new(DeviceSet::from_profile(&profile.devices));
+        let (events, _) = broadcast::channel(64);
+        tracing::info!(terminal = %profile.terminal.id, mode = profile.mode.as_str(), data = %data_dir.display(), "terminal opened");
+        Ok(Arc::new(Self {
+            profile,
+            store,
+            devices,
+            sync,
+            clock,
+            events,
+            sync_health: Mutex::default(),
+            sync_now: Notify::new(),
+            issuing: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Events for the UI; each subscriber gets every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<TerminalEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: TerminalEvent) {
+        // No subscriber is fine: nobody is looking.
+        let _ = self.events.send(event);
+    }
+
+    /// Start the background work: sync with the server and watch device health. The tasks end when the
+    /// runtime does.
+    pub fn start_background(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.health_loop().await });
+        if self.sync.is_some() {
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.sync_loop().await });
+        }
+    }
+
+    async fn health_loop(self: Arc<Self>) {
+        loop {
+            let devices = Arc::clone(&self.devices);
+            if let Ok(true) = tokio::task::spawn_blocking(move || devices.refresh_health()).await {
+                self.emit(TerminalEvent::DevicesChanged);
+            }
+            tokio::time::sleep(HEALTH_INTERVAL).await;
+        }
+    }
+
+    async fn sync_loop(self: Arc<Self>) {
+        let interval = Duration::from_millis(self.profile.sync.as_ref().map(|s| s.interval_ms).unwrap_or(1000));
+        loop {
+            self.sync_now().await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.sync_now.notified() => {}
+            }
+        }
+    }
+
+    /// Run one sync pass now (also used by tests and the demo to avoid waiting for the interval).
+    pub async fn sync_now(&self) {
+        let Some(client) = &self.sync else { return };
+        let result = client.sync_once().await;
+        let now = self.clock.now().format(&Rfc3339).ok();
+        let was_online = {
+            let mut health = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
+            let was = health.online;
+            health.online = result.is_ok();
+            if result.is_ok() {
+                health.last_sync_at = now;
+            }
+            was
+        };
+        match result {
+            Ok(report) => {
+                if report.pulled > 0 || report.pushed > 0 || report.refused > 0 {
+                    tracing::debug!(?report, "synced");
+                    self.emit(TerminalEvent::TicketsChanged);
+                    self.emit(TerminalEvent::SyncChanged);
+                } else if !was_online {
+                    self.emit(TerminalEvent::SyncChanged);
+                }
+            }
+            Err(error) => {
+                if was_online {
+                    tracing::warn!(%error, "sync server unreachable; working offline");
+                    self.emit(TerminalEvent::SyncChanged);
+                }
+            }
+        }
+    }
+
+    /// The terminal as the UI's first screen shows it.
+    pub async fn status(&self) -> Result<StatusView, TerminalError> {
+        let store = Arc::clone(&self.store);
+        let pending = blocking(move || store.pending()).await?.len();
+        let p = &self.profile;
+        let (online, last_sync_at) = {
+            let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
+            (h.online, h.last_sync_at.clone())
+        };
+        Ok(StatusView {
+            terminal: TerminalView {
+                id: p.terminal.id.clone(),
+                label: p.terminal.label.clone(),
+                outlet: p.terminal.outlet.clone(),
+                hall_id: p.terminal.hall_id.clone(),
+                fault_hotline: p.terminal.fault_hotline.clone(),
+            },
+            mode: p.mode.as_str(),
+            languages: p.ui.languages.clone(),
+            default_language: p.ui.default_language.clone(),
+            elder_mode: p.ui.elder_mode,
+            idle_timeout_secs: p.ui.idle_timeout_secs,
+            devices: self.devices.health(),
+            queue: QueueView {
+                categories: p
+                    .queue
+                    .categories
+                    .iter()
+                    .map(|c| CategoryView { code: c.code.clone(), name: c.name.0.clone() })
+                    .collect(),
+            },
+            sync: SyncView {
+                server: p.sync.as_ref().map(|s| s.server.clone()),
+                state: match (&self.sync, online) {
+                    (None, _) => "disabled",
+                    (Some(_), true) => "online",
+                    (Some(_), false) => "offline",
+                },
+                last_sync_at,
+                pending,
+            },
+            version: env!("CARGO_PKG_VERSION"),
+            server_time: self.clock.now().format(&Rfc3339).unwrap_or_default(),
+        })
+    }
+
+    /// Issue a ticket in `category`: numbered, saved durably, then printed. A printing failure is reported
+    /// in the view; the ticket keeps its place in the queue either way.
+    pub async fn issue_ticket(&self, category: &str) -> Result<TicketView, TerminalError> {
+        if self.profile.mode != banshi_profile::Mode::QueueTicket && self.profile.mode != banshi_profile::Mode::SelfService {
+            return Err(TerminalError::NotAQueueMachine(self.profile.mode.as_str()));
+        }
+        let cat = self
+            .profile
+            .queue
+            .categories
+            .iter()
+            .find(|c| c.code == category)
+            .ok_or_else(|| TerminalError::UnknownCategory(category.to_string()))?;
+
+        let (record, known) = {
+            let _one_at_a_time = self.issuing.lock().await;
+            let now = self.clock.now();
+            let known = self.todays_tickets(now).await?;
+            let number = next_ticket_number(known.iter().map(|(r, _)| &r.body), category, &hall_day(now));
+            let p = &self.profile.terminal;
+            let ticket = Ticket::issue(&p.hall_id, category, number, &p.id, now);
+            let store = Arc::clone(&self.store);
+            let scope = hall_scope(&p.hall_id);
+            let body = ticket.clone();
+            let header = blocking(move || store.create(&scope, &body, Durability::Promised)).await?;
+            (Record { header, body: ticket }, known)
+        };
+        self.emit(TerminalEvent::TicketsChanged);
+
+        let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
+        let slip = self.ticket_slip(&record, cat.name.get(&self.profile.ui.default_language), ahead);
+        let devices = Arc::clone(&self.devices);
+        let printed = tokio::task::spawn_blocking(move || devices.print_ticket(&slip))
+            .await
+            .map_err(|e| TerminalError::Task(e.to_string()))?;
+        let print_error = match printed {
+            Ok(()) => {
+                let (store, id) = (Arc::clone(&self.store), record.header.id.clone());
+                blocking(move || store.update::<Ticket>(&id, Durability::Normal, |t| t.printed = true)).await?;
+                None
+            }
+            Err(error) => {
+                tracing::warn!(ticket = %record.body.display_number(), error = %error, "ticket not printed");
+                Some(error)
+            }
+        };
+        self.sync_now.notify_one();
+        let mut view = self.ticket_view(&record, SyncStatus::Local, ahead);
+        view.printed = print_error.is_none();
+        view.print_error = print_error.as_ref().map(DeviceError::to_body);
+        Ok(view)
+    }
+
+    /// Today's tickets known to this terminal (its own and synced ones), in issue order.
+    pub async fn list_tickets(&self) -> Result<Vec<TicketView>, TerminalError> {
+        let known = self.todays_tickets(self.clock.now()).await?;
+        Ok(known
+            .iter()
+            .map(|(rec, status)| {
+                let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &rec.body);
+                self.ticket_view(rec, *status, ahead)
+            })
+            .collect())
+    }
+
+    async fn todays_tickets(&self, now: time::OffsetDateTime) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
+        let store = Arc::clone(&self.store);
+        let day = hall_day(now);
+        let hall = self.profile.terminal.hall_id.clone();
+        let mut tickets = blocking(move || store.list::<Ticket>()).await?;
+        tickets.retain(|(r, _)| r.body.day == day && r.body.hall_id == hall);
+        tickets.sort_by_key(|(r, _)| (r.body.issued_at_ms, r.body.number));
+        Ok(tickets)
+    }
+
+    fn ticket_view(&self, rec: &Record<Ticket>, sync_status: SyncStatus, people_ahead: usize) -> TicketView {
+        let t = &rec.body;
+        let category_name = self
+            .profile
+            .queue
+            .categories
+            .iter()
+            .find(|c| c.code == t.category)
+            .map(|c| c.name.0.clone())
+            .unwrap_or_default();
+        TicketView {
+            id: rec.header.id.clone(),
+            number: t.display_number(),
+            category: t.category.clone(),
+            category_name,
+            issued_at: t.issued_at().format(&Rfc3339).unwrap_or_default(),
+            issued_by: t.issued_by.clone(),
+            people_ahead,
+            status: t.status,
+            printed: t.printed,
+            print_error: None::<ErrorBody>,
+            sync_status,
+        }
+    }
+
+    fn ticket_slip(&self, rec: &Record<Ticket>, category_name: &str, ahead: usize) -> TicketSlip {
+        let issued = rec.body.issued_at().to_offset(banshi_core::clock::HALL_UTC_OFFSET);
+        let issued_text = format!(
+            "{} {:02}:{:02}",
+            rec.body.day,
+            issued.hour(),
+            issued.minute()
+        );
+        let lines = messages::ticket_lines(&self.profile.ui.default_language, ahead, &issued_text);
+        let follow_base = self
+            .profile
+            .queue
+            .follow_url_base
+            .clone()
+            .or_else(|| self.profile.sync.as_ref().map(|s| format!("{}/q/", s.server.trim_end_matches('/'))))
+            .unwrap_or_else(|| "banshi:ticket/".to_string());
+        TicketSlip {
+            outlet: self.profile.terminal.outlet.clone(),
+            number: rec.body.display_number(),
+            category_name: category_name.to_string(),
+            people_ahead_line: lines.people_ahead,
+            issued_at_line: lines.issued_at,
+            follow_url: format!("{follow_base}{}", rec.header.id),
+            scan_hint: lines.scan_hint,
+            notice: lines.notice,
+        }
+    }
+}
+
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, TerminalError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| TerminalError::Task(e.to_string()))?.map_err(TerminalError::from)
+}

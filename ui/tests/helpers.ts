@@ -1,12 +1,15 @@
 // Test fixtures: a fake Backend (no transport at all) and a mount helper that provides it the way main.ts does.
 
-import { flushPromises, mount, type ComponentMountingOptions } from '@vue/test-utils'
-import { vi } from 'vitest'
+import { enableAutoUnmount, flushPromises, mount, type ComponentMountingOptions } from '@vue/test-utils'
+import { afterEach, vi } from 'vitest'
 import type { Component } from 'vue'
 import { BACKEND_KEY } from '../src/backend/inject'
 import type { Backend, BackendEvent, ConnectionState, Status, Ticket } from '../src/backend/types'
 import { APP_STATE_KEY, createAppState, type AppState } from '../src/composables/appState'
 import { createAppI18n } from '../src/i18n'
+
+// Unmount every wrapper after each test: screens add window listeners (idle timer) and timers.
+enableAutoUnmount(afterEach)
 
 export function makeStatus(overrides: Partial<Status> = {}): Status {
   return {

@@ -407,6 +407,7 @@ pub struct SimHandle {
 }
 
 /// Starts simulators.
+#[derive(Debug)]
 pub struct Simulator;
 
 impl Simulator {

@@ -1,0 +1,30 @@
+//! The terminal's local API: HTTP + WebSocket on a loopback address, with the UI served at `/`.
+//!
+//! This is how the UI reaches the backend when it runs in a plain browser (`banshi serve`: browser tests,
+//! call screens on a hall TV), and the seam the device SDK for existing government web apps (brief §4.9)
+//! grows from. Inside the app the same operations are Tauri commands; both call [`banshi_terminal`]
+//! and return the same JSON, so the UI's one adapter (`ui/src/backend`) only switches transport.
+//!
+//! Routes: `GET /api/status`, `GET /api/tickets`, `POST /api/tickets` `{"category":"A"}`,
+//! `GET /api/events` (WebSocket, one JSON event per message); anything else is a UI asset, with
+//! `index.html` for `/`. Errors are `{code, message}` with a fitting status.
+
+mod assets;
+mod routes;
+
+pub use assets::{DirAssets, UiAssets};
+pub use routes::router;
+
+use std::sync::Arc;
+
+use banshi_terminal::Terminal;
+
+/// Serve the API and UI on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    terminal: Arc<Terminal>,
+    ui: Arc<dyn UiAssets>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(terminal, ui)).with_graceful_shutdown(shutdown).await
+}

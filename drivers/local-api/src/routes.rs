@@ -1,0 +1,129 @@
+//! Handlers.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use banshi_core::{ErrorBody, ErrorCode};
+use banshi_terminal::{StatusView, Terminal, TerminalError, TerminalEvent, TicketView};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::UiAssets;
+
+#[derive(Debug, Clone)]
+struct ApiState {
+    terminal: Arc<Terminal>,
+    ui: Arc<dyn UiAssets>,
+}
+
+/// An error answer: status plus `{code, message}`.
+#[derive(Debug)]
+struct ApiError(StatusCode, ErrorBody);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<TerminalError> for ApiError {
+    fn from(e: TerminalError) -> Self {
+        let status = match e {
+            TerminalError::UnknownCategory(_) => StatusCode::BAD_REQUEST,
+            TerminalError::NotAQueueMachine(_) => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "request failed");
+        }
+        Self(status, e.to_body())
+    }
+}
+
+/// The local API and UI routes for `terminal`.
+pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
+    Router::new()
+        .route("/api/status", get(status))
+        .route("/api/tickets", get(list_tickets).post(issue_ticket))
+        .route("/api/events", get(events))
+        .route("/api/{*rest}", get(api_not_found).post(api_not_found))
+        .fallback(ui_asset)
+        // A ticket request is a few bytes; nothing on this API needs more.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(ApiState { terminal, ui })
+}
+
+async fn status(State(s): State<ApiState>) -> Result<Json<StatusView>, ApiError> {
+    Ok(Json(s.terminal.status().await?))
+}
+
+async fn list_tickets(State(s): State<ApiState>) -> Result<Json<Vec<TicketView>>, ApiError> {
+    Ok(Json(s.terminal.list_tickets().await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueTicket {
+    category: String,
+}
+
+async fn issue_ticket(
+    State(s): State<ApiState>,
+    body: Result<Json<IssueTicket>, JsonRejection>,
+) -> Result<(StatusCode, Json<TicketView>), ApiError> {
+    let Json(req) = body.map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "api.too_large" } else { "api.bad_request" };
+        ApiError(e.status(), ErrorBody::new(code, e.body_text()))
+    })?;
+    Ok((StatusCode::CREATED, Json(s.terminal.issue_ticket(&req.category).await?)))
+}
+
+async fn api_not_found(uri: Uri) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, ErrorBody::new("api.not_found", format!("no API route {}", uri.path())))
+}
+
+async fn events(State(s): State<ApiState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| forward_events(socket, s.terminal))
+}
+
+async fn forward_events(mut socket: WebSocket, terminal: Arc<Terminal>) {
+    let mut events = terminal.subscribe();
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let event = match event {
+                    Ok(event) => event,
+                    // A slow client missed events: tell it to reload everything.
+                    Err(RecvError::Lagged(_)) => TerminalEvent::StatusChanged,
+                    Err(RecvError::Closed) => return,
+                };
+                let Ok(text) = serde_json::to_string(&event) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                // Clients only listen; pings are answered by axum, anything else is ignored.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+async fn ui_asset(State(s): State<ApiState>, uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    match s.ui.get(path) {
+        Some(bytes) => {
+            let mime = mime_guess::from_path(path).first_or_octet_stream();
+            ([(header::CONTENT_TYPE, mime.essence_str().to_string())], bytes.into_owned()).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

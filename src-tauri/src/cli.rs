@@ -1,0 +1,85 @@
+//! Command line: arguments, configuration precedence and `banshi profile validate`.
+//!
+//! Configuration comes from defaults, then the profile (TOML), then `BANSHI_*` environment variables
+//! (clap's `env`), then flags.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use banshi_profile::Profile;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "banshi", version, about = "Banshi (办事) hall terminal", args_conflicts_with_subcommands = false)]
+pub struct Cli {
+    /// Kiosk profile (TOML) that decides the mode, identity and devices.
+    #[arg(long, env = "BANSHI_PROFILE", global = true)]
+    pub profile: Option<PathBuf>,
+    /// Folder for the terminal's local store [default: $XDG_DATA_HOME/banshi/<terminal id>].
+    #[arg(long, env = "BANSHI_DATA_DIR", global = true)]
+    pub data: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the terminal's backend with no window: UI at `/`, API at `/api`.
+    Serve {
+        #[arg(long, env = "BANSHI_PROFILE")]
+        profile: Option<PathBuf>,
+        /// Address to listen on; keep it on loopback unless a hall TV must reach it.
+        #[arg(long, env = "BANSHI_LISTEN", default_value = "127.0.0.1:8400")]
+        listen: std::net::SocketAddr,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Kiosk profile tools.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Check profiles; every error is reported as FILE:LINE:COLUMN: message. Exit status 1 if any is invalid.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub fn load_profile(path: &Path) -> anyhow::Result<Profile> {
+    banshi_profile::load_profile(path).with_context(|| format!("refusing to start with profile {}", path.display()))
+}
+
+/// The data folder: the flag/env value, else `$XDG_DATA_HOME/banshi/<terminal id>`.
+pub fn data_dir(explicit: Option<PathBuf>, profile: &Profile) -> PathBuf {
+    explicit.unwrap_or_else(|| {
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("banshi").join(&profile.terminal.id)
+    })
+}
+
+/// Validate each file, printing one line per problem (this is the command's output, so stdout).
+pub fn validate_profiles(files: &[PathBuf]) -> bool {
+    let mut all_valid = true;
+    let mut out = std::io::stdout().lock();
+    for file in files {
+        match banshi_profile::load_profile(file) {
+            Ok(profile) => {
+                let _ = writeln!(out, "{}: ok ({} profile for {})", file.display(), profile.mode, profile.terminal.id);
+            }
+            Err(error) => {
+                all_valid = false;
+                let _ = writeln!(out, "{error}");
+            }
+        }
+    }
+    all_valid
+}

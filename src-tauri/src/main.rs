@@ -1,0 +1,46 @@
+//! `banshi`: the hall terminal.
+//!
+//! A thin shell: it reads the kiosk profile, opens a [`banshi_terminal::Terminal`] and puts a front door on
+//! it — a Tauri window ([`window`]) or, with `serve`, the HTTP/WebSocket API with the UI at `/`
+//! ([`serve`]). Everything worth testing lives in the libraries; this crate only wires them.
+
+mod cli;
+mod serve;
+mod window;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, ProfileCommand};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANSHI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        None => {
+            let profile_path = cli.profile.context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
+            let profile = cli::load_profile(&profile_path)?;
+            let data = cli::data_dir(cli.data, &profile);
+            window::run(profile, data)
+        }
+        Some(Command::Serve { profile, listen, data }) => {
+            let profile_path = profile.or(cli.profile).context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
+            let profile = cli::load_profile(&profile_path)?;
+            let data = cli::data_dir(data.or(cli.data), &profile);
+            serve::run(profile, listen, data)
+        }
+        Some(Command::Profile { command: ProfileCommand::Validate { files } }) => {
+            if cli::validate_profiles(&files) {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
+    }
+}

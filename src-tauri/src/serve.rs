@@ -1,0 +1,63 @@
+//! `banshi serve`: the terminal with no window — the UI and API over HTTP on one address.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use banshi_local_api::UiAssets;
+use banshi_profile::Profile;
+use banshi_terminal::Terminal;
+
+/// The UI embedded in this binary by Tauri (`frontendDist`), so `serve` shows the same build as the window.
+pub struct EmbeddedUi(tauri::Context<tauri::Wry>);
+
+impl EmbeddedUi {
+    pub fn new() -> Self {
+        Self(tauri::generate_context!())
+    }
+}
+
+impl std::fmt::Debug for EmbeddedUi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmbeddedUi")
+    }
+}
+
+impl UiAssets for EmbeddedUi {
+    fn get(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        self.0.assets().get(&path.into())
+    }
+}
+
+pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
+        terminal.start_background();
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let address = listener.local_addr()?;
+        tracing::info!(url = %format!("http://{address}/"), mode = terminal.profile().mode.as_str(), "banshi serving");
+        banshi_local_api::serve(listener, terminal, Arc::new(EmbeddedUi::new()), shutdown_signal())
+            .await
+            .context("serving")?;
+        tracing::info!("banshi stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

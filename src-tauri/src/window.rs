@@ -1,0 +1,63 @@
+//! The app window: Tauri commands over the same [`Terminal`] the HTTP API uses, and its events forwarded.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use banshi_core::{ErrorBody, ErrorCode};
+use banshi_profile::{Mode, Profile};
+use banshi_terminal::{StatusView, Terminal, TicketView};
+use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
+
+/// The event name the UI listens on (`ui/src/backend/tauri.ts`).
+const EVENT: &str = "banshi://event";
+
+#[tauri::command]
+async fn status(terminal: State<'_, Arc<Terminal>>) -> Result<StatusView, ErrorBody> {
+    terminal.status().await.map_err(|e| e.to_body())
+}
+
+#[tauri::command]
+async fn issue_ticket(terminal: State<'_, Arc<Terminal>>, category: String) -> Result<TicketView, ErrorBody> {
+    terminal.issue_ticket(&category).await.map_err(|e| e.to_body())
+}
+
+#[tauri::command]
+async fn list_tickets(terminal: State<'_, Arc<Terminal>>) -> Result<Vec<TicketView>, ErrorBody> {
+    terminal.list_tickets().await.map_err(|e| e.to_body())
+}
+
+pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
+    let mode = profile.mode;
+    let title = format!("办事 · {} · {}", profile.terminal.outlet, profile.terminal.label);
+    tauri::Builder::default()
+        .setup(move |app| {
+            let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
+            let handle = app.handle().clone();
+            let forwarded = Arc::clone(&terminal);
+            tauri::async_runtime::spawn(async move {
+                forwarded.start_background();
+                let mut events = forwarded.subscribe();
+                while let Ok(event) = events.recv().await {
+                    if let Err(error) = handle.emit(EVENT, event) {
+                        tracing::warn!(%error, "could not forward an event to the window");
+                    }
+                }
+            });
+            app.manage(terminal);
+            if mode.has_window() {
+                let full_screen = mode.opens_full_screen();
+                WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                    .title(&title)
+                    .inner_size(1280.0, 800.0)
+                    .fullscreen(full_screen)
+                    .decorations(!full_screen)
+                    .always_on_top(mode == Mode::SelfService)
+                    .build()?;
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![status, issue_ticket, list_tickets])
+        .run(tauri::generate_context!())
+        .context("running the terminal window")
+}

@@ -1,0 +1,119 @@
+// A hall for browser tests: the real binaries (banshi-server, the ESC/POS printer simulator and one
+// `banshi serve` per terminal) on free loopback ports, with profiles made from kiosk-profiles/examples by
+// pointing them at this hall's server and printer.
+
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const bin = (env, name) => process.env[env] ?? join(root, 'target', 'debug', name)
+
+export const MODES = ['self-service', 'queue-ticket', 'call-screen', 'window', 'field', 'office', 'background', 'admin']
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHttp(url, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs
+  let lastError
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url)
+      if (res.ok) return
+      lastError = new Error(`HTTP ${res.status}`)
+    } catch (e) {
+      lastError = e
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} not ready: ${lastError}`)
+}
+
+async function waitForTcp(port, timeoutMs = 30000) {
+  const { connect } = await import('node:net')
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
+      s.on('error', () => resolve(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`port ${port} not listening`)
+}
+
+export class Hall {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'banshi-e2e-'))
+    this.children = []
+    this.terminals = {}
+  }
+
+  spawn(name, cmd, args) {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn' } })
+    const log = []
+    child.stdout.on('data', (d) => log.push(d.toString()))
+    child.stderr.on('data', (d) => log.push(d.toString()))
+    child.on('exit', (code, signal) => {
+      if (!this.stopping) console.error(`${name} exited (${code ?? signal}):\n${log.join('')}`)
+    })
+    this.children.push(child)
+    return child
+  }
+
+  async start(modes = MODES) {
+    const serverPort = await freePort()
+    const printerPort = await freePort()
+    this.serverUrl = `http://127.0.0.1:${serverPort}`
+    this.printerOut = join(this.dir, 'printer')
+    mkdirSync(this.printerOut)
+    this.spawn('banshi-server', bin('BANSHI_SERVER_BIN', 'banshi-server'), [
+      'serve', '--listen', `127.0.0.1:${serverPort}`, '--db', `sqlite:${join(this.dir, 'server.sqlite')}`,
+    ])
+    this.spawn('printer', bin('BANSHI_PRINTER_SIM_BIN', 'banshi-escpos-sim'), [
+      '--listen', `127.0.0.1:${printerPort}`, '--out', this.printerOut,
+    ])
+    await waitForHttp(`${this.serverUrl}/healthz`)
+    await waitForTcp(printerPort)
+    for (const mode of modes) {
+      const source = readFileSync(join(root, 'kiosk-profiles', 'examples', `${mode}.toml`), 'utf8')
+      const profile = source
+        .replaceAll('http://127.0.0.1:8300', this.serverUrl)
+        .replaceAll('127.0.0.1:9100', `127.0.0.1:${printerPort}`)
+      const profilePath = join(this.dir, `${mode}.toml`)
+      writeFileSync(profilePath, profile)
+      const port = await freePort()
+      this.spawn(mode, bin('BANSHI_BIN', 'banshi'), [
+        'serve', '--profile', profilePath, '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, mode),
+      ])
+      this.terminals[mode] = `http://127.0.0.1:${port}`
+    }
+    await Promise.all(Object.values(this.terminals).map((url) => waitForHttp(`${url}/api/status`)))
+  }
+
+  printerJobText(n) {
+    return readFileSync(join(this.printerOut, `job-${String(n).padStart(4, '0')}.txt`), 'utf8')
+  }
+
+  async stop() {
+    this.stopping = true
+    await Promise.all(this.children.map((child) => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', resolve)
+      child.kill('SIGTERM')
+    })))
+  }
+}

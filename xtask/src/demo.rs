@@ -1,0 +1,160 @@
+//! `cargo xtask demo`: a demo hall on one machine.
+//!
+//! Starts `banshi-server` (127.0.0.1:8300, SQLite under target/demo), the ESC/POS printer simulator
+//! (127.0.0.1:9100, each ticket decoded to the log and to text/PNG files), and three terminals from the
+//! example profiles: a queue machine, window 5 and a call screen. With a display they open as windows;
+//! without one (or with `--serve`) they run as `banshi serve` and the URLs are printed. Ctrl-C stops all.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::{bin, build_binaries, root, setup, target_dir};
+
+const SERVER: &str = "127.0.0.1:8300";
+const PRINTER: &str = "127.0.0.1:9100";
+/// (example profile, serve address, what a person does there)
+const TERMINALS: &[(&str, &str, &str)] = &[
+    ("queue-ticket", "127.0.0.1:8401", "queue machine: press a category to take a ticket"),
+    ("window", "127.0.0.1:8402", "window 5: the ticket appears in the waiting list"),
+    ("call-screen", "127.0.0.1:8403", "call screen: waiting counts per category"),
+];
+
+struct Running {
+    name: String,
+    child: Child,
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let force_serve = args.iter().any(|a| a == "--serve");
+    if let Some(other) = args.iter().find(|a| *a != "--serve") {
+        bail!("unknown option {other}; usage: cargo xtask demo [--serve]");
+    }
+    setup::ensure_apt_packages()?;
+    setup::ensure_npm_packages(&root().join("ui"))?;
+    build_binaries()?;
+
+    for address in [SERVER, PRINTER].iter().chain(TERMINALS.iter().map(|t| &t.1)) {
+        if TcpStream::connect(address).is_ok() {
+            bail!("{address} is already in use — is another demo running?");
+        }
+    }
+    let demo = target_dir().join("demo");
+    std::fs::create_dir_all(demo.join("printer"))?;
+    let windows = !force_serve && std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+
+    let mut running: Vec<Running> = Vec::new();
+    let result = start_all(&demo, windows, &mut running).and_then(|()| {
+        print_summary(&demo, windows);
+        supervise(&stop, &mut running)
+    });
+    shut_down(&mut running);
+    result
+}
+
+fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::Result<()> {
+    let db = format!("sqlite:{}", demo.join("server.sqlite").display());
+    running.push(spawn(
+        "banshi-server",
+        Command::new(bin("banshi-server")).args(["serve", "--listen", SERVER, "--db", &db]).env("BANSHI_LOG", "info"),
+    )?);
+    let out = demo.join("printer");
+    running.push(spawn(
+        "printer simulator",
+        Command::new(bin("banshi-escpos-sim"))
+            .args(["--listen", PRINTER, "--out"])
+            .arg(&out)
+            .env("BANSHI_LOG", "info"),
+    )?);
+    wait_for(SERVER)?;
+    wait_for(PRINTER)?;
+    for (mode, address, _) in TERMINALS {
+        let profile = root().join("kiosk-profiles/examples").join(format!("{mode}.toml"));
+        let data = demo.join(mode);
+        let mut cmd = Command::new(bin("banshi"));
+        if windows {
+            cmd.arg("--profile").arg(&profile).arg("--data").arg(&data);
+        } else {
+            cmd.args(["serve", "--listen", address, "--profile"]).arg(&profile).arg("--data").arg(&data);
+        }
+        running.push(spawn(mode, cmd.env("BANSHI_LOG", "warn"))?);
+        if !windows {
+            wait_for(address)?;
+        }
+    }
+    Ok(())
+}
+
+fn spawn(name: &str, cmd: &mut Command) -> anyhow::Result<Running> {
+    let child = cmd.spawn().with_context(|| format!("starting {name}: {cmd:?}"))?;
+    Ok(Running { name: name.to_string(), child })
+}
+
+fn wait_for(address: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(address).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("nothing is listening on {address} after 30 s")
+}
+
+fn print_summary(demo: &Path, windows: bool) {
+    println!();
+    println!("Banshi demo hall (海口市龙华区政务服务中心) is running:");
+    println!("  sync server        http://{SERVER}/healthz   (metrics: http://{SERVER}/metrics)");
+    println!("  ticket printer     {PRINTER} — decoded tickets are logged here and saved in {}", demo.join("printer").display());
+    for (mode, address, what) in TERMINALS {
+        if windows {
+            println!("  {mode:<18} window — {what}");
+        } else {
+            println!("  {mode:<18} http://{address}/ — {what}");
+        }
+    }
+    println!("Press Ctrl-C to stop everything.");
+}
+
+fn supervise(stop: &AtomicBool, running: &mut [Running]) -> anyhow::Result<()> {
+    while !stop.load(Ordering::SeqCst) {
+        for r in running.iter_mut() {
+            if let Some(status) = r.child.try_wait()? {
+                bail!("{} stopped unexpectedly ({status})", r.name);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("\nStopping the demo hall…");
+    Ok(())
+}
+
+/// SIGTERM everything (each program shuts down cleanly on it), then wait; kill what does not stop.
+fn shut_down(running: &mut [Running]) {
+    for r in running.iter() {
+        let _ = Command::new("kill").args(["-TERM", &r.child.id().to_string()]).status();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for r in running.iter_mut() {
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = r.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if let Ok(None) = r.child.try_wait() {
+            let _ = r.child.kill();
+            let _ = r.child.wait();
+        }
+    }
+    println!("Demo hall stopped.");
+}

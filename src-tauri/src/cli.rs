@@ -1,7 +1,8 @@
 //! Command line: arguments, configuration precedence and `banshi profile validate`.
 //!
-//! Configuration comes from defaults, then the profile (TOML), then `BANSHI_*` environment variables
-//! (clap's `env`), then flags.
+//! Configuration: built-in defaults, then the kiosk profile (TOML) for everything about the terminal, and
+//! the process settings (profile path, data folder, listen address) from `BANSHI_*` environment variables
+//! or flags (clap's `env`; a flag wins).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,12 @@ use banshi_profile::Profile;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "banshi", version, about = "Banshi (办事) hall terminal", args_conflicts_with_subcommands = false)]
+#[command(
+    name = "banshi",
+    version,
+    about = "Banshi (办事) hall terminal",
+    args_conflicts_with_subcommands = false
+)]
 pub struct Cli {
     /// Kiosk profile (TOML) that decides the mode, identity and devices.
     #[arg(long, env = "BANSHI_PROFILE", global = true)]
@@ -30,7 +36,7 @@ pub enum Command {
         #[arg(long, env = "BANSHI_PROFILE")]
         profile: Option<PathBuf>,
         /// Address to listen on; keep it on loopback unless a hall TV must reach it.
-        #[arg(long, env = "BANSHI_LISTEN", default_value = "127.0.0.1:8400")]
+        #[arg(long, env = "BANSHI_SERVE_LISTEN", default_value = "127.0.0.1:8400")]
         listen: std::net::SocketAddr,
         #[arg(long, env = "BANSHI_DATA_DIR")]
         data: Option<PathBuf>,
@@ -52,7 +58,8 @@ pub enum ProfileCommand {
 }
 
 pub fn load_profile(path: &Path) -> anyhow::Result<Profile> {
-    banshi_profile::load_profile(path).with_context(|| format!("refusing to start with profile {}", path.display()))
+    banshi_profile::load_profile(path)
+        .with_context(|| format!("refusing to start with profile {}", path.display()))
 }
 
 /// The data folder: the flag/env value, else `$XDG_DATA_HOME/banshi/<terminal id>`.
@@ -73,7 +80,13 @@ pub fn validate_profiles(files: &[PathBuf]) -> bool {
     for file in files {
         match banshi_profile::load_profile(file) {
             Ok(profile) => {
-                let _ = writeln!(out, "{}: ok ({} profile for {})", file.display(), profile.mode, profile.terminal.id);
+                let _ = writeln!(
+                    out,
+                    "{}: ok ({} profile for {})",
+                    file.display(),
+                    profile.mode,
+                    profile.terminal.id
+                );
             }
             Err(error) => {
                 all_valid = false;

@@ -24,18 +24,28 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => {
-            let profile_path = cli.profile.context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
+            let profile_path = cli
+                .profile
+                .context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
             let profile = cli::load_profile(&profile_path)?;
             let data = cli::data_dir(cli.data, &profile);
             window::run(profile, data)
         }
-        Some(Command::Serve { profile, listen, data }) => {
-            let profile_path = profile.or(cli.profile).context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
+        Some(Command::Serve {
+            profile,
+            listen,
+            data,
+        }) => {
+            let profile_path = profile
+                .or(cli.profile)
+                .context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
             let profile = cli::load_profile(&profile_path)?;
             let data = cli::data_dir(data.or(cli.data), &profile);
             serve::run(profile, listen, data)
         }
-        Some(Command::Profile { command: ProfileCommand::Validate { files } }) => {
+        Some(Command::Profile {
+            command: ProfileCommand::Validate { files },
+        }) => {
             if cli::validate_profiles(&files) {
                 Ok(())
             } else {

@@ -31,7 +31,10 @@ impl UiAssets for EmbeddedUi {
 }
 
 pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(async move {
         let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
         terminal.start_background();
@@ -53,7 +56,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

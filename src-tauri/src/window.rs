@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_profile::{Mode, Profile};
-use banshi_terminal::{StatusView, Terminal, TicketView};
+use banshi_terminal::{StatusView, Terminal, TerminalEvent, TicketView};
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
 /// The event name the UI listens on (`ui/src/backend/tauri.ts`).
@@ -18,8 +18,14 @@ async fn status(terminal: State<'_, Arc<Terminal>>) -> Result<StatusView, ErrorB
 }
 
 #[tauri::command]
-async fn issue_ticket(terminal: State<'_, Arc<Terminal>>, category: String) -> Result<TicketView, ErrorBody> {
-    terminal.issue_ticket(&category).await.map_err(|e| e.to_body())
+async fn issue_ticket(
+    terminal: State<'_, Arc<Terminal>>,
+    category: String,
+) -> Result<TicketView, ErrorBody> {
+    terminal
+        .issue_ticket(&category)
+        .await
+        .map_err(|e| e.to_body())
 }
 
 #[tauri::command]
@@ -29,7 +35,10 @@ async fn list_tickets(terminal: State<'_, Arc<Terminal>>) -> Result<Vec<TicketVi
 
 pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
     let mode = profile.mode;
-    let title = format!("办事 · {} · {}", profile.terminal.outlet, profile.terminal.label);
+    let title = format!(
+        "办事 · {} · {}",
+        profile.terminal.outlet, profile.terminal.label
+    );
     tauri::Builder::default()
         .setup(move |app| {
             let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
@@ -38,7 +47,15 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move {
                 forwarded.start_background();
                 let mut events = forwarded.subscribe();
-                while let Ok(event) = events.recv().await {
+                loop {
+                    let event = match events.recv().await {
+                        Ok(event) => event,
+                        // The window fell behind: have it reload everything rather than miss a change.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            TerminalEvent::StatusChanged
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    };
                     if let Err(error) = handle.emit(EVENT, event) {
                         tracing::warn!(%error, "could not forward an event to the window");
                     }

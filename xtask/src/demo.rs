@@ -20,9 +20,21 @@ const SERVER: &str = "127.0.0.1:8300";
 const PRINTER: &str = "127.0.0.1:9100";
 /// (example profile, serve address, what a person does there)
 const TERMINALS: &[(&str, &str, &str)] = &[
-    ("queue-ticket", "127.0.0.1:8401", "queue machine: press a category to take a ticket"),
-    ("window", "127.0.0.1:8402", "window 5: the ticket appears in the waiting list"),
-    ("call-screen", "127.0.0.1:8403", "call screen: waiting counts per category"),
+    (
+        "queue-ticket",
+        "127.0.0.1:8401",
+        "queue machine: press a category to take a ticket",
+    ),
+    (
+        "window",
+        "127.0.0.1:8402",
+        "window 5: the ticket appears in the waiting list",
+    ),
+    (
+        "call-screen",
+        "127.0.0.1:8403",
+        "call screen: waiting counts per category",
+    ),
 ];
 
 struct Running {
@@ -39,7 +51,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     setup::ensure_npm_packages(&root().join("ui"))?;
     build_binaries()?;
 
-    for address in [SERVER, PRINTER].iter().chain(TERMINALS.iter().map(|t| &t.1)) {
+    for address in [SERVER, PRINTER]
+        .iter()
+        .chain(TERMINALS.iter().map(|t| &t.1))
+    {
         if TcpStream::connect(address).is_ok() {
             bail!("{address} is already in use — is another demo running?");
         }
@@ -50,7 +65,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .context("installing the Ctrl-C handler")?;
 
     let mut running: Vec<Running> = Vec::new();
     let result = start_all(&demo, windows, &mut running).and_then(|()| {
@@ -65,7 +81,9 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
     let db = format!("sqlite:{}", demo.join("server.sqlite").display());
     running.push(spawn(
         "banshi-server",
-        Command::new(bin("banshi-server")).args(["serve", "--listen", SERVER, "--db", &db]).env("BANSHI_LOG", "info"),
+        Command::new(bin("banshi-server"))
+            .args(["serve", "--listen", SERVER, "--db", &db])
+            .env("BANSHI_LOG", "info"),
     )?);
     let out = demo.join("printer");
     running.push(spawn(
@@ -78,13 +96,18 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
     wait_for(SERVER)?;
     wait_for(PRINTER)?;
     for (mode, address, _) in TERMINALS {
-        let profile = root().join("kiosk-profiles/examples").join(format!("{mode}.toml"));
+        let profile = root()
+            .join("kiosk-profiles/examples")
+            .join(format!("{mode}.toml"));
         let data = demo.join(mode);
         let mut cmd = Command::new(bin("banshi"));
         if windows {
             cmd.arg("--profile").arg(&profile).arg("--data").arg(&data);
         } else {
-            cmd.args(["serve", "--listen", address, "--profile"]).arg(&profile).arg("--data").arg(&data);
+            cmd.args(["serve", "--listen", address, "--profile"])
+                .arg(&profile)
+                .arg("--data")
+                .arg(&data);
         }
         running.push(spawn(mode, cmd.env("BANSHI_LOG", "warn"))?);
         if !windows {
@@ -95,8 +118,13 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
 }
 
 fn spawn(name: &str, cmd: &mut Command) -> anyhow::Result<Running> {
-    let child = cmd.spawn().with_context(|| format!("starting {name}: {cmd:?}"))?;
-    Ok(Running { name: name.to_string(), child })
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("starting {name}: {cmd:?}"))?;
+    Ok(Running {
+        name: name.to_string(),
+        child,
+    })
 }
 
 fn wait_for(address: &str) -> anyhow::Result<()> {
@@ -114,7 +142,10 @@ fn print_summary(demo: &Path, windows: bool) {
     println!();
     println!("Banshi demo hall (海口市龙华区政务服务中心) is running:");
     println!("  sync server        http://{SERVER}/healthz   (metrics: http://{SERVER}/metrics)");
-    println!("  ticket printer     {PRINTER} — decoded tickets are logged here and saved in {}", demo.join("printer").display());
+    println!(
+        "  ticket printer     {PRINTER} — decoded tickets are logged here and saved in {}",
+        demo.join("printer").display()
+    );
     for (mode, address, what) in TERMINALS {
         if windows {
             println!("  {mode:<18} window — {what}");
@@ -141,7 +172,9 @@ fn supervise(stop: &AtomicBool, running: &mut [Running]) -> anyhow::Result<()> {
 /// SIGTERM everything (each program shuts down cleanly on it), then wait; kill what does not stop.
 fn shut_down(running: &mut [Running]) {
     for r in running.iter() {
-        let _ = Command::new("kill").args(["-TERM", &r.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &r.child.id().to_string()])
+            .status();
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     for r in running.iter_mut() {

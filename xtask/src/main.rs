@@ -38,12 +38,17 @@ fn main() -> anyhow::Result<()> {
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// The cargo target folder (respects CARGO_TARGET_DIR).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Run a command to completion, failing with its description if it fails.
@@ -73,7 +78,16 @@ pub fn npm(dir: &Path) -> Command {
 pub fn build_binaries() -> anyhow::Result<()> {
     let ui = root().join("ui");
     run(npm(&ui).args(["run", "build"]))?;
-    run(cargo().args(["build", "--locked", "-p", "banshi", "-p", "banshi-server", "-p", "banshi-escpos-sim"]))
+    run(cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "banshi",
+        "-p",
+        "banshi-server",
+        "-p",
+        "banshi-escpos-sim",
+    ]))
 }
 
 pub fn bin(name: &str) -> PathBuf {

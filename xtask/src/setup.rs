@@ -64,9 +64,17 @@ pub fn ensure_apt_packages() -> anyhow::Result<()> {
         return Ok(());
     }
     println!("xtask: installing Debian packages: {}", missing.join(" "));
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     let apt = |args: &[&str]| {
-        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !is_root {
             cmd.arg("apt-get");
         }
@@ -104,9 +112,18 @@ pub fn ensure_tauri_driver() -> anyhow::Result<std::path::PathBuf> {
     if cargo_bin.exists() {
         return Ok(cargo_bin);
     }
-    run(crate::cargo().args(["install", "tauri-driver", "--version", TAURI_DRIVER_VERSION, "--locked"]))?;
+    run(crate::cargo().args([
+        "install",
+        "tauri-driver",
+        "--version",
+        TAURI_DRIVER_VERSION,
+        "--locked",
+    ]))?;
     if !cargo_bin.exists() {
-        bail!("tauri-driver was installed but is not at {}", cargo_bin.display());
+        bail!(
+            "tauri-driver was installed but is not at {}",
+            cargo_bin.display()
+        );
     }
     Ok(cargo_bin)
 }

@@ -8,13 +8,14 @@ use crate::{bin, build_binaries, cargo, npm, root, setup, target_dir};
 
 pub fn run_all() -> anyhow::Result<Vec<(&'static str, f64)>> {
     let mut timings = Vec::new();
-    let mut step = |name: &'static str, work: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<()> {
-        println!("\nxtask: ==== {name} ====");
-        let started = Instant::now();
-        work().with_context(|| format!("layer failed: {name}"))?;
-        timings.push((name, started.elapsed().as_secs_f64()));
-        Ok(())
-    };
+    let mut step =
+        |name: &'static str, work: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<()> {
+            println!("\nxtask: ==== {name} ====");
+            let started = Instant::now();
+            work().with_context(|| format!("layer failed: {name}"))?;
+            timings.push((name, started.elapsed().as_secs_f64()));
+            Ok(())
+        };
     let ui = root().join("ui");
     let shots = target_dir().join("e2e-screenshots");
 
@@ -25,39 +26,90 @@ pub fn run_all() -> anyhow::Result<Vec<(&'static str, f64)>> {
         Ok(())
     })?;
     // The Tauri crate embeds ui/dist at compile time, so the UI is built before anything Rust.
-    step("UI build (vue-tsc + vite)", &mut || crate::run(npm(&ui).args(["run", "build"])))?;
-    step("UI unit tests (Vitest)", &mut || crate::run(npm(&ui).args(["test"])))?;
-    step("rustfmt", &mut || crate::run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("UI build (vue-tsc + vite)", &mut || {
+        crate::run(npm(&ui).args(["run", "build"]))
+    })?;
+    step("UI unit tests (Vitest)", &mut || {
+        crate::run(npm(&ui).args(["test"]))
+    })?;
+    step("rustfmt", &mut || {
+        crate::run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
     step("clippy -D warnings", &mut || {
-        crate::run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+        crate::run(cargo().args([
+            "clippy",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     })?;
     step("Rust tests (unit, crate, hall scenarios)", &mut || {
         if setup::have_nextest() {
-            crate::run(cargo().args(["nextest", "run", "--locked", "--workspace", "--exclude", "banshi-window-e2e", "--no-fail-fast"]))
+            crate::run(cargo().args([
+                "nextest",
+                "run",
+                "--locked",
+                "--workspace",
+                "--exclude",
+                "banshi-window-e2e",
+                "--no-fail-fast",
+            ]))
         } else {
-            crate::run(cargo().args(["test", "--locked", "--workspace", "--exclude", "banshi-window-e2e", "--no-fail-fast"]))
+            crate::run(cargo().args([
+                "test",
+                "--locked",
+                "--workspace",
+                "--exclude",
+                "banshi-window-e2e",
+                "--no-fail-fast",
+            ]))
         }
     })?;
     step("build binaries for E2E", &mut build_binaries)?;
     std::fs::create_dir_all(&shots)?;
-    step("browser E2E (Playwright + Chromium against banshi serve)", &mut || {
-        crate::run(std::process::Command::new("node")
-            .args(["--test", "--test-concurrency=1", "tests/browser/"])
-            .current_dir(root())
-            .env("BANSHI_BIN", bin("banshi"))
-            .env("BANSHI_SERVER_BIN", bin("banshi-server"))
-            .env("BANSHI_PRINTER_SIM_BIN", bin("banshi-escpos-sim"))
-            .env("BANSHI_SCREENSHOTS", &shots))
-    })?;
+    step(
+        "browser E2E (Playwright + Chromium against banshi serve)",
+        &mut || {
+            crate::run(
+                std::process::Command::new("node")
+                    .args(["--test", "--test-concurrency=1", "tests/browser/"])
+                    .current_dir(root())
+                    .env("BANSHI_BIN", bin("banshi"))
+                    .env("BANSHI_SERVER_BIN", bin("banshi-server"))
+                    .env("BANSHI_PRINTER_SIM_BIN", bin("banshi-escpos-sim"))
+                    .env("BANSHI_SCREENSHOTS", &shots),
+            )
+        },
+    )?;
     let driver = tauri_driver.context("tauri-driver missing")?;
-    step("real-window E2E (tauri-driver + WebKitWebDriver under Xvfb)", &mut || {
-        crate::run(std::process::Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1280x800x24", "cargo", "test", "--locked", "-p", "banshi-window-e2e", "--", "--nocapture", "--test-threads=1"])
-            .current_dir(root())
-            .env("BANSHI_APP", bin("banshi"))
-            .env("TAURI_DRIVER", &driver)
-            .env("BANSHI_SCREENSHOTS", &shots))
-    })?;
+    step(
+        "real-window E2E (tauri-driver + WebKitWebDriver under Xvfb)",
+        &mut || {
+            crate::run(
+                std::process::Command::new("xvfb-run")
+                    .args([
+                        "-a",
+                        "-s",
+                        "-screen 0 1280x800x24",
+                        "cargo",
+                        "test",
+                        "--locked",
+                        "-p",
+                        "banshi-window-e2e",
+                        "--",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .current_dir(root())
+                    .env("BANSHI_APP", bin("banshi"))
+                    .env("TAURI_DRIVER", &driver)
+                    .env("BANSHI_SCREENSHOTS", &shots),
+            )
+        },
+    )?;
     Ok(timings)
 }
 
@@ -67,11 +119,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let timings = run_all()?;
-    println!("\nxtask: every layer passed in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "\nxtask: every layer passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     for (name, secs) in &timings {
         println!("xtask:   {secs:>7.1} s  {name}");
     }
-    println!("xtask: screenshots in {}", target_dir().join("e2e-screenshots").display());
+    println!(
+        "xtask: screenshots in {}",
+        target_dir().join("e2e-screenshots").display()
+    );
     println!("layers: {} passed, 0 failed", timings.len());
     Ok(())
 }

@@ -35,7 +35,10 @@ fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
         return "*".repeat(chars.len());
     }
     let mut out: String = chars[..keep_start].iter().collect();
-    out.extend(std::iter::repeat_n('*', chars.len() - keep_start - keep_end));
+    out.extend(std::iter::repeat_n(
+        '*',
+        chars.len() - keep_start - keep_end,
+    ));
     out.extend(&chars[chars.len() - keep_end..]);
     out
 }

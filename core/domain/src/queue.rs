@@ -47,7 +47,13 @@ pub struct Ticket {
 
 impl Ticket {
     /// A new waiting ticket.
-    pub fn issue(hall_id: &str, category: &str, number: u32, issued_by: &str, at: OffsetDateTime) -> Self {
+    pub fn issue(
+        hall_id: &str,
+        category: &str,
+        number: u32,
+        issued_by: &str,
+        at: OffsetDateTime,
+    ) -> Self {
         Self {
             hall_id: hall_id.to_string(),
             category: category.to_string(),
@@ -84,11 +90,20 @@ pub fn hall_scope(hall_id: &str) -> String {
 /// The hall day (`YYYY-MM-DD`, UTC+8) of an instant.
 pub fn hall_day(at: OffsetDateTime) -> String {
     let date = at.to_offset(HALL_UTC_OFFSET).date();
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 /// The next number for `category` on `day`, given the tickets this terminal knows of.
-pub fn next_ticket_number<'a>(known: impl IntoIterator<Item = &'a Ticket>, category: &str, day: &str) -> u32 {
+pub fn next_ticket_number<'a>(
+    known: impl IntoIterator<Item = &'a Ticket>,
+    category: &str,
+    day: &str,
+) -> u32 {
     known
         .into_iter()
         .filter(|t| t.category == category && t.day == day)
@@ -124,7 +139,11 @@ mod tests {
     fn numbers_restart_per_category_and_day() {
         let monday = datetime!(2026-11-23 09:00 +8);
         let tuesday = datetime!(2026-11-24 09:00 +8);
-        let known = vec![ticket("A", 1, monday), ticket("A", 2, monday), ticket("B", 1, monday)];
+        let known = vec![
+            ticket("A", 1, monday),
+            ticket("A", 2, monday),
+            ticket("B", 1, monday),
+        ];
         assert_eq!(next_ticket_number(&known, "A", &hall_day(monday)), 3);
         assert_eq!(next_ticket_number(&known, "B", &hall_day(monday)), 2);
         assert_eq!(next_ticket_number(&known, "C", &hall_day(monday)), 1);
@@ -133,7 +152,10 @@ mod tests {
 
     #[test]
     fn display_number_is_letter_and_three_digits() {
-        assert_eq!(ticket("A", 23, datetime!(2026-11-23 09:00 +8)).display_number(), "A023");
+        assert_eq!(
+            ticket("A", 23, datetime!(2026-11-23 09:00 +8)).display_number(),
+            "A023"
+        );
     }
 
     #[test]

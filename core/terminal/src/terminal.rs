@@ -90,9 +90,15 @@ pub struct Terminal {
 
 impl Terminal {
     /// Open the terminal's store in `data_dir` and its devices as `profile` configures them.
-    pub fn open(profile: Profile, data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Arc<Self>, TerminalError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| TerminalError::DataDir { path: data_dir.display().to_string(), source })?;
+    pub fn open(
+        profile: Profile,
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, TerminalError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| TerminalError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
         let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
         let sync = match &profile.sync {
             Some(s) => Some(Arc::new(SyncClient::new(
@@ -155,7 +161,13 @@ impl Terminal {
     }
 
     async fn sync_loop(self: Arc<Self>) {
-        let interval = Duration::from_millis(self.profile.sync.as_ref().map(|s| s.interval_ms).unwrap_or(1000));
+        let interval = Duration::from_millis(
+            self.profile
+                .sync
+                .as_ref()
+                .map(|s| s.interval_ms)
+                .unwrap_or(1000),
+        );
         loop {
             self.sync_now().await;
             tokio::select! {
@@ -226,7 +238,10 @@ impl Terminal {
                     .queue
                     .categories
                     .iter()
-                    .map(|c| CategoryView { code: c.code.clone(), name: c.name.0.clone() })
+                    .map(|c| CategoryView {
+                        code: c.code.clone(),
+                        name: c.name.0.clone(),
+                    })
                     .collect(),
             },
             sync: SyncView {
@@ -247,7 +262,9 @@ impl Terminal {
     /// Issue a ticket in `category`: numbered, saved durably, then printed. A printing failure is reported
     /// in the view; the ticket keeps its place in the queue either way.
     pub async fn issue_ticket(&self, category: &str) -> Result<TicketView, TerminalError> {
-        if self.profile.mode != banshi_profile::Mode::QueueTicket && self.profile.mode != banshi_profile::Mode::SelfService {
+        if self.profile.mode != banshi_profile::Mode::QueueTicket
+            && self.profile.mode != banshi_profile::Mode::SelfService
+        {
             return Err(TerminalError::NotAQueueMachine(self.profile.mode.as_str()));
         }
         let cat = self
@@ -262,19 +279,31 @@ impl Terminal {
             let _one_at_a_time = self.issuing.lock().await;
             let now = self.clock.now();
             let known = self.todays_tickets(now).await?;
-            let number = next_ticket_number(known.iter().map(|(r, _)| &r.body), category, &hall_day(now));
+            let number =
+                next_ticket_number(known.iter().map(|(r, _)| &r.body), category, &hall_day(now));
             let p = &self.profile.terminal;
             let ticket = Ticket::issue(&p.hall_id, category, number, &p.id, now);
             let store = Arc::clone(&self.store);
             let scope = hall_scope(&p.hall_id);
             let body = ticket.clone();
-            let header = blocking(move || store.create(&scope, &body, Durability::Promised)).await?;
-            (Record { header, body: ticket }, known)
+            let header =
+                blocking(move || store.create(&scope, &body, Durability::Promised)).await?;
+            (
+                Record {
+                    header,
+                    body: ticket,
+                },
+                known,
+            )
         };
         self.emit(TerminalEvent::TicketsChanged);
 
         let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
-        let slip = self.ticket_slip(&record, cat.name.get(&self.profile.ui.default_language), ahead);
+        let slip = self.ticket_slip(
+            &record,
+            cat.name.get(&self.profile.ui.default_language),
+            ahead,
+        );
         let devices = Arc::clone(&self.devices);
         let printed = tokio::task::spawn_blocking(move || devices.print_ticket(&slip))
             .await
@@ -282,7 +311,10 @@ impl Terminal {
         let print_error = match printed {
             Ok(()) => {
                 let (store, id) = (Arc::clone(&self.store), record.header.id.clone());
-                blocking(move || store.update::<Ticket>(&id, Durability::Normal, |t| t.printed = true)).await?;
+                blocking(move || {
+                    store.update::<Ticket>(&id, Durability::Normal, |t| t.printed = true)
+                })
+                .await?;
                 None
             }
             Err(error) => {
@@ -309,7 +341,10 @@ impl Terminal {
             .collect())
     }
 
-    async fn todays_tickets(&self, now: time::OffsetDateTime) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
+    async fn todays_tickets(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
         let store = Arc::clone(&self.store);
         let day = hall_day(now);
         let hall = self.profile.terminal.hall_id.clone();
@@ -319,7 +354,12 @@ impl Terminal {
         Ok(tickets)
     }
 
-    fn ticket_view(&self, rec: &Record<Ticket>, sync_status: SyncStatus, people_ahead: usize) -> TicketView {
+    fn ticket_view(
+        &self,
+        rec: &Record<Ticket>,
+        sync_status: SyncStatus,
+        people_ahead: usize,
+    ) -> TicketView {
         let t = &rec.body;
         let category_name = self
             .profile
@@ -345,7 +385,10 @@ impl Terminal {
     }
 
     fn ticket_slip(&self, rec: &Record<Ticket>, category_name: &str, ahead: usize) -> TicketSlip {
-        let issued = rec.body.issued_at().to_offset(banshi_core::clock::HALL_UTC_OFFSET);
+        let issued = rec
+            .body
+            .issued_at()
+            .to_offset(banshi_core::clock::HALL_UTC_OFFSET);
         let issued_text = format!(
             "{} {:02}:{:02}",
             rec.body.day,
@@ -358,7 +401,12 @@ impl Terminal {
             .queue
             .follow_url_base
             .clone()
-            .or_else(|| self.profile.sync.as_ref().map(|s| format!("{}/q/", s.server.trim_end_matches('/'))))
+            .or_else(|| {
+                self.profile
+                    .sync
+                    .as_ref()
+                    .map(|s| format!("{}/q/", s.server.trim_end_matches('/')))
+            })
             .unwrap_or_else(|| "banshi:ticket/".to_string());
         TicketSlip {
             outlet: self.profile.terminal.outlet.clone(),
@@ -376,5 +424,8 @@ impl Terminal {
 async fn blocking<R: Send + 'static>(
     work: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, TerminalError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| TerminalError::Task(e.to_string()))?.map_err(TerminalError::from)
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| TerminalError::Task(e.to_string()))?
+        .map_err(TerminalError::from)
 }

@@ -25,7 +25,19 @@ pub struct DeviceHealth {
 }
 
 impl DeviceHealth {
-    pub fn new(class: &str, driver: &str, target: &str, status: DeviceStatus, detail: Option<String>) -> Self {
-        Self { class: class.into(), driver: driver.into(), target: target.into(), status, detail }
+    pub fn new(
+        class: &str,
+        driver: &str,
+        target: &str,
+        status: DeviceStatus,
+        detail: Option<String>,
+    ) -> Self {
+        Self {
+            class: class.into(),
+            driver: driver.into(),
+            target: target.into(),
+            status,
+            detail,
+        }
     }
 }

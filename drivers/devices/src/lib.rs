@@ -56,12 +56,16 @@ impl ThermalPrinter {
     fn open(config: &EscPosPrinter) -> Self {
         let (printer, driver) = match &config.transport {
             EscPosTransport::Tcp { address } => (
-                Some(Printer::new(Transport::Tcp { address: address.clone(), timeout: PRINTER_TIMEOUT })),
+                Some(Printer::new(Transport::Tcp {
+                    address: address.clone(),
+                    timeout: PRINTER_TIMEOUT,
+                })),
                 "escpos-tcp",
             ),
-            EscPosTransport::File { path } => {
-                (Some(Printer::new(Transport::File { path: path.into() })), "escpos-file")
-            }
+            EscPosTransport::File { path } => (
+                Some(Printer::new(Transport::File { path: path.into() })),
+                "escpos-file",
+            ),
             // Serial ESC/POS arrives with the devices issue; until then the printer reports `unknown`.
             EscPosTransport::Serial { .. } => (None, "escpos-serial"),
         };
@@ -70,7 +74,14 @@ impl ThermalPrinter {
             CutMode::Partial => banshi_escpos::CutMode::Partial,
             CutMode::None => banshi_escpos::CutMode::None,
         };
-        Self { printer, options: EncodeOptions { cut, paper_width_mm: config.paper_width_mm }, driver: driver.into() }
+        Self {
+            printer,
+            options: EncodeOptions {
+                cut,
+                paper_width_mm: config.paper_width_mm,
+            },
+            driver: driver.into(),
+        }
     }
 }
 
@@ -88,12 +99,18 @@ impl DeviceSet {
             .into_iter()
             .map(|d| DeviceHealth::new(d.class, &d.driver, &d.target, DeviceStatus::Unknown, None))
             .collect();
-        Self { ticket_printer: devices.ticket_printer.as_ref().map(ThermalPrinter::open), health: Mutex::new(health) }
+        Self {
+            ticket_printer: devices.ticket_printer.as_ref().map(ThermalPrinter::open),
+            health: Mutex::new(health),
+        }
     }
 
     /// The last known health of every configured device.
     pub fn health(&self) -> Vec<DeviceHealth> {
-        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Ask every device how it is (blocking: talks to hardware). Returns whether anything changed.
@@ -104,7 +121,10 @@ impl DeviceSet {
         for entry in health.iter_mut() {
             let (status, detail) = match (entry.class.as_str(), &ticket) {
                 ("ticket_printer", Some(probe)) => probe.clone(),
-                _ => (DeviceStatus::Unknown, Some(format!("driver {} is not in this build yet", entry.driver))),
+                _ => (
+                    DeviceStatus::Unknown,
+                    Some(format!("driver {} is not in this build yet", entry.driver)),
+                ),
             };
             if entry.status != status || entry.detail != detail {
                 if status != DeviceStatus::Ok {
@@ -120,11 +140,17 @@ impl DeviceSet {
 
     /// Print a queue ticket (blocking). Refuses before sending anything when the printer reports no paper.
     pub fn print_ticket(&self, ticket: &templates::TicketSlip) -> Result<(), DeviceError> {
-        let printer = self.ticket_printer.as_ref().ok_or(DeviceError::NotConfigured("ticket_printer"))?;
+        let printer = self
+            .ticket_printer
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("ticket_printer"))?;
         let driver = printer
             .printer
             .as_ref()
-            .ok_or_else(|| DeviceError::Unsupported { class: "ticket_printer", driver: printer.driver.clone() })?;
+            .ok_or_else(|| DeviceError::Unsupported {
+                class: "ticket_printer",
+                driver: printer.driver.clone(),
+            })?;
         if driver.paper_status()? == PaperStatus::Out {
             return Err(DeviceError::PaperOut);
         }
@@ -136,7 +162,13 @@ impl DeviceSet {
 
 fn probe_printer(printer: &ThermalPrinter) -> (DeviceStatus, Option<String>) {
     let Some(driver) = &printer.printer else {
-        return (DeviceStatus::Unknown, Some(format!("driver {} is not in this build yet", printer.driver)));
+        return (
+            DeviceStatus::Unknown,
+            Some(format!(
+                "driver {} is not in this build yet",
+                printer.driver
+            )),
+        );
     };
     match driver.paper_status() {
         Ok(PaperStatus::Ok) => (DeviceStatus::Ok, None),

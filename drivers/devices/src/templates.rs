@@ -25,17 +25,40 @@ pub struct TicketSlip {
 
 /// The 80 mm ticket layout.
 pub fn ticket_slip(t: &TicketSlip) -> Slip {
-    let text = |text: String, align, bold, size| SlipLine::Text { text, align, bold, size };
+    let text = |text: String, align, bold, size| SlipLine::Text {
+        text,
+        align,
+        bold,
+        size,
+    };
     Slip {
         lines: vec![
             text(t.outlet.clone(), Align::Center, true, TextSize::Normal),
             SlipLine::Separator,
-            text(t.category_name.clone(), Align::Center, false, TextSize::Double),
+            text(
+                t.category_name.clone(),
+                Align::Center,
+                false,
+                TextSize::Double,
+            ),
             text(t.number.clone(), Align::Center, true, TextSize::Quad),
-            text(t.people_ahead_line.clone(), Align::Center, false, TextSize::Normal),
-            text(t.issued_at_line.clone(), Align::Center, false, TextSize::Normal),
+            text(
+                t.people_ahead_line.clone(),
+                Align::Center,
+                false,
+                TextSize::Normal,
+            ),
+            text(
+                t.issued_at_line.clone(),
+                Align::Center,
+                false,
+                TextSize::Normal,
+            ),
             SlipLine::Feed(1),
-            SlipLine::Qr { data: t.follow_url.clone(), module_size: 6 },
+            SlipLine::Qr {
+                data: t.follow_url.clone(),
+                module_size: 6,
+            },
             text(t.scan_hint.clone(), Align::Center, false, TextSize::Normal),
             text(t.notice.clone(), Align::Center, false, TextSize::Normal),
             SlipLine::Feed(3),

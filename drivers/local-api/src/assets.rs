@@ -16,7 +16,11 @@ pub struct DirAssets(pub PathBuf);
 impl UiAssets for DirAssets {
     fn get(&self, path: &str) -> Option<Cow<'_, [u8]>> {
         // Only plain relative paths: no `..`, no absolute paths, no backslashes.
-        if path.split('/').any(|part| part == ".." || part.contains('\\')) || path.starts_with('/') {
+        if path
+            .split('/')
+            .any(|part| part == ".." || part.contains('\\'))
+            || path.starts_with('/')
+        {
             return None;
         }
         std::fs::read(self.0.join(path)).ok().map(Cow::Owned)

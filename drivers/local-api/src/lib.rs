@@ -26,5 +26,7 @@ pub async fn serve(
     ui: Arc<dyn UiAssets>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(terminal, ui)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(terminal, ui))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -77,14 +77,24 @@ async fn issue_ticket(
     body: Result<Json<IssueTicket>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
     let Json(req) = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "api.too_large" } else { "api.bad_request" };
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "api.too_large"
+        } else {
+            "api.bad_request"
+        };
         ApiError(e.status(), ErrorBody::new(code, e.body_text()))
     })?;
-    Ok((StatusCode::CREATED, Json(s.terminal.issue_ticket(&req.category).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.terminal.issue_ticket(&req.category).await?),
+    ))
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, ErrorBody::new("api.not_found", format!("no API route {}", uri.path())))
+    ApiError(
+        StatusCode::NOT_FOUND,
+        ErrorBody::new("api.not_found", format!("no API route {}", uri.path())),
+    )
 }
 
 async fn events(State(s): State<ApiState>, upgrade: WebSocketUpgrade) -> Response {
@@ -122,7 +132,11 @@ async fn ui_asset(State(s): State<ApiState>, uri: Uri) -> Response {
     match s.ui.get(path) {
         Some(bytes) => {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
-            ([(header::CONTENT_TYPE, mime.essence_str().to_string())], bytes.into_owned()).into_response()
+            (
+                [(header::CONTENT_TYPE, mime.essence_str().to_string())],
+                bytes.into_owned(),
+            )
+                .into_response()
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }

@@ -11,10 +11,21 @@ async fn serve_terminal(hall: &Hall, mode: &str, id: &str) -> String {
     let terminal = hall.terminal(mode, id).expect("terminal");
     let ui_dir = hall.dir.path().join("ui");
     std::fs::create_dir_all(&ui_dir).expect("ui dir");
-    std::fs::write(ui_dir.join("index.html"), "<!doctype html><title>办事</title>").expect("index");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    std::fs::write(
+        ui_dir.join("index.html"),
+        "<!doctype html><title>办事</title>",
+    )
+    .expect("index");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(banshi_local_api::serve(listener, terminal, Arc::new(DirAssets(ui_dir)), std::future::pending()));
+    tokio::spawn(banshi_local_api::serve(
+        listener,
+        terminal,
+        Arc::new(DirAssets(ui_dir)),
+        std::future::pending(),
+    ));
     base
 }
 
@@ -22,21 +33,30 @@ async fn serve_terminal(hall: &Hall, mode: &str, id: &str) -> String {
 async fn status_shows_the_profiles_identity_and_devices() {
     let hall = Hall::start().await.expect("hall");
     let base = serve_terminal(&hall, "queue-ticket", "qm-01").await;
-    let status: serde_json::Value = reqwest::get(format!("{base}/api/status")).await.expect("get").json().await.expect("json");
+    let status: serde_json::Value = reqwest::get(format!("{base}/api/status"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(status["mode"], "queue-ticket");
     assert_eq!(status["terminal"]["id"], "qm-01");
     assert_eq!(status["terminal"]["outlet"], "海口市龙华区政务服务中心");
     assert_eq!(status["devices"][0]["class"], "ticket_printer");
-    assert_eq!(status["queue"]["categories"][0]["name"]["zh-CN"], "个人业务");
+    assert_eq!(
+        status["queue"]["categories"][0]["name"]["zh-CN"],
+        "个人业务"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issuing_a_ticket_over_http_notifies_websocket_listeners() {
     let hall = Hall::start().await.expect("hall");
     let base = serve_terminal(&hall, "queue-ticket", "qm-01").await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}/api/events", base.replace("http", "ws")))
-        .await
-        .expect("ws");
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("{}/api/events", base.replace("http", "ws")))
+            .await
+            .expect("ws");
     let response = reqwest::Client::new()
         .post(format!("{base}/api/tickets"))
         .json(&serde_json::json!({ "category": "B" }))
@@ -46,8 +66,13 @@ async fn issuing_a_ticket_over_http_notifies_websocket_listeners() {
     assert_eq!(response.status(), 201);
     let ticket: serde_json::Value = response.json().await.expect("json");
     assert_eq!(ticket["number"], "B001");
-    let event = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("event in time").expect("open").expect("ok");
-    let event: serde_json::Value = serde_json::from_str(event.to_text().expect("text")).expect("json");
+    let event = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("event in time")
+        .expect("open")
+        .expect("ok");
+    let event: serde_json::Value =
+        serde_json::from_str(event.to_text().expect("text")).expect("json");
     assert_eq!(event["type"], "tickets.changed");
 }
 
@@ -64,13 +89,35 @@ async fn bad_requests_get_the_error_shape() {
         .await
         .expect("post");
     assert_eq!(malformed.status(), 400);
-    assert_eq!(malformed.json::<serde_json::Value>().await.expect("json")["code"], "api.bad_request");
-    let unknown = client.post(format!("{base}/api/tickets")).json(&serde_json::json!({"category": "Q"})).send().await.expect("post");
-    assert_eq!(unknown.json::<serde_json::Value>().await.expect("json")["code"], "queue.unknown_category");
-    let huge = client.post(format!("{base}/api/tickets")).header("content-type", "application/json").body(vec![b' '; 1 << 20]).send().await.expect("post");
+    assert_eq!(
+        malformed.json::<serde_json::Value>().await.expect("json")["code"],
+        "api.bad_request"
+    );
+    let unknown = client
+        .post(format!("{base}/api/tickets"))
+        .json(&serde_json::json!({"category": "Q"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        unknown.json::<serde_json::Value>().await.expect("json")["code"],
+        "queue.unknown_category"
+    );
+    let huge = client
+        .post(format!("{base}/api/tickets"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 1 << 20])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(huge.status(), 413);
-    let missing = reqwest::get(format!("{base}/api/nothing")).await.expect("get");
-    assert_eq!(missing.json::<serde_json::Value>().await.expect("json")["code"], "api.not_found");
+    let missing = reqwest::get(format!("{base}/api/nothing"))
+        .await
+        .expect("get");
+    assert_eq!(
+        missing.json::<serde_json::Value>().await.expect("json")["code"],
+        "api.not_found"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,6 +127,8 @@ async fn the_ui_is_served_at_the_root_and_paths_cannot_escape_it() {
     let index = reqwest::get(format!("{base}/")).await.expect("get");
     assert_eq!(index.headers()["content-type"], "text/html");
     assert!(index.text().await.expect("text").contains("办事"));
-    let escape = reqwest::get(format!("{base}/..%2F..%2Fserver.sqlite")).await.expect("get");
+    let escape = reqwest::get(format!("{base}/..%2F..%2Fserver.sqlite"))
+        .await
+        .expect("get");
     assert_eq!(escape.status(), 404);
 }

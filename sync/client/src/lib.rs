@@ -24,7 +24,11 @@ pub enum SyncClientError {
     #[error("sync server unreachable: {0}")]
     Unreachable(#[source] reqwest::Error),
     #[error("sync server refused the request ({code}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("sync server answered something that is not a sync message: {0}")]
     BadReply(String),
     #[error("no protocol version in common with the server")]
@@ -82,7 +86,12 @@ pub struct SyncClient {
 }
 
 impl SyncClient {
-    pub fn new(server: &str, terminal_id: &str, hall_id: &str, store: Arc<Store>) -> Result<Self, SyncClientError> {
+    pub fn new(
+        server: &str,
+        terminal_id: &str,
+        hall_id: &str,
+        store: Arc<Store>,
+    ) -> Result<Self, SyncClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(30))
@@ -125,13 +134,20 @@ impl SyncClient {
             .send()
             .await
             .map_err(SyncClientError::Unreachable)?;
-        let welcome: proto::Welcome = check(response).await?.json().await.map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+        let welcome: proto::Welcome = check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
         if !proto::SUPPORTED_VERSIONS.contains(&welcome.version) {
             return Err(SyncClientError::NoCommonVersion);
         }
         tracing::info!(server = %self.base, server_id = %welcome.server_id, version = welcome.version, "sync session opened");
         let out = (welcome.version, welcome.scopes.clone());
-        *session = Some(Session { version: welcome.version, scopes: welcome.scopes });
+        *session = Some(Session {
+            version: welcome.version,
+            scopes: welcome.scopes,
+        });
         Ok(out)
     }
 
@@ -155,7 +171,10 @@ impl SyncClient {
                 Err(e) if e.is_refusal_of_document() => {
                     tracing::warn!(%doc_id, error = %e, "server refused a record");
                     let (store, reason) = (Arc::clone(&self.store), e.to_string());
-                    blocking(move || store.set_sync_status(&doc_id, SyncStatus::Refused, Some(&reason))).await?;
+                    blocking(move || {
+                        store.set_sync_status(&doc_id, SyncStatus::Refused, Some(&reason))
+                    })
+                    .await?;
                     report.refused += 1;
                 }
                 Err(e) => return Err(e),
@@ -169,8 +188,14 @@ impl SyncClient {
                 let after = blocking(move || store.feed_cursor(&peer, &sc)).await?;
                 let page = self.feed(version, &scope, after).await?;
                 for entry in &page.entries {
-                    if self.sync_doc(version, &entry.doc_id).await? {
-                        report.pulled += 1;
+                    match self.sync_doc(version, &entry.doc_id).await {
+                        Ok(true) => report.pulled += 1,
+                        Ok(false) => {}
+                        // Losing the server ends the pass; one bad document must not stall the feed for good.
+                        Err(e @ SyncClientError::Unreachable(_)) => return Err(e),
+                        Err(error) => {
+                            tracing::warn!(doc_id = %entry.doc_id, %error, "skipping a document from the feed")
+                        }
                     }
                 }
                 let store = Arc::clone(&self.store);
@@ -184,7 +209,12 @@ impl SyncClient {
         Ok(report)
     }
 
-    async fn feed(&self, version: u32, scope: &str, after: i64) -> Result<proto::FeedPage, SyncClientError> {
+    async fn feed(
+        &self,
+        version: u32,
+        scope: &str,
+        after: i64,
+    ) -> Result<proto::FeedPage, SyncClientError> {
         let response = self
             .http
             .get(format!("{}{}", self.base, proto::FEED_PATH))
@@ -194,17 +224,27 @@ impl SyncClient {
             .send()
             .await
             .map_err(SyncClientError::Unreachable)?;
-        check(response).await?.json().await.map_err(|e| SyncClientError::BadReply(e.to_string()))
+        check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))
     }
 
     /// Exchange sync messages for one document until both sides are done. Returns whether the local copy
     /// changed.
     pub async fn sync_doc(&self, version: u32, doc_id: &str) -> Result<bool, SyncClientError> {
-        let (store, id, peer) = (Arc::clone(&self.store), doc_id.to_string(), self.base.clone());
-        let (doc, mut state) = blocking(move || {
+        let (store, id, peer) = (
+            Arc::clone(&self.store),
+            doc_id.to_string(),
+            self.base.clone(),
+        );
+        let (seen_local_changes, doc, mut state) = blocking(move || {
+            // Read before loading: a write that lands in between makes `mark_synced` refuse, never the reverse.
+            let seen = store.local_changes(&id)?;
             let doc = store.load_doc(&id)?;
             let state = store.sync_state(&id, &peer)?;
-            Ok::<_, SyncClientError>((doc, state))
+            Ok::<_, SyncClientError>((seen, doc, state))
         })
         .await?;
         let is_new = doc.is_none();
@@ -224,7 +264,10 @@ impl SyncClient {
                 .post(format!("{}{}{}", self.base, proto::DOC_PATH_PREFIX, doc_id))
                 .header(proto::TERMINAL_HEADER, &self.terminal_id)
                 .header(proto::VERSION_HEADER, version)
-                .header(reqwest::header::CONTENT_TYPE, proto::SYNC_MESSAGE_MEDIA_TYPE)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    proto::SYNC_MESSAGE_MEDIA_TYPE,
+                )
                 .body(body)
                 .send()
                 .await
@@ -232,9 +275,15 @@ impl SyncClient {
             let response = check(response).await?;
             let got_something = response.status() != reqwest::StatusCode::NO_CONTENT;
             if got_something {
-                let bytes = response.bytes().await.map_err(SyncClientError::Unreachable)?;
-                let msg = Message::decode(&bytes).map_err(|e| SyncClientError::BadReply(e.to_string()))?;
-                doc.sync().receive_sync_message(&mut state, msg).map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(SyncClientError::Unreachable)?;
+                let msg = Message::decode(&bytes)
+                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+                doc.sync()
+                    .receive_sync_message(&mut state, msg)
+                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
             }
             if !sent_something && !got_something {
                 break;
@@ -242,13 +291,20 @@ impl SyncClient {
         }
 
         let changed = doc.get_heads() != heads_before;
-        let all_acknowledged = doc.get_heads().iter().all(|h| state.shared_heads.contains(h));
-        let (store, id, peer) = (Arc::clone(&self.store), doc_id.to_string(), self.base.clone());
+        let all_acknowledged = doc
+            .get_heads()
+            .iter()
+            .all(|h| state.shared_heads.contains(h));
+        let (store, id, peer) = (
+            Arc::clone(&self.store),
+            doc_id.to_string(),
+            self.base.clone(),
+        );
         blocking(move || {
             if !doc.get_heads().is_empty() {
                 store.save_synced(&id, &mut doc)?;
                 if all_acknowledged {
-                    store.set_sync_status(&id, SyncStatus::Synced, None)?;
+                    store.mark_synced(&id, seen_local_changes)?;
                 }
             }
             store.save_sync_state(&id, &peer, &state)?;
@@ -269,10 +325,16 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response, SyncCli
         Ok(body) => (body.code, body.message),
         Err(_) => ("sync.http_error".to_string(), format!("HTTP {status}")),
     };
-    Err(SyncClientError::Refused { status, code, message })
+    Err(SyncClientError::Refused {
+        status,
+        code,
+        message,
+    })
 }
 
-async fn blocking<R: Send + 'static, E>(work: impl FnOnce() -> Result<R, E> + Send + 'static) -> Result<R, SyncClientError>
+async fn blocking<R: Send + 'static, E>(
+    work: impl FnOnce() -> Result<R, E> + Send + 'static,
+) -> Result<R, SyncClientError>
 where
     SyncClientError: From<E>,
     E: Send + 'static,

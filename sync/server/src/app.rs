@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -49,6 +50,35 @@ impl ApiError {
     }
 }
 
+/// Malformed requests (bad JSON, bad query, too large) get the same `{code, message}` shape as every other
+/// error, never axum's plain-text rejections.
+fn rejected(status: StatusCode, detail: String) -> ApiError {
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "sync.too_large"
+    } else {
+        "sync.bad_request"
+    };
+    ApiError::new(status, code, detail)
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        rejected(e.status(), e.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        rejected(e.status(), e.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(e: BytesRejection) -> Self {
+        rejected(e.status(), e.body_text())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(self.1)).into_response()
@@ -59,9 +89,10 @@ impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let status = match e {
             SyncError::BadMessage(_) | SyncError::BadChanges(_) => StatusCode::BAD_REQUEST,
-            SyncError::NoHeader(_) | SyncError::IdMismatch { .. } | SyncError::ScopeChange { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            SyncError::NoHeader(_)
+            | SyncError::IdMismatch { .. }
+            | SyncError::ScopeChange { .. }
+            | SyncError::KindChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Corrupt(_) | SyncError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -77,7 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route(proto::HELLO_PATH, post(hello))
-        .route(&format!("{}{{doc_id}}", proto::DOC_PATH_PREFIX), post(sync_doc))
+        .route(
+            &format!("{}{{doc_id}}", proto::DOC_PATH_PREFIX),
+            post(sync_doc),
+        )
         .route(proto::FEED_PATH, get(feed))
         .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -90,7 +124,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Request span with the matched route, plus the request counter.
@@ -105,7 +141,11 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     tracing::debug!(parent: &span, status, elapsed = ?started.elapsed(), "answered");
-    state.metrics.http_requests.get_or_create(&RouteLabels { route, status }).inc();
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&RouteLabels { route, status })
+        .inc();
     response
 }
 
@@ -117,17 +157,33 @@ async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(count) = state.engine.storage().document_count().await {
         state.metrics.documents.set(count);
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
-async fn hello(State(state): State<AppState>, Json(hello): Json<proto::Hello>) -> Result<Json<proto::Welcome>, ApiError> {
-    let version = proto::negotiate(proto::SUPPORTED_VERSIONS, &hello.versions).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            "sync.no_common_version",
-            format!("server speaks protocol versions {:?}, terminal {:?}", proto::SUPPORTED_VERSIONS, hello.versions),
-        )
-    })?;
+async fn hello(
+    State(state): State<AppState>,
+    hello: Result<Json<proto::Hello>, JsonRejection>,
+) -> Result<Json<proto::Welcome>, ApiError> {
+    let Json(hello) = hello?;
+    let version =
+        proto::negotiate(proto::SUPPORTED_VERSIONS, &hello.versions).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "sync.no_common_version",
+                format!(
+                    "server speaks protocol versions {:?}, terminal {:?}",
+                    proto::SUPPORTED_VERSIONS,
+                    hello.versions
+                ),
+            )
+        })?;
     tracing::info!(terminal = %hello.terminal_id, hall = %hello.hall_id, version, "terminal connected");
     Ok(Json(proto::Welcome {
         version,
@@ -136,13 +192,41 @@ async fn hello(State(state): State<AppState>, Json(hello): Json<proto::Hello>) -
     }))
 }
 
+/// Every request after the handshake names the protocol version it speaks.
+fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
+    let version = headers
+        .get(proto::VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    match version {
+        Some(v) if proto::SUPPORTED_VERSIONS.contains(&v) => Ok(()),
+        Some(v) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "sync.unsupported_version",
+            format!(
+                "protocol version {v} is not one of {:?}; say hello again",
+                proto::SUPPORTED_VERSIONS
+            ),
+        )),
+        None => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "sync.no_version",
+            format!("missing or malformed {} header", proto::VERSION_HEADER),
+        )),
+    }
+}
+
 fn terminal_id(headers: &HeaderMap) -> Result<String, ApiError> {
     let id = headers
         .get(proto::TERMINAL_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "sync.no_terminal", format!("missing {} header", proto::TERMINAL_HEADER))
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "sync.no_terminal",
+                format!("missing {} header", proto::TERMINAL_HEADER),
+            )
         })?;
     Ok(id.to_string())
 }
@@ -151,12 +235,18 @@ async fn sync_doc(
     State(state): State<AppState>,
     Path(doc_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if !proto::valid_doc_id(&doc_id) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.bad_doc_id", "document ids are UUIDs"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "sync.bad_doc_id",
+            "document ids are 1 to 64 ASCII letters, digits and hyphens (UUIDs)",
+        ));
     }
     let peer = terminal_id(&headers)?;
+    check_version(&headers)?;
+    let body = body?;
     if !body.is_empty() {
         state.metrics.sync_messages_received.inc();
     }
@@ -165,7 +255,11 @@ async fn sync_doc(
         state.metrics.documents_changed.inc();
     }
     Ok(match outcome.reply {
-        Some(bytes) => ([(header::CONTENT_TYPE, proto::SYNC_MESSAGE_MEDIA_TYPE)], bytes).into_response(),
+        Some(bytes) => (
+            [(header::CONTENT_TYPE, proto::SYNC_MESSAGE_MEDIA_TYPE)],
+            bytes,
+        )
+            .into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }
@@ -181,14 +275,28 @@ struct FeedQuery {
 async fn feed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<proto::FeedPage>, ApiError> {
     terminal_id(&headers)?;
-    let limit = q.limit.unwrap_or(proto::MAX_FEED_PAGE).clamp(1, proto::MAX_FEED_PAGE);
+    check_version(&headers)?;
+    let Query(q) = query?;
+    let limit = q
+        .limit
+        .unwrap_or(proto::MAX_FEED_PAGE)
+        .clamp(1, proto::MAX_FEED_PAGE);
     // Ask for one more than the page to know whether more follow.
-    let mut entries = state.engine.storage().feed(&q.scope, q.after, limit + 1).await.map_err(SyncError::from)?;
+    let mut entries = state
+        .engine
+        .storage()
+        .feed(&q.scope, q.after, limit + 1)
+        .await
+        .map_err(SyncError::from)?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
     let next = entries.last().map(|e| e.position).unwrap_or(q.after);
-    Ok(Json(proto::FeedPage { entries, next, more }))
+    Ok(Json(proto::FeedPage {
+        entries,
+        next,
+        more,
+    }))
 }

@@ -4,7 +4,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "banshi-server", version, about = "Banshi sync server (central, or a hall relay)")]
+#[command(
+    name = "banshi-server",
+    version,
+    about = "Banshi sync server (central, or a hall relay)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,13 +39,21 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { listen, db, server_id } => {
-            let storage = banshi_server::storage::open(&db).with_context(|| format!("opening database {db}"))?;
-            let listener =
-                tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        Command::Serve {
+            listen,
+            db,
+            server_id,
+        } => {
+            let storage = banshi_server::storage::open(&db)
+                .with_context(|| format!("opening database {db}"))?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, %db, "banshi-server listening");
             let state = banshi_server::AppState::new(storage, server_id);
-            banshi_server::serve(listener, state, shutdown_signal()).await.context("serving")?;
+            banshi_server::serve(listener, state, shutdown_signal())
+                .await
+                .context("serving")?;
             tracing::info!("banshi-server stopped");
             Ok(())
         }
@@ -54,7 +66,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

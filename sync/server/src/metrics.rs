@@ -29,15 +29,33 @@ impl Default for Metrics {
         let sync_messages_received = Counter::default();
         let documents_changed = Counter::default();
         let documents = Gauge::default();
-        registry.register("http_requests", "HTTP requests by matched route and status", http_requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by matched route and status",
+            http_requests.clone(),
+        );
         registry.register(
             "sync_messages_received",
             "automerge sync messages received from terminals",
             sync_messages_received.clone(),
         );
-        registry.register("documents_changed", "documents changed by received sync messages", documents_changed.clone());
-        registry.register("documents", "documents stored (as of the last scrape)", documents.clone());
-        Self { registry, http_requests, sync_messages_received, documents_changed, documents }
+        registry.register(
+            "documents_changed",
+            "documents changed by received sync messages",
+            documents_changed.clone(),
+        );
+        registry.register(
+            "documents",
+            "documents stored (as of the last scrape)",
+            documents.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            sync_messages_received,
+            documents_changed,
+            documents,
+        }
     }
 }
 

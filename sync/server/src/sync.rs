@@ -27,7 +27,17 @@ pub enum SyncError {
     #[error("document header names id {found}, but it was sent as {expected}")]
     IdMismatch { expected: String, found: String },
     #[error("document {doc} belongs to scope {stored}; a change may not move it to {claimed}")]
-    ScopeChange { doc: String, stored: String, claimed: String },
+    ScopeChange {
+        doc: String,
+        stored: String,
+        claimed: String,
+    },
+    #[error("document {doc} is a {stored}; a change may not turn it into a {claimed}")]
+    KindChange {
+        doc: String,
+        stored: String,
+        claimed: String,
+    },
     #[error("stored document {0} is damaged")]
     Corrupt(String),
     #[error(transparent)]
@@ -42,6 +52,7 @@ impl ErrorCode for SyncError {
             SyncError::NoHeader(_) => "sync.no_header",
             SyncError::IdMismatch { .. } => "sync.id_mismatch",
             SyncError::ScopeChange { .. } => "sync.scope_change",
+            SyncError::KindChange { .. } => "sync.kind_change",
             SyncError::Corrupt(_) => "sync.corrupt_document",
             SyncError::Storage(e) => e.code(),
         }
@@ -67,7 +78,11 @@ pub struct SyncEngine {
 
 impl SyncEngine {
     pub fn new(storage: Arc<dyn ServerStorage>) -> Self {
-        Self { storage, states: Mutex::default(), doc_locks: Mutex::default() }
+        Self {
+            storage,
+            states: Mutex::default(),
+            doc_locks: Mutex::default(),
+        }
     }
 
     pub fn storage(&self) -> &Arc<dyn ServerStorage> {
@@ -80,13 +95,20 @@ impl SyncEngine {
     }
 
     /// Apply `message` (possibly empty) from `peer` to document `doc_id` and produce the answer.
-    pub async fn sync_doc(&self, doc_id: &str, peer: &str, message: &[u8]) -> Result<SyncOutcome, SyncError> {
+    pub async fn sync_doc(
+        &self,
+        doc_id: &str,
+        peer: &str,
+        message: &[u8],
+    ) -> Result<SyncOutcome, SyncError> {
         let lock = self.doc_lock(doc_id).await;
         let _guard = lock.lock().await;
 
         let stored = self.storage.load_doc(doc_id).await?;
         let mut doc = match &stored {
-            Some(s) => AutoCommit::load(&s.bytes).map_err(|_| SyncError::Corrupt(doc_id.to_string()))?,
+            Some(s) => {
+                AutoCommit::load(&s.bytes).map_err(|_| SyncError::Corrupt(doc_id.to_string()))?
+            }
             None => AutoCommit::new(),
         };
         let key = (doc_id.to_string(), peer.to_string());
@@ -101,14 +123,19 @@ impl SyncEngine {
         let heads_before = doc.get_heads();
         if !message.is_empty() {
             let msg = Message::decode(message).map_err(|e| SyncError::BadMessage(e.to_string()))?;
-            doc.sync().receive_sync_message(&mut state, msg).map_err(|e| SyncError::BadChanges(e.to_string()))?;
+            doc.sync()
+                .receive_sync_message(&mut state, msg)
+                .map_err(|e| SyncError::BadChanges(e.to_string()))?;
         }
         let changed = doc.get_heads() != heads_before;
         if changed {
-            let header: DocHeader =
-                autosurgeon::hydrate_prop(&doc, automerge::ROOT, "header").map_err(|_| SyncError::NoHeader(doc_id.to_string()))?;
+            let header: DocHeader = autosurgeon::hydrate_prop(&doc, automerge::ROOT, "header")
+                .map_err(|_| SyncError::NoHeader(doc_id.to_string()))?;
             if header.id != doc_id {
-                return Err(SyncError::IdMismatch { expected: doc_id.to_string(), found: header.id });
+                return Err(SyncError::IdMismatch {
+                    expected: doc_id.to_string(),
+                    found: header.id,
+                });
             }
             if let Some(s) = &stored {
                 if s.scope != header.scope {
@@ -118,11 +145,32 @@ impl SyncEngine {
                         claimed: header.scope,
                     });
                 }
+                if s.kind != header.kind {
+                    return Err(SyncError::KindChange {
+                        doc: doc_id.to_string(),
+                        stored: s.kind.clone(),
+                        claimed: header.kind,
+                    });
+                }
             }
-            self.storage.save_doc(doc_id, StoredDoc { kind: header.kind, scope: header.scope, bytes: doc.save() }).await?;
+            self.storage
+                .save_doc(
+                    doc_id,
+                    StoredDoc {
+                        kind: header.kind,
+                        scope: header.scope,
+                        bytes: doc.save(),
+                    },
+                )
+                .await?;
         }
-        let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode);
-        self.storage.save_sync_state(doc_id, peer, state.encode()).await?;
+        let reply = doc
+            .sync()
+            .generate_sync_message(&mut state)
+            .map(Message::encode);
+        self.storage
+            .save_sync_state(doc_id, peer, state.encode())
+            .await?;
         self.states.lock().await.insert(key, state);
         Ok(SyncOutcome { reply, changed })
     }

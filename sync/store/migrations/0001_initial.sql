@@ -20,10 +20,12 @@ CREATE TABLE document_chunks (
 ) STRICT;
 
 -- Per-record sync status: local (never sent) / sending / synced / refused (+ reason).
+-- `local_changes` counts local writes, so a sync pass that started before an edit cannot mark it synced.
 CREATE TABLE sync_status (
     doc_id        TEXT PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
     status        TEXT NOT NULL CHECK (status IN ('local', 'sending', 'synced', 'refused')),
     reason        TEXT,
+    local_changes INTEGER NOT NULL DEFAULT 0,
     updated_at_ms INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sync_status_pending ON sync_status (status);

@@ -34,24 +34,37 @@ pub struct Record<T> {
 }
 
 /// Errors reading or writing the record layout in a document.
+// The autosurgeon errors are boxed: they are large and rare, and every store call returns this type.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("document has no valid header: {0}")]
-    Header(#[source] autosurgeon::HydrateError),
+    Header(#[source] Box<autosurgeon::HydrateError>),
     #[error("document body does not match record kind {kind}: {source}")]
     Body {
         kind: &'static str,
         #[source]
-        source: autosurgeon::HydrateError,
+        source: Box<autosurgeon::HydrateError>,
     },
     #[error("document is a {found}, not a {expected}")]
-    WrongKind { expected: &'static str, found: String },
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
     #[error("writing the record failed: {0}")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(#[source] Box<autosurgeon::ReconcileError>),
+}
+
+impl From<autosurgeon::ReconcileError> for RecordError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        RecordError::Reconcile(Box::new(e))
+    }
 }
 
 /// A fresh document holding `body` as a new record of kind `T` in `scope`.
-pub fn new_record_doc<T: RecordKind>(scope: &str, body: &T) -> Result<(DocHeader, AutoCommit), RecordError> {
+pub fn new_record_doc<T: RecordKind>(
+    scope: &str,
+    body: &T,
+) -> Result<(DocHeader, AutoCommit), RecordError> {
     let header = DocHeader {
         id: Uuid::now_v7().to_string(),
         kind: T::KIND.to_string(),
@@ -66,16 +79,22 @@ pub fn new_record_doc<T: RecordKind>(scope: &str, body: &T) -> Result<(DocHeader
 
 /// The header of any record document.
 pub fn read_header(doc: &impl ReadDoc) -> Result<DocHeader, RecordError> {
-    hydrate_prop(doc, ROOT, "header").map_err(RecordError::Header)
+    hydrate_prop(doc, ROOT, "header").map_err(|e| RecordError::Header(Box::new(e)))
 }
 
 /// The typed record in `doc`, checking its kind.
 pub fn read_record<T: RecordKind>(doc: &impl ReadDoc) -> Result<Record<T>, RecordError> {
     let header = read_header(doc)?;
     if header.kind != T::KIND {
-        return Err(RecordError::WrongKind { expected: T::KIND, found: header.kind });
+        return Err(RecordError::WrongKind {
+            expected: T::KIND,
+            found: header.kind,
+        });
     }
-    let body = hydrate_prop(doc, ROOT, "body").map_err(|source| RecordError::Body { kind: T::KIND, source })?;
+    let body = hydrate_prop(doc, ROOT, "body").map_err(|source| RecordError::Body {
+        kind: T::KIND,
+        source: Box::new(source),
+    })?;
     Ok(Record { header, body })
 }
 

@@ -80,7 +80,7 @@ pub enum StoreError {
     Corrupt {
         id: String,
         #[source]
-        source: automerge::AutomergeError,
+        source: Box<automerge::AutomergeError>,
     },
     #[error(transparent)]
     Record(#[from] RecordError),
@@ -115,17 +115,26 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll back), so the
         // connection is still usable.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Create a new record of kind `T` in `scope`.
-    pub fn create<T: RecordKind>(&self, scope: &str, body: &T, durability: Durability) -> Result<DocHeader, StoreError> {
+    pub fn create<T: RecordKind>(
+        &self,
+        scope: &str,
+        body: &T,
+        durability: Durability,
+    ) -> Result<DocHeader, StoreError> {
         let (header, mut doc) = record::new_record_doc(scope, body)?;
         let mut conn = self.conn();
         with_durability(&mut conn, durability, |tx| {
@@ -135,7 +144,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                 params![header.id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
             )?;
-            set_status(tx, &header.id, SyncStatus::Local, None)?;
+            mark_local(tx, &header.id)?;
             Ok(())
         })?;
         Ok(header)
@@ -155,7 +164,7 @@ impl Store {
         record::write_body(&mut doc, &rec.body)?;
         with_durability(&mut conn, durability, |tx| {
             append_changes(tx, id, &mut doc)?;
-            set_status(tx, id, SyncStatus::Local, None)
+            mark_local(tx, id)
         })?;
         Ok(rec)
     }
@@ -177,11 +186,14 @@ impl Store {
             "SELECT d.id, COALESCE(s.status, 'synced') FROM documents d LEFT JOIN sync_status s ON s.doc_id = d.id
              WHERE d.kind = ?1 ORDER BY d.created_at_ms, d.id",
         )?;
-        let rows: Vec<(String, String)> =
-            stmt.query_map([T::KIND], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([T::KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, status) in rows {
-            let Some(doc) = load_doc(&conn, &id)? else { continue };
+            let Some(doc) = load_doc(&conn, &id)? else {
+                continue;
+            };
             match record::read_record::<T>(&doc) {
                 Ok(rec) => out.push((rec, SyncStatus::parse(&status))),
                 Err(error) => tracing::warn!(%id, %error, "skipping unreadable record"),
@@ -199,8 +211,11 @@ impl Store {
     /// says what it is). Returns whether anything was new.
     pub fn save_synced(&self, id: &str, doc: &mut AutoCommit) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let exists: bool =
-            conn.query_row("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)", [id], |r| r.get(0))?;
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
         if exists {
             let tx = conn.transaction()?;
             let changed = append_changes(&tx, id, doc)?;
@@ -226,12 +241,43 @@ impl Store {
         let mut stmt = conn.prepare(
             "SELECT doc_id FROM sync_status WHERE status IN ('local', 'sending') ORDER BY updated_at_ms, doc_id",
         )?;
-        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(ids)
     }
 
-    pub fn set_sync_status(&self, id: &str, status: SyncStatus, reason: Option<&str>) -> Result<(), StoreError> {
+    pub fn set_sync_status(
+        &self,
+        id: &str,
+        status: SyncStatus,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         set_status(&self.conn(), id, status, reason)
+    }
+
+    /// How many local writes a record has had; read before a sync pass, passed to [`Store::mark_synced`].
+    pub fn local_changes(&self, id: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT local_changes FROM sync_status WHERE doc_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Mark a record synced, unless it was written locally after `seen_local_changes` was read — then the
+    /// server has not got that write yet, and the record stays pending. Returns whether it was marked.
+    pub fn mark_synced(&self, id: &str, seen_local_changes: i64) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE sync_status SET status = 'synced', reason = NULL, updated_at_ms = ?3
+             WHERE doc_id = ?1 AND local_changes = ?2",
+            params![id, seen_local_changes, now_ms()],
+        )?;
+        Ok(changed == 1)
     }
 
     pub fn meta(&self, id: &str) -> Result<Option<DocMeta>, StoreError> {
@@ -257,13 +303,24 @@ impl Store {
     pub fn sync_state(&self, doc_id: &str, peer: &str) -> Result<SyncState, StoreError> {
         let conn = self.conn();
         let bytes: Option<Vec<u8>> = conn
-            .query_row("SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2", [doc_id, peer], |r| r.get(0))
+            .query_row(
+                "SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2",
+                [doc_id, peer],
+                |r| r.get(0),
+            )
             .optional()?;
         // A state that no longer decodes only costs a slower first round: start afresh.
-        Ok(bytes.and_then(|b| SyncState::decode(&b).ok()).unwrap_or_default())
+        Ok(bytes
+            .and_then(|b| SyncState::decode(&b).ok())
+            .unwrap_or_default())
     }
 
-    pub fn save_sync_state(&self, doc_id: &str, peer: &str, state: &SyncState) -> Result<(), StoreError> {
+    pub fn save_sync_state(
+        &self,
+        doc_id: &str,
+        peer: &str,
+        state: &SyncState,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO sync_states (doc_id, peer, state) VALUES (?1, ?2, ?3)
              ON CONFLICT (doc_id, peer) DO UPDATE SET state = excluded.state",
@@ -275,12 +332,21 @@ impl Store {
     pub fn feed_cursor(&self, peer: &str, scope: &str) -> Result<i64, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT position FROM feed_cursors WHERE peer = ?1 AND scope = ?2", [peer, scope], |r| r.get(0))
+            .query_row(
+                "SELECT position FROM feed_cursors WHERE peer = ?1 AND scope = ?2",
+                [peer, scope],
+                |r| r.get(0),
+            )
             .optional()?
             .unwrap_or(0))
     }
 
-    pub fn set_feed_cursor(&self, peer: &str, scope: &str, position: i64) -> Result<(), StoreError> {
+    pub fn set_feed_cursor(
+        &self,
+        peer: &str,
+        scope: &str,
+        position: i64,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO feed_cursors (peer, scope, position) VALUES (?1, ?2, ?3)
              ON CONFLICT (peer, scope) DO UPDATE SET position = excluded.position",
@@ -317,7 +383,22 @@ fn with_durability<R>(
     result
 }
 
-fn set_status(conn: &Connection, id: &str, status: SyncStatus, reason: Option<&str>) -> Result<(), StoreError> {
+fn mark_local(conn: &Connection, id: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sync_status (doc_id, status, local_changes, updated_at_ms) VALUES (?1, 'local', 1, ?2)
+         ON CONFLICT (doc_id) DO UPDATE SET status = 'local', reason = NULL,
+         local_changes = local_changes + 1, updated_at_ms = excluded.updated_at_ms",
+        params![id, now_ms()],
+    )?;
+    Ok(())
+}
+
+fn set_status(
+    conn: &Connection,
+    id: &str,
+    status: SyncStatus,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO sync_status (doc_id, status, reason, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
@@ -328,12 +409,21 @@ fn set_status(conn: &Connection, id: &str, status: SyncStatus, reason: Option<&s
 }
 
 fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreError> {
-    let snapshot: Option<Vec<u8>> =
-        conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-    let Some(snapshot) = snapshot else { return Ok(None) };
-    let corrupt = |source| StoreError::Corrupt { id: id.to_string(), source };
+    let snapshot: Option<Vec<u8>> = conn
+        .query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    let corrupt = |source| StoreError::Corrupt {
+        id: id.to_string(),
+        source: Box::new(source),
+    };
     let mut doc = AutoCommit::load(&snapshot).map_err(corrupt)?;
-    let mut stmt = conn.prepare_cached("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let chunks = stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
     for chunk in chunks {
         doc.load_incremental(&chunk?).map_err(corrupt)?;
@@ -344,7 +434,11 @@ fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreErro
 }
 
 /// Append `doc`'s unsaved changes as a chunk, compacting into a new snapshot when chunks pile up.
-fn append_changes(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit) -> Result<bool, StoreError> {
+fn append_changes(
+    tx: &Transaction<'_>,
+    id: &str,
+    doc: &mut AutoCommit,
+) -> Result<bool, StoreError> {
     let chunk = doc.save_incremental();
     if chunk.is_empty() {
         return Ok(false);
@@ -361,8 +455,14 @@ fn append_changes(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit) -> Resul
             params![id, doc.save(), now_ms()],
         )?;
     } else {
-        tx.execute("INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)", params![id, next_seq, chunk])?;
-        tx.execute("UPDATE documents SET updated_at_ms = ?2 WHERE id = ?1", params![id, now_ms()])?;
+        tx.execute(
+            "INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![id, next_seq, chunk],
+        )?;
+        tx.execute(
+            "UPDATE documents SET updated_at_ms = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
     }
     Ok(true)
 }
@@ -375,7 +475,13 @@ mod tests {
     use time::macros::datetime;
 
     fn ticket(n: u32) -> Ticket {
-        Ticket::issue("hk-longhua", "A", n, "qm-01", datetime!(2026-11-23 09:00 +8))
+        Ticket::issue(
+            "hk-longhua",
+            "A",
+            n,
+            "qm-01",
+            datetime!(2026-11-23 09:00 +8),
+        )
     }
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -390,10 +496,15 @@ mod tests {
         let path = dir.path().join("terminal.sqlite");
         let header = {
             let store = Store::open(&path).expect("open");
-            store.create("hall:hk-longhua", &ticket(1), Durability::Promised).expect("create")
+            store
+                .create("hall:hk-longhua", &ticket(1), Durability::Promised)
+                .expect("create")
         };
         let store = Store::open(&path).expect("reopen");
-        let rec = store.get::<Ticket>(&header.id).expect("get").expect("present");
+        let rec = store
+            .get::<Ticket>(&header.id)
+            .expect("get")
+            .expect("present");
         assert_eq!(rec.body, ticket(1));
         assert_eq!(rec.header.kind, "ticket");
         assert_eq!(store.pending().expect("pending"), vec![header.id]);
@@ -402,17 +513,35 @@ mod tests {
     #[test]
     fn many_updates_compact_into_a_snapshot_and_keep_the_latest_state() {
         let (_dir, store) = store();
-        let header = store.create("hall:x", &ticket(1), Durability::Normal).expect("create");
+        let header = store
+            .create("hall:x", &ticket(1), Durability::Normal)
+            .expect("create");
         for n in 2..=25 {
-            store.update::<Ticket>(&header.id, Durability::Normal, |t| t.number = n).expect("update");
+            store
+                .update::<Ticket>(&header.id, Durability::Normal, |t| t.number = n)
+                .expect("update");
         }
-        store.update::<Ticket>(&header.id, Durability::Normal, |t| t.status = TicketStatus::Done).expect("update");
+        store
+            .update::<Ticket>(&header.id, Durability::Normal, |t| {
+                t.status = TicketStatus::Done
+            })
+            .expect("update");
         let chunks: i64 = store
             .conn()
-            .query_row("SELECT count(*) FROM document_chunks WHERE doc_id = ?1", [&header.id], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM document_chunks WHERE doc_id = ?1",
+                [&header.id],
+                |r| r.get(0),
+            )
             .expect("count");
-        assert!(chunks < COMPACT_AFTER_CHUNKS, "chunks were not compacted: {chunks}");
-        let rec = store.get::<Ticket>(&header.id).expect("get").expect("present");
+        assert!(
+            chunks < COMPACT_AFTER_CHUNKS,
+            "chunks were not compacted: {chunks}"
+        );
+        let rec = store
+            .get::<Ticket>(&header.id)
+            .expect("get")
+            .expect("present");
         assert_eq!((rec.body.number, rec.body.status), (25, TicketStatus::Done));
     }
 
@@ -420,18 +549,26 @@ mod tests {
     fn a_document_received_by_sync_is_created_with_its_header() {
         let (_d1, a) = store();
         let (_d2, b) = store();
-        let header = a.create("hall:x", &ticket(7), Durability::Normal).expect("create");
+        let header = a
+            .create("hall:x", &ticket(7), Durability::Normal)
+            .expect("create");
         let mut doc_a = a.load_doc(&header.id).expect("load").expect("present");
         let mut doc_b = AutoCommit::new();
         let (mut sa, mut sb) = (automerge::sync::State::new(), automerge::sync::State::new());
         for _ in 0..10 {
             let m1 = doc_a.sync().generate_sync_message(&mut sa);
             if let Some(m) = m1.clone() {
-                doc_b.sync().receive_sync_message(&mut sb, m).expect("recv b");
+                doc_b
+                    .sync()
+                    .receive_sync_message(&mut sb, m)
+                    .expect("recv b");
             }
             let m2 = doc_b.sync().generate_sync_message(&mut sb);
             if let Some(m) = m2.clone() {
-                doc_a.sync().receive_sync_message(&mut sa, m).expect("recv a");
+                doc_a
+                    .sync()
+                    .receive_sync_message(&mut sa, m)
+                    .expect("recv a");
             }
             if m1.is_none() && m2.is_none() {
                 break;
@@ -439,21 +576,47 @@ mod tests {
         }
         assert!(b.save_synced(&header.id, &mut doc_b).expect("save"));
         let meta = b.meta(&header.id).expect("meta").expect("present");
-        assert_eq!((meta.kind.as_str(), meta.sync_status), ("ticket", SyncStatus::Synced));
+        assert_eq!(
+            (meta.kind.as_str(), meta.sync_status),
+            ("ticket", SyncStatus::Synced)
+        );
         assert_eq!(b.list::<Ticket>().expect("list")[0].0.body, ticket(7));
     }
 
     #[test]
     fn a_damaged_snapshot_is_reported_not_panicked_on() {
         let (_dir, store) = store();
-        let header = store.create("hall:x", &ticket(1), Durability::Normal).expect("create");
+        let header = store
+            .create("hall:x", &ticket(1), Durability::Normal)
+            .expect("create");
         store
             .conn()
-            .execute("UPDATE documents SET snapshot = x'00ff00ff' WHERE id = ?1", [&header.id])
+            .execute(
+                "UPDATE documents SET snapshot = x'00ff00ff' WHERE id = ?1",
+                [&header.id],
+            )
             .expect("corrupt");
         let err = store.get::<Ticket>(&header.id).expect_err("must fail");
         assert_eq!(err.code(), "store.corrupt_document");
         assert!(store.list::<Ticket>().is_err() || store.list::<Ticket>().is_ok());
+    }
+
+    #[test]
+    fn an_edit_made_during_a_sync_pass_is_not_marked_synced() {
+        let (_dir, store) = store();
+        let header = store
+            .create("hall:x", &ticket(1), Durability::Normal)
+            .expect("create");
+        let seen = store.local_changes(&header.id).expect("seen");
+        // The ticket machine records the print while the sync pass is talking to the server.
+        store
+            .update::<Ticket>(&header.id, Durability::Normal, |t| t.printed = true)
+            .expect("update");
+        assert!(!store.mark_synced(&header.id, seen).expect("mark"));
+        assert_eq!(store.pending().expect("pending"), vec![header.id.clone()]);
+        let seen = store.local_changes(&header.id).expect("seen");
+        assert!(store.mark_synced(&header.id, seen).expect("mark"));
+        assert!(store.pending().expect("pending").is_empty());
     }
 
     #[test]
@@ -463,6 +626,8 @@ mod tests {
         store.set_feed_cursor("server", "hall:x", 42).expect("set");
         assert_eq!(store.feed_cursor("server", "hall:x").expect("cursor"), 42);
         let state = store.sync_state("doc", "server").expect("state");
-        store.save_sync_state("doc", "server", &state).expect("save");
+        store
+            .save_sync_state("doc", "server", &state)
+            .expect("save");
     }
 }

@@ -12,7 +12,9 @@ use banshi_terminal::Terminal;
 
 /// The example profile for `mode` (file stem, e.g. `queue-ticket`).
 pub fn example_profile(mode: &str) -> anyhow::Result<Profile> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kiosk-profiles/examples").join(format!("{mode}.toml"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../kiosk-profiles/examples")
+        .join(format!("{mode}.toml"));
     banshi_profile::load_profile(&path).with_context(|| format!("loading {}", path.display()))
 }
 
@@ -28,13 +30,25 @@ pub struct Hall {
 impl Hall {
     pub async fn start() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let storage = banshi_server::storage::open(&format!("sqlite:{}", dir.path().join("server.sqlite").display()))?;
+        let storage = banshi_server::storage::open(&format!(
+            "sqlite:{}",
+            dir.path().join("server.sqlite").display()
+        ))?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server_url = format!("http://{}", listener.local_addr()?);
         let state = banshi_server::AppState::new(storage, "scenario-central");
-        let server_task = tokio::spawn(banshi_server::serve(listener, state, std::future::pending()));
+        let server_task = tokio::spawn(banshi_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
         let printer = Simulator::start("127.0.0.1:0", SimState::new(SimConfig::default())).await?;
-        Ok(Self { server_url, printer, dir, server_task })
+        Ok(Self {
+            server_url,
+            printer,
+            dir,
+            server_task,
+        })
     }
 
     /// A terminal of the hall from the example profile for `mode`, pointed at this hall's server and printer.
@@ -45,10 +59,16 @@ impl Hall {
             sync.server = self.server_url.clone();
         }
         if let Some(printer) = profile.devices.ticket_printer.as_mut() {
-            printer.transport = EscPosTransport::Tcp { address: self.printer.local_addr().to_string() };
+            printer.transport = EscPosTransport::Tcp {
+                address: self.printer.local_addr().to_string(),
+            };
         }
         let data: PathBuf = self.dir.path().join(terminal_id);
-        Ok(Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?)
+        Ok(Terminal::open(
+            profile,
+            &data,
+            Arc::new(banshi_core::SystemClock),
+        )?)
     }
 }
 

@@ -9,7 +9,9 @@ use banshi_scenarios::Hall;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window() {
     let hall = Hall::start().await.expect("hall");
-    let queue_machine = hall.terminal("queue-ticket", "hk-longhua-qm-01").expect("queue machine");
+    let queue_machine = hall
+        .terminal("queue-ticket", "hk-longhua-qm-01")
+        .expect("queue machine");
     let window = hall.terminal("window", "hk-longhua-ck-05").expect("window");
 
     let ticket = queue_machine.issue_ticket("A").await.expect("issue");
@@ -17,12 +19,19 @@ async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window(
     assert!(ticket.printed, "print error: {:?}", ticket.print_error);
 
     // The printer received real ESC/POS bytes: GB18030 Chinese text and a native QR with the follow URL.
-    let jobs = hall.printer.wait_for_jobs(1, Duration::from_secs(10)).await.expect("print job");
+    let jobs = hall
+        .printer
+        .wait_for_jobs(1, Duration::from_secs(10))
+        .await
+        .expect("print job");
     let text = &jobs[0].text;
     assert!(text.contains("A001"), "{text}");
     assert!(text.contains("海口市龙华区政务服务中心"), "{text}");
     assert!(text.contains("个人业务"), "{text}");
-    assert!(text.contains(&format!("[QR: http://127.0.0.1:8300/q/{}]", ticket.id)), "{text}");
+    assert!(
+        text.contains(&format!("[QR: http://127.0.0.1:8300/q/{}]", ticket.id)),
+        "{text}"
+    );
 
     // Not yet on the window: it has not synced.
     assert!(window.list_tickets().await.expect("list").is_empty());
@@ -31,12 +40,18 @@ async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window(
     window.sync_now().await;
     let seen = window.list_tickets().await.expect("list");
     assert_eq!(seen.len(), 1);
-    assert_eq!((seen[0].id.as_str(), seen[0].number.as_str()), (ticket.id.as_str(), "A001"));
+    assert_eq!(
+        (seen[0].id.as_str(), seen[0].number.as_str()),
+        (ticket.id.as_str(), "A001")
+    );
     assert_eq!(seen[0].issued_by, "hk-longhua-qm-01");
 
     // And the queue machine knows the server holds it.
     let own = queue_machine.list_tickets().await.expect("list");
-    assert_eq!(serde_json::to_value(own[0].sync_status).expect("json"), "synced");
+    assert_eq!(
+        serde_json::to_value(own[0].sync_status).expect("json"),
+        "synced"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,12 +94,24 @@ async fn server_exposes_health_and_prometheus_metrics() {
     let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
     qm.issue_ticket("A").await.expect("issue");
     qm.sync_now().await;
-    let health: serde_json::Value =
-        reqwest::get(format!("{}/healthz", hall.server_url)).await.expect("get").json().await.expect("json");
+    let health: serde_json::Value = reqwest::get(format!("{}/healthz", hall.server_url))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(health["status"], "ok");
-    let metrics = reqwest::get(format!("{}/metrics", hall.server_url)).await.expect("get").text().await.expect("text");
+    let metrics = reqwest::get(format!("{}/metrics", hall.server_url))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
     assert!(metrics.contains("banshi_server_documents 1"), "{metrics}");
-    assert!(metrics.contains("banshi_server_http_requests_total{"), "{metrics}");
+    assert!(
+        metrics.contains("banshi_server_http_requests_total{"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,8 +119,12 @@ async fn a_corrupt_sync_message_is_refused_and_stores_nothing() {
     let hall = Hall::start().await.expect("hall");
     let client = reqwest::Client::new();
     let response = client
-        .post(format!("{}/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566", hall.server_url))
+        .post(format!(
+            "{}/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566",
+            hall.server_url
+        ))
         .header("x-banshi-terminal", "qm-01")
+        .header("x-banshi-protocol", "1")
         .body(vec![0x42, 0xff, 0x00, 0x13])
         .send()
         .await
@@ -101,6 +132,92 @@ async fn a_corrupt_sync_message_is_refused_and_stores_nothing() {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["code"], "sync.bad_message");
-    let metrics = reqwest::get(format!("{}/metrics", hall.server_url)).await.expect("get").text().await.expect("text");
+    let metrics = reqwest::get(format!("{}/metrics", hall.server_url))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
     assert!(metrics.contains("banshi_server_documents 0"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_the_error_shape_not_plain_text() {
+    let hall = Hall::start().await.expect("hall");
+    let client = reqwest::Client::new();
+    let hello = client
+        .post(format!("{}/sync/v1/hello", hall.server_url))
+        .header("content-type", "application/json")
+        .body("{\"terminal_id\": 7")
+        .send()
+        .await
+        .expect("send");
+    // axum tells syntax (400) from data (422) errors; either way the body is our error shape.
+    assert!(hello.status().is_client_error());
+    assert_eq!(
+        hello.json::<serde_json::Value>().await.expect("json")["code"],
+        "sync.bad_request"
+    );
+
+    let feed = client
+        .get(format!("{}/sync/v1/feed", hall.server_url))
+        .header("x-banshi-terminal", "qm-01")
+        .header("x-banshi-protocol", "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        feed.json::<serde_json::Value>().await.expect("json")["code"],
+        "sync.bad_request"
+    );
+
+    let future = client
+        .get(format!(
+            "{}/sync/v1/feed?scope=hall:hk-longhua",
+            hall.server_url
+        ))
+        .header("x-banshi-terminal", "qm-01")
+        .header("x-banshi-protocol", "99")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(future.status(), 409);
+    assert_eq!(
+        future.json::<serde_json::Value>().await.expect("json")["code"],
+        "sync.unsupported_version"
+    );
+
+    let huge = client
+        .post(format!(
+            "{}/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566",
+            hall.server_url
+        ))
+        .header("x-banshi-terminal", "qm-01")
+        .header("x-banshi-protocol", "1")
+        .body(vec![0u8; 17 * 1024 * 1024])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(huge.status(), 413);
+    assert_eq!(
+        huge.json::<serde_json::Value>().await.expect("json")["code"],
+        "sync.too_large"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_print_flag_written_during_sync_still_reaches_the_server() {
+    let hall = Hall::start().await.expect("hall");
+    let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
+    let window = hall.terminal("window", "ck-05").expect("window");
+    // Printing succeeds, so the ticket is written twice (issued, then printed); both writes must arrive.
+    let ticket = qm.issue_ticket("A").await.expect("issue");
+    assert!(ticket.printed);
+    qm.sync_now().await;
+    window.sync_now().await;
+    let seen = window.list_tickets().await.expect("list");
+    assert!(
+        seen[0].printed,
+        "the window got the ticket without its printed flag"
+    );
 }

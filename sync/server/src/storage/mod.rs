@@ -44,16 +44,32 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
     /// Store the whole document and move it to the end of its scope's feed; returns its new position.
     async fn save_doc(&self, id: &str, doc: StoredDoc) -> Result<i64, StorageError>;
     /// Documents of `scope` changed after `after`, oldest first, at most `limit`.
-    async fn feed(&self, scope: &str, after: i64, limit: u32) -> Result<Vec<FeedEntry>, StorageError>;
-    async fn load_sync_state(&self, doc_id: &str, peer: &str) -> Result<Option<Vec<u8>>, StorageError>;
-    async fn save_sync_state(&self, doc_id: &str, peer: &str, state: Vec<u8>) -> Result<(), StorageError>;
+    async fn feed(
+        &self,
+        scope: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, StorageError>;
+    async fn load_sync_state(
+        &self,
+        doc_id: &str,
+        peer: &str,
+    ) -> Result<Option<Vec<u8>>, StorageError>;
+    async fn save_sync_state(
+        &self,
+        doc_id: &str,
+        peer: &str,
+        state: Vec<u8>,
+    ) -> Result<(), StorageError>;
     async fn document_count(&self) -> Result<i64, StorageError>;
 }
 
 /// Open the backend a `--db` URL names.
 pub fn open(url: &str) -> Result<std::sync::Arc<dyn ServerStorage>, StorageError> {
     match url.strip_prefix("sqlite:") {
-        Some(path) => Ok(std::sync::Arc::new(sqlite::SqliteStorage::open(std::path::Path::new(path))?)),
+        Some(path) => Ok(std::sync::Arc::new(sqlite::SqliteStorage::open(
+            std::path::Path::new(path),
+        )?)),
         None => Err(StorageError::UnsupportedUrl(url.to_string())),
     }
 }

@@ -24,7 +24,9 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     async fn with_conn<R: Send + 'static>(
@@ -54,9 +56,17 @@ impl ServerStorage for SqliteStorage {
         let id = id.to_string();
         self.with_conn(move |conn| {
             Ok(conn
-                .query_row("SELECT kind, scope, bytes FROM documents WHERE id = ?1", [&id], |r| {
-                    Ok(StoredDoc { kind: r.get(0)?, scope: r.get(1)?, bytes: r.get(2)? })
-                })
+                .query_row(
+                    "SELECT kind, scope, bytes FROM documents WHERE id = ?1",
+                    [&id],
+                    |r| {
+                        Ok(StoredDoc {
+                            kind: r.get(0)?,
+                            scope: r.get(1)?,
+                            bytes: r.get(2)?,
+                        })
+                    },
+                )
                 .optional()?)
         })
         .await
@@ -80,7 +90,12 @@ impl ServerStorage for SqliteStorage {
         .await
     }
 
-    async fn feed(&self, scope: &str, after: i64, limit: u32) -> Result<Vec<FeedEntry>, StorageError> {
+    async fn feed(
+        &self,
+        scope: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, StorageError> {
         let scope = scope.to_string();
         self.with_conn(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -94,19 +109,30 @@ impl ServerStorage for SqliteStorage {
         .await
     }
 
-    async fn load_sync_state(&self, doc_id: &str, peer: &str) -> Result<Option<Vec<u8>>, StorageError> {
+    async fn load_sync_state(
+        &self,
+        doc_id: &str,
+        peer: &str,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
         let (doc_id, peer) = (doc_id.to_string(), peer.to_string());
         self.with_conn(move |conn| {
             Ok(conn
-                .query_row("SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2", [&doc_id, &peer], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2",
+                    [&doc_id, &peer],
+                    |r| r.get(0),
+                )
                 .optional()?)
         })
         .await
     }
 
-    async fn save_sync_state(&self, doc_id: &str, peer: &str, state: Vec<u8>) -> Result<(), StorageError> {
+    async fn save_sync_state(
+        &self,
+        doc_id: &str,
+        peer: &str,
+        state: Vec<u8>,
+    ) -> Result<(), StorageError> {
         let (doc_id, peer) = (doc_id.to_string(), peer.to_string());
         self.with_conn(move |conn| {
             conn.execute(
@@ -120,6 +146,9 @@ impl ServerStorage for SqliteStorage {
     }
 
     async fn document_count(&self) -> Result<i64, StorageError> {
-        self.with_conn(|conn| Ok(conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?)).await
+        self.with_conn(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?)
+        })
+        .await
     }
 }

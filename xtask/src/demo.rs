@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use crate::{bin, build_binaries, root, setup, target_dir};
+use crate::{bin, build_binaries, build_ui, root, setup, target_dir};
 
 const SERVER: &str = "127.0.0.1:8300";
 const PRINTER: &str = "127.0.0.1:9100";
@@ -49,6 +49,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     setup::ensure_apt_packages()?;
     setup::ensure_npm_packages(&root().join("ui"))?;
+    build_ui()?;
     build_binaries()?;
 
     for address in [SERVER, PRINTER]

@@ -74,10 +74,13 @@ pub fn npm(dir: &Path) -> Command {
     cmd
 }
 
-/// Build the UI and the three binaries the demo and the E2E tests run.
+/// Build the UI (which the app embeds at compile time).
+pub fn build_ui() -> anyhow::Result<()> {
+    run(npm(&root().join("ui")).args(["run", "build"]))
+}
+
+/// Build the three binaries the demo and the E2E tests run (after [`build_ui`]).
 pub fn build_binaries() -> anyhow::Result<()> {
-    let ui = root().join("ui");
-    run(npm(&ui).args(["run", "build"]))?;
     run(cargo().args([
         "build",
         "--locked",

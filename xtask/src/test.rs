@@ -26,9 +26,7 @@ pub fn run_all() -> anyhow::Result<Vec<(&'static str, f64)>> {
         Ok(())
     })?;
     // The Tauri crate embeds ui/dist at compile time, so the UI is built before anything Rust.
-    step("UI build (vue-tsc + vite)", &mut || {
-        crate::run(npm(&ui).args(["run", "build"]))
-    })?;
+    step("UI build (vue-tsc + vite)", &mut crate::build_ui)?;
     step("UI unit tests (Vitest)", &mut || {
         crate::run(npm(&ui).args(["test"]))
     })?;

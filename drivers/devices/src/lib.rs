@@ -9,6 +9,8 @@
 mod health;
 pub mod templates;
 
+#[cfg(test)]
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -127,8 +129,15 @@ impl DeviceSet {
                 ),
             };
             if entry.status != status || entry.detail != detail {
-                if status != DeviceStatus::Ok {
-                    tracing::warn!(class = %entry.class, ?status, detail = detail.as_deref().unwrap_or(""), "device fault");
+                match status {
+                    DeviceStatus::Ok => tracing::info!(class = %entry.class, "device ok"),
+                    // A class this build cannot drive yet is not a fault of the device.
+                    DeviceStatus::Unknown => {
+                        tracing::debug!(class = %entry.class, detail = detail.as_deref().unwrap_or(""), "device status unknown")
+                    }
+                    _ => {
+                        tracing::warn!(class = %entry.class, ?status, detail = detail.as_deref().unwrap_or(""), "device fault")
+                    }
                 }
                 entry.status = status;
                 entry.detail = detail;
@@ -176,5 +185,120 @@ fn probe_printer(printer: &ThermalPrinter) -> (DeviceStatus, Option<String>) {
         Ok(PaperStatus::Out) => (DeviceStatus::PaperOut, None),
         Ok(PaperStatus::Unknown) => (DeviceStatus::Unknown, None),
         Err(e) => (DeviceStatus::Offline, Some(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use banshi_escpos_sim::{PaperState, SimConfig, SimState, Simulator};
+    use banshi_profile::{Camera, EscPosPrinter};
+
+    fn devices_with_printer_at(address: String) -> Devices {
+        Devices {
+            ticket_printer: Some(EscPosPrinter {
+                transport: EscPosTransport::Tcp { address },
+                cut: CutMode::Partial,
+                paper_width_mm: 80,
+            }),
+            document_camera: Some(Camera {
+                device: "/dev/video0".into(),
+            }),
+            ..Devices::default()
+        }
+    }
+
+    fn status_of(set: &DeviceSet, class: &str) -> DeviceStatus {
+        set.health()
+            .into_iter()
+            .find(|h| h.class == class)
+            .map(|h| h.status)
+            .expect("configured")
+    }
+
+    fn slip() -> templates::TicketSlip {
+        templates::TicketSlip {
+            outlet: "海口市龙华区政务服务中心".into(),
+            number: "A007".into(),
+            category_name: "个人业务".into(),
+            people_ahead_line: "前面还有 2 人等候".into(),
+            issued_at_line: "取号时间 2026-11-23 09:41".into(),
+            follow_url: "http://127.0.0.1:8300/q/abc".into(),
+            scan_hint: "扫码查看排队进度".into(),
+            notice: "请留意叫号".into(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_follows_the_printers_paper_sensor_and_unsupported_classes_say_unknown() {
+        let sim = Simulator::start("127.0.0.1:0", SimState::new(SimConfig::default()))
+            .await
+            .expect("sim");
+        let set = Arc::new(DeviceSet::from_profile(&devices_with_printer_at(
+            sim.local_addr().to_string(),
+        )));
+        let refresh = |set: Arc<DeviceSet>| async move {
+            tokio::task::spawn_blocking(move || set.refresh_health()).await
+        };
+
+        assert!(refresh(Arc::clone(&set)).await.expect("refresh"));
+        assert_eq!(status_of(&set, "ticket_printer"), DeviceStatus::Ok);
+        assert_eq!(status_of(&set, "document_camera"), DeviceStatus::Unknown);
+
+        sim.set_paper(PaperState::NearEnd);
+        assert!(refresh(Arc::clone(&set)).await.expect("refresh"));
+        assert_eq!(status_of(&set, "ticket_printer"), DeviceStatus::PaperLow);
+        assert!(
+            !refresh(Arc::clone(&set)).await.expect("refresh"),
+            "nothing changed the second time"
+        );
+
+        sim.shutdown();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        refresh(Arc::clone(&set)).await.expect("refresh");
+        assert_eq!(status_of(&set, "ticket_printer"), DeviceStatus::Offline);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_ticket_reaches_the_printer_as_gb18030_text_and_a_native_qr() {
+        let sim = Simulator::start("127.0.0.1:0", SimState::new(SimConfig::default()))
+            .await
+            .expect("sim");
+        let set = Arc::new(DeviceSet::from_profile(&devices_with_printer_at(
+            sim.local_addr().to_string(),
+        )));
+        let printing = Arc::clone(&set);
+        tokio::task::spawn_blocking(move || printing.print_ticket(&slip()))
+            .await
+            .expect("join")
+            .expect("print");
+        let jobs = sim
+            .wait_for_jobs(1, std::time::Duration::from_secs(10))
+            .await
+            .expect("job");
+        // 个 in GB18030 is B8 F6: the bytes on the wire are GB18030, not UTF-8.
+        assert!(jobs[0].bytes.windows(2).any(|w| w == [0xB8, 0xF6]));
+        assert!(
+            jobs[0].text.contains("A007")
+                && jobs[0].text.contains("[QR: http://127.0.0.1:8300/q/abc]")
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn printing_with_no_paper_is_refused_before_any_bytes_are_sent() {
+        let sim = Simulator::start("127.0.0.1:0", SimState::new(SimConfig::default()))
+            .await
+            .expect("sim");
+        sim.set_paper(PaperState::Out);
+        let set = Arc::new(DeviceSet::from_profile(&devices_with_printer_at(
+            sim.local_addr().to_string(),
+        )));
+        let err = tokio::task::spawn_blocking(move || set.print_ticket(&slip()))
+            .await
+            .expect("join")
+            .expect_err("no paper");
+        assert_eq!(err.code(), "printer.paper_out");
     }
 }

@@ -9,8 +9,6 @@
 mod health;
 pub mod templates;
 
-#[cfg(test)]
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 

@@ -66,7 +66,12 @@ test('a ticket taken at the queue machine is printed and shows up at the window 
   const screen = await browser.newPage()
   await screen.goto(`${hall.terminals['call-screen']}/`)
   await screen.locator('[data-testid="mode-call-screen"]').waitFor({ timeout: 15000 })
-  await screen.waitForFunction((n) => document.body.innerText.includes('1'), ticketNumber, { timeout: 20000 })
+  // Category A's waiting count on the TV shows the one ticket.
+  await screen.waitForFunction(
+    () => /\b1\b/.test(document.querySelector('[data-testid="waiting-A"] .cs-cat-count')?.textContent ?? ''),
+    null,
+    { timeout: 20000 },
+  )
   await shot(screen, 'call-screen-with-waiting')
   await Promise.all([queue.close(), desk.close(), screen.close()])
 })

@@ -68,7 +68,7 @@ export class Hall {
     child.stdout.on('data', (d) => log.push(d.toString()))
     child.stderr.on('data', (d) => log.push(d.toString()))
     child.on('exit', (code, signal) => {
-      if (!this.stopping) console.error(`${name} exited (${code ?? signal}):\n${log.join('')}`)
+      if (!this.stopping && !child.expectedExit) console.error(`${name} exited (${code ?? signal}):\n${log.join('')}`)
     })
     this.children.push(child)
     return child
@@ -102,6 +102,16 @@ export class Hall {
       this.terminals[mode] = `http://127.0.0.1:${port}`
     }
     await Promise.all(Object.values(this.terminals).map((url) => waitForHttp(`${url}/api/status`)))
+  }
+
+  /** Start (or restart) one `banshi serve` terminal for `mode` on its existing data folder. */
+  async startTerminal(mode, port) {
+    const child = this.spawn(mode, bin('BANSHI_BIN', 'banshi'), [
+      'serve', '--profile', join(this.dir, `${mode}.toml`), '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, mode),
+    ])
+    const url = `http://127.0.0.1:${port}`
+    await waitForHttp(`${url}/api/status`)
+    return { child, url }
   }
 
   printerJobText(n) {

@@ -8,7 +8,7 @@ import vue from '@vitejs/plugin-vue'
 //
 // `npm run dev` proxies /api (HTTP and the /api/events WebSocket) to a backend, by default a local
 // `banshi serve`; set BANSHI_API to point elsewhere.
-const apiTarget = process.env.BANSHI_API ?? 'http://127.0.0.1:8080'
+const apiTarget = process.env.BANSHI_API ?? 'http://127.0.0.1:8400'
 
 export default defineConfig({
   base: './',

@@ -10,7 +10,7 @@ use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_profile::Profile;
 use banshi_store::{Durability, Record, Store, StoreError, SyncStatus};
-use banshi_sync_client::SyncClient;
+use banshi_sync_client::{SyncClient, SyncClientError, TerminalIdentity};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{broadcast, Notify};
@@ -51,6 +51,8 @@ pub enum TerminalError {
     Store(#[from] StoreError),
     #[error("sync set-up failed: {0}")]
     Sync(#[from] banshi_sync_client::SyncClientError),
+    #[error("this terminal has no sync server in its profile")]
+    NoSyncServer,
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -63,6 +65,7 @@ impl ErrorCode for TerminalError {
             TerminalError::DataDir { .. } => "terminal.data_dir",
             TerminalError::Store(e) => e.code(),
             TerminalError::Sync(e) => e.code(),
+            TerminalError::NoSyncServer => "sync.disabled",
             TerminalError::Task(_) => "terminal.internal",
         }
     }
@@ -72,6 +75,8 @@ impl ErrorCode for TerminalError {
 struct SyncHealth {
     online: bool,
     last_sync_at: Option<String>,
+    /// Why syncing cannot happen at all, when that is the case: `unenrolled` or `revoked`.
+    blocked: Option<&'static str>,
 }
 
 /// One running terminal.
@@ -86,6 +91,8 @@ pub struct Terminal {
     sync_health: Mutex<SyncHealth>,
     sync_now: Notify,
     issuing: tokio::sync::Mutex<()>,
+    /// A token handed over at start-up (`BANSHI_ENROLLMENT_TOKEN`), used once the server is reachable.
+    enrollment_token: Mutex<Option<String>>,
 }
 
 impl Terminal {
@@ -101,12 +108,20 @@ impl Terminal {
         })?;
         let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
         let sync = match &profile.sync {
-            Some(s) => Some(Arc::new(SyncClient::new(
-                &s.server,
-                &profile.terminal.id,
-                &profile.terminal.hall_id,
-                Arc::clone(&store),
-            )?)),
+            Some(s) => {
+                let identity = TerminalIdentity::load_or_create(
+                    &data_dir.join("identity"),
+                    &profile.terminal.id,
+                )
+                .map_err(SyncClientError::from)?;
+                Some(Arc::new(SyncClient::new(
+                    &s.server,
+                    Arc::new(identity),
+                    &profile.terminal.hall_id,
+                    Arc::clone(&store),
+                    Arc::clone(&clock),
+                )?))
+            }
             None => None,
         };
         let devices = Arc::new(DeviceSet::from_profile(&profile.devices));
@@ -122,6 +137,7 @@ impl Terminal {
             sync_health: Mutex::default(),
             sync_now: Notify::new(),
             issuing: tokio::sync::Mutex::new(()),
+            enrollment_token: Mutex::default(),
         }))
     }
 
@@ -177,23 +193,96 @@ impl Terminal {
         }
     }
 
+    /// Whether this terminal is enrolled with its sync server.
+    pub fn is_enrolled(&self) -> bool {
+        self.sync
+            .as_ref()
+            .is_some_and(|c| c.identity().enrollment().is_some())
+    }
+
+    /// Enroll with the sync server using a one-time token from an admin, then sync.
+    pub async fn enroll(&self, token: &str) -> Result<(), TerminalError> {
+        let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+        client.enroll(token).await?;
+        self.sync_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .blocked = None;
+        self.emit(TerminalEvent::SyncChanged);
+        self.sync_now.notify_one();
+        Ok(())
+    }
+
+    /// Keep `token` to enroll with as soon as the server can be reached (unless already enrolled).
+    pub fn offer_enrollment_token(&self, token: String) {
+        if !self.is_enrolled() {
+            *self
+                .enrollment_token
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(token);
+            self.sync_now.notify_one();
+        }
+    }
+
+    async fn enroll_with_offered_token(&self, client: &SyncClient) {
+        let token = self
+            .enrollment_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(token) = token else { return };
+        match client.enroll(&token).await {
+            Ok(_) => {
+                self.enrollment_token
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+            }
+            Err(SyncClientError::Unreachable(_)) => {}
+            Err(error) => {
+                // The server refused it (used up, expired, unknown): retrying cannot help.
+                tracing::error!(%error, "enrollment refused; ask an admin for a new token");
+                self.enrollment_token
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+            }
+        }
+    }
+
     /// Run one sync pass now (also used by tests and the demo to avoid waiting for the interval).
     pub async fn sync_now(&self) {
         let Some(client) = &self.sync else { return };
+        if client.identity().enrollment().is_none() {
+            self.enroll_with_offered_token(client).await;
+        }
         let result = client.sync_once().await;
         let now = self.clock.now().format(&Rfc3339).ok();
-        let was_online = {
+        let blocked = match &result {
+            Err(SyncClientError::NotEnrolled) => Some("unenrolled"),
+            Err(SyncClientError::Revoked) => Some("revoked"),
+            _ => None,
+        };
+        let (was_online, was_blocked) = {
             let mut health = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
-            let was = health.online;
+            let was = (health.online, health.blocked);
             health.online = result.is_ok();
+            health.blocked = blocked;
             if result.is_ok() {
                 health.last_sync_at = now;
             }
             was
         };
+        if blocked != was_blocked {
+            self.emit(TerminalEvent::SyncChanged);
+        }
+        if matches!(result, Err(SyncClientError::Revoked)) {
+            self.emit(TerminalEvent::TicketsChanged);
+        }
         match result {
             Ok(report) => {
-                if report.pulled > 0 || report.pushed > 0 || report.refused > 0 {
+                if report.pulled > 0 || report.pushed > 0 || report.refused > 0 || report.purged > 0
+                {
                     tracing::debug!(?report, "synced");
                     self.emit(TerminalEvent::TicketsChanged);
                     self.emit(TerminalEvent::SyncChanged);
@@ -215,9 +304,9 @@ impl Terminal {
         let store = Arc::clone(&self.store);
         let pending = blocking(move || store.pending()).await?.len();
         let p = &self.profile;
-        let (online, last_sync_at) = {
+        let (online, last_sync_at, blocked) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
-            (h.online, h.last_sync_at.clone())
+            (h.online, h.last_sync_at.clone(), h.blocked)
         };
         Ok(StatusView {
             terminal: TerminalView {
@@ -246,10 +335,11 @@ impl Terminal {
             },
             sync: SyncView {
                 server: p.sync.as_ref().map(|s| s.server.clone()),
-                state: match (&self.sync, online) {
-                    (None, _) => "disabled",
-                    (Some(_), true) => "online",
-                    (Some(_), false) => "offline",
+                state: match (&self.sync, blocked, online) {
+                    (None, _, _) => "disabled",
+                    (Some(_), Some(why), _) => why,
+                    (Some(_), None, true) => "online",
+                    (Some(_), None, false) => "offline",
                 },
                 last_sync_at,
                 pending,

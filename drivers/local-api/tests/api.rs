@@ -8,7 +8,7 @@ use banshi_scenarios::Hall;
 use futures_util::StreamExt;
 
 async fn serve_terminal(hall: &Hall, mode: &str, id: &str) -> String {
-    let terminal = hall.terminal(mode, id).expect("terminal");
+    let terminal = hall.terminal(mode, id).await.expect("terminal");
     let ui_dir = hall.dir.path().join("ui");
     std::fs::create_dir_all(&ui_dir).expect("ui dir");
     std::fs::write(

@@ -9,12 +9,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use banshi_core::{ErrorBody, ErrorCode};
+use axum::{Extension, Json, Router};
+use banshi_core::{Clock, ErrorBody, ErrorCode, SystemClock};
 use banshi_sync_protocol as proto;
 use serde::Deserialize;
 use tracing::Instrument;
 
+use crate::auth::{self, AuthedTerminal};
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
 use crate::sync::{SyncEngine, SyncError};
@@ -28,14 +29,25 @@ pub struct AppState {
     pub engine: Arc<SyncEngine>,
     pub metrics: Arc<Metrics>,
     pub server_id: String,
+    /// Request times are checked against this clock (tests move it to test stale requests).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
     pub fn new(storage: Arc<dyn ServerStorage>, server_id: impl Into<String>) -> Self {
+        Self::with_clock(storage, server_id, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(
+        storage: Arc<dyn ServerStorage>,
+        server_id: impl Into<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             engine: Arc::new(SyncEngine::new(storage)),
             metrics: Arc::new(Metrics::default()),
             server_id: server_id.into(),
+            clock,
         }
     }
 }
@@ -45,8 +57,13 @@ impl AppState {
 pub struct ApiError(StatusCode, ErrorBody);
 
 impl ApiError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self(status, ErrorBody::new(code, message))
+    }
+
+    /// A storage failure while handling a request: logged here, answered as a server error.
+    pub(crate) fn storage(e: crate::storage::StorageError) -> Self {
+        SyncError::from(e).into()
     }
 }
 
@@ -93,6 +110,7 @@ impl From<SyncError> for ApiError {
             | SyncError::IdMismatch { .. }
             | SyncError::ScopeChange { .. }
             | SyncError::KindChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            SyncError::OutOfScope { .. } => StatusCode::FORBIDDEN,
             SyncError::Corrupt(_) | SyncError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -103,16 +121,26 @@ impl From<SyncError> for ApiError {
 }
 
 /// The server's routes.
+///
+/// Everything under `/sync/v1` except enrollment requires a signed request ([`auth::authenticate`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+    let signed = Router::new()
         .route(proto::HELLO_PATH, post(hello))
         .route(
             &format!("{}{{doc_id}}", proto::DOC_PATH_PREFIX),
             post(sync_doc),
         )
         .route(proto::FEED_PATH, get(feed))
+        .route(proto::HALL_TERMINALS_PATH, get(auth::hall_terminals))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route(proto::ENROLL_PATH, post(auth::enroll))
+        .merge(signed)
         .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -169,6 +197,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 async fn hello(
     State(state): State<AppState>,
+    Extension(who): Extension<AuthedTerminal>,
     hello: Result<Json<proto::Hello>, JsonRejection>,
 ) -> Result<Json<proto::Welcome>, ApiError> {
     let Json(hello) = hello?;
@@ -184,11 +213,15 @@ async fn hello(
                 ),
             )
         })?;
-    tracing::info!(terminal = %hello.terminal_id, hall = %hello.hall_id, version, "terminal connected");
+    if hello.hall_id != who.hall_id {
+        // The enrollment decides; a profile naming another hall is a configuration mistake worth a log line.
+        tracing::warn!(terminal = %who.id, profile_hall = %hello.hall_id, enrolled_hall = %who.hall_id, "terminal's profile names another hall than its enrollment");
+    }
+    tracing::info!(terminal = %who.id, hall = %who.hall_id, version, "terminal connected");
     Ok(Json(proto::Welcome {
         version,
         server_id: state.server_id.clone(),
-        scopes: vec![banshi_core::queue::hall_scope(&hello.hall_id)],
+        scopes: who.scopes,
     }))
 }
 
@@ -216,24 +249,10 @@ fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn terminal_id(headers: &HeaderMap) -> Result<String, ApiError> {
-    let id = headers
-        .get(proto::TERMINAL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "sync.no_terminal",
-                format!("missing {} header", proto::TERMINAL_HEADER),
-            )
-        })?;
-    Ok(id.to_string())
-}
-
 async fn sync_doc(
     State(state): State<AppState>,
     Path(doc_id): Path<String>,
+    Extension(who): Extension<AuthedTerminal>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -244,13 +263,12 @@ async fn sync_doc(
             "document ids are 1 to 64 ASCII letters, digits and hyphens (UUIDs)",
         ));
     }
-    let peer = terminal_id(&headers)?;
     check_version(&headers)?;
     let body = body?;
     if !body.is_empty() {
         state.metrics.sync_messages_received.inc();
     }
-    let outcome = state.engine.sync_doc(&doc_id, &peer, &body).await?;
+    let outcome = state.engine.sync_doc(&doc_id, &who, &body).await?;
     if outcome.changed {
         state.metrics.documents_changed.inc();
     }
@@ -274,12 +292,19 @@ struct FeedQuery {
 
 async fn feed(
     State(state): State<AppState>,
+    Extension(who): Extension<AuthedTerminal>,
     headers: HeaderMap,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<proto::FeedPage>, ApiError> {
-    terminal_id(&headers)?;
     check_version(&headers)?;
     let Query(q) = query?;
+    if !who.may_access(&q.scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.out_of_scope",
+            format!("terminal {} may not read scope {}", who.id, q.scope),
+        ));
+    }
     let limit = q
         .limit
         .unwrap_or(proto::MAX_FEED_PAGE)

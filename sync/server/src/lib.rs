@@ -6,10 +6,13 @@
 //! `banshi-core`, so the server stays small and any node can serve any terminal.
 //!
 //! Layout: [`storage`] (the backend trait and its implementations), [`sync`] (the protocol handlers),
-//! [`metrics`] (Prometheus), [`app`] (the router that ties them together).
+//! [`auth`] (enrollment and signed requests), [`relay`] (a hall relay's upstream sync), [`metrics`] (Prometheus), [`app`] (the router that ties them
+//! together).
 
 pub mod app;
+pub mod auth;
 pub mod metrics;
+pub mod relay;
 pub mod storage;
 pub mod sync;
 

@@ -17,6 +17,56 @@ pub struct StoredDoc {
     pub bytes: Vec<u8>,
 }
 
+/// What a terminal (or relay) is allowed to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalRole {
+    Terminal,
+    /// A hall relay: syncs its hall's scopes upstream and may read the hall's terminal list.
+    Relay,
+}
+
+impl TerminalRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminalRole::Terminal => "terminal",
+            TerminalRole::Relay => "relay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "terminal" => Some(TerminalRole::Terminal),
+            "relay" => Some(TerminalRole::Relay),
+            _ => None,
+        }
+    }
+}
+
+/// An enrolled terminal as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalRecord {
+    pub id: String,
+    pub hall_id: String,
+    /// SM2 public key, hex SEC1 uncompressed.
+    pub public_key: String,
+    pub role: TerminalRole,
+    /// Revoked terminals are refused on every request; the row stays so the refusal can say why.
+    pub revoked: bool,
+    pub enrolled_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// An enrollment token as stored: only its SM3 hash, so a database dump does not leak usable tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentToken {
+    pub token_sm3: String,
+    pub hall_id: String,
+    pub role: TerminalRole,
+    pub uses_left: i64,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("server database error: {0}")]
@@ -62,6 +112,37 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
         state: Vec<u8>,
     ) -> Result<(), StorageError>;
     async fn document_count(&self) -> Result<i64, StorageError>;
+
+    // --- terminals and enrollment (see `crate::auth`) ---
+
+    async fn create_enrollment_token(&self, token: EnrollmentToken) -> Result<(), StorageError>;
+    /// Use up one use of a token that exists and has not expired at `now_ms`, atomically (two terminals
+    /// racing for the last use cannot both win). `None` when the token is unknown, used up or expired.
+    async fn redeem_enrollment_token(
+        &self,
+        token_sm3: &str,
+        now_ms: i64,
+    ) -> Result<Option<EnrollmentToken>, StorageError>;
+    /// Insert or replace a terminal (enrollment, re-enrollment, revocation, moving halls).
+    async fn put_terminal(&self, terminal: TerminalRecord) -> Result<(), StorageError>;
+    async fn terminal(&self, id: &str) -> Result<Option<TerminalRecord>, StorageError>;
+    /// Every terminal, or those of one hall.
+    async fn terminals(&self, hall_id: Option<&str>) -> Result<Vec<TerminalRecord>, StorageError>;
+    /// Record a request nonce until `expires_at_ms`; `false` when this terminal already used it (a replay).
+    /// Forgets nonces that expired before `now_ms`.
+    async fn remember_nonce(
+        &self,
+        terminal_id: &str,
+        nonce: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StorageError>;
+
+    // --- relay bookkeeping (see `crate::relay`) ---
+
+    /// A named position (0 when never set).
+    async fn cursor(&self, name: &str) -> Result<i64, StorageError>;
+    async fn set_cursor(&self, name: &str, position: i64) -> Result<(), StorageError>;
 }
 
 /// Open the backend a `--db` URL names.

@@ -7,9 +7,14 @@ use banshi_sync_protocol::FeedEntry;
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
-use super::{ServerStorage, StorageError, StoredDoc};
+use super::{
+    EnrollmentToken, ServerStorage, StorageError, StoredDoc, TerminalRecord, TerminalRole,
+};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_initial.sql")),
+    M::up(include_str!("../../migrations/0002_terminals.sql")),
+];
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
@@ -151,4 +156,177 @@ impl ServerStorage for SqliteStorage {
         })
         .await
     }
+
+    async fn create_enrollment_token(&self, token: EnrollmentToken) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO enrollment_tokens (token_sm3, hall_id, role, uses_left, expires_at_ms, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    token.token_sm3,
+                    token.hall_id,
+                    token.role.as_str(),
+                    token.uses_left,
+                    token.expires_at_ms,
+                    token.created_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_enrollment_token(
+        &self,
+        token_sm3: &str,
+        now_ms: i64,
+    ) -> Result<Option<EnrollmentToken>, StorageError> {
+        let token_sm3 = token_sm3.to_string();
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let updated = tx.execute(
+                "UPDATE enrollment_tokens SET uses_left = uses_left - 1
+                 WHERE token_sm3 = ?1 AND uses_left > 0 AND expires_at_ms > ?2",
+                params![token_sm3, now_ms],
+            )?;
+            let token = if updated == 1 {
+                tx.query_row(
+                    "SELECT token_sm3, hall_id, role, uses_left, expires_at_ms, created_at_ms
+                     FROM enrollment_tokens WHERE token_sm3 = ?1",
+                    [&token_sm3],
+                    |r| {
+                        Ok(EnrollmentToken {
+                            token_sm3: r.get(0)?,
+                            hall_id: r.get(1)?,
+                            role: TerminalRole::parse(&r.get::<_, String>(2)?)
+                                .unwrap_or(TerminalRole::Terminal),
+                            uses_left: r.get(3)?,
+                            expires_at_ms: r.get(4)?,
+                            created_at_ms: r.get(5)?,
+                        })
+                    },
+                )
+                .optional()?
+            } else {
+                None
+            };
+            tx.commit()?;
+            Ok(token)
+        })
+        .await
+    }
+
+    async fn put_terminal(&self, t: TerminalRecord) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO terminals (id, hall_id, public_key, role, status, enrolled_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET hall_id = excluded.hall_id, public_key = excluded.public_key,
+                 role = excluded.role, status = excluded.status, enrolled_at_ms = excluded.enrolled_at_ms,
+                 updated_at_ms = excluded.updated_at_ms",
+                params![
+                    t.id,
+                    t.hall_id,
+                    t.public_key,
+                    t.role.as_str(),
+                    if t.revoked { "revoked" } else { "active" },
+                    t.enrolled_at_ms,
+                    t.updated_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn terminal(&self, id: &str) -> Result<Option<TerminalRecord>, StorageError> {
+        let id = id.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{TERMINAL_COLUMNS} WHERE id = ?1"),
+                    [&id],
+                    terminal_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn terminals(&self, hall_id: Option<&str>) -> Result<Vec<TerminalRecord>, StorageError> {
+        let hall_id = hall_id.map(str::to_string);
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{TERMINAL_COLUMNS} WHERE ?1 IS NULL OR hall_id = ?1 ORDER BY id"
+            ))?;
+            let rows = stmt
+                .query_map([&hall_id], terminal_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn remember_nonce(
+        &self,
+        terminal_id: &str,
+        nonce: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let (terminal_id, nonce) = (terminal_id.to_string(), nonce.to_string());
+        self.with_conn(move |conn| {
+            conn.execute("DELETE FROM seen_nonces WHERE expires_at_ms < ?1", [now_ms])?;
+            let inserted = conn.execute(
+                "INSERT INTO seen_nonces (terminal_id, nonce, expires_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![terminal_id, nonce, expires_at_ms],
+            )?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn cursor(&self, name: &str) -> Result<i64, StorageError> {
+        let name = name.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT position FROM cursors WHERE name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn set_cursor(&self, name: &str, position: i64) -> Result<(), StorageError> {
+        let name = name.to_string();
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO cursors (name, position) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                params![name, position],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+const TERMINAL_COLUMNS: &str =
+    "SELECT id, hall_id, public_key, role, status, enrolled_at_ms, updated_at_ms FROM terminals";
+
+fn terminal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalRecord> {
+    Ok(TerminalRecord {
+        id: r.get(0)?,
+        hall_id: r.get(1)?,
+        public_key: r.get(2)?,
+        role: TerminalRole::parse(&r.get::<_, String>(3)?).unwrap_or(TerminalRole::Terminal),
+        revoked: r.get::<_, String>(4)? == "revoked",
+        enrolled_at_ms: r.get(5)?,
+        updated_at_ms: r.get(6)?,
+    })
 }

@@ -267,10 +267,14 @@ async fn sync_doc(
     let body = body?;
     if !body.is_empty() {
         state.metrics.sync_messages_received.inc();
+        state.metrics.sync_bytes_received.inc_by(body.len() as u64);
     }
     let outcome = state.engine.sync_doc(&doc_id, &who, &body).await?;
     if outcome.changed {
         state.metrics.documents_changed.inc();
+    }
+    if let Some(reply) = &outcome.reply {
+        state.metrics.sync_bytes_sent.inc_by(reply.len() as u64);
     }
     Ok(match outcome.reply {
         Some(bytes) => (

@@ -53,11 +53,17 @@ fn spawn_server(
 
 impl Hall {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with_db(None).await
+    }
+
+    /// A hall whose server keeps its data in `database` (a `--db` URL), or a fresh SQLite file.
+    pub async fn start_with_db(database: Option<&str>) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let storage = banshi_server::storage::open(&format!(
-            "sqlite:{}",
-            dir.path().join("server.sqlite").display()
-        ))?;
+        let url = match database {
+            Some(url) => url.to_string(),
+            None => format!("sqlite:{}", dir.path().join("server.sqlite").display()),
+        };
+        let storage = banshi_server::storage::open(&url)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server_url = format!("http://{}", listener.local_addr()?);
         let (server_task, stop) = spawn_server(listener, Arc::clone(&storage));

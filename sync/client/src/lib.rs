@@ -5,7 +5,11 @@
 //! syncs the documents it lists. Each document sync is the standard automerge message exchange, one HTTP
 //! request per message, until neither side has anything to send. A record's status moves local → sending →
 //! synced (the server holds all our heads) or refused (the server said why; the record stays here).
+//!
+//! Between passes, [`SyncClient::wait_for_feed`] long-polls a scope's feed so a terminal learns of another
+//! terminal's change as soon as the server commits it, not one `sync.interval_ms` later.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +19,8 @@ use banshi_core::ErrorCode;
 use banshi_store::{Store, StoreError, SyncStatus};
 use banshi_sync_protocol as proto;
 use tokio::sync::Mutex;
+
+pub use proto::MAX_FEED_WAIT_MS;
 
 /// Stop a document's exchange after this many messages; a healthy exchange takes two or three.
 const MAX_ROUNDS: usize = 16;
@@ -83,6 +89,9 @@ pub struct SyncClient {
     hall_id: String,
     store: Arc<Store>,
     session: Mutex<Option<Session>>,
+    /// Per scope, the newest feed position [`SyncClient::wait_for_feed`] has reported: the next wait looks
+    /// past it, so one change is announced once even before a sync pass has pulled it.
+    announced: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl SyncClient {
@@ -104,6 +113,7 @@ impl SyncClient {
             hall_id: hall_id.to_string(),
             store,
             session: Mutex::new(None),
+            announced: std::sync::Mutex::default(),
         })
     }
 
@@ -186,7 +196,7 @@ impl SyncClient {
                 let store = Arc::clone(&self.store);
                 let (peer, sc) = (self.base.clone(), scope.clone());
                 let after = blocking(move || store.feed_cursor(&peer, &sc)).await?;
-                let page = self.feed(version, &scope, after).await?;
+                let page = self.feed(version, &scope, after, None).await?;
                 for entry in &page.entries {
                     match self.sync_doc(version, &entry.doc_id).await {
                         Ok(true) => report.pulled += 1,
@@ -209,16 +219,82 @@ impl SyncClient {
         Ok(report)
     }
 
+    /// The scopes the server grants this terminal (saying hello first if needed).
+    pub async fn granted_scopes(&self) -> Result<Vec<String>, SyncClientError> {
+        let result = self.ensure_session().await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.reset().await;
+        }
+        Ok(result?.1)
+    }
+
+    /// Wait up to `wait` (at most [`proto::MAX_FEED_WAIT_MS`]) until `scope`'s feed lists a change this
+    /// terminal has neither pulled (its stored cursor) nor been told about by an earlier call. Returns true
+    /// when there is one: a sync pass ([`SyncClient::sync_once`]) will pull it. Pulls nothing itself.
+    pub async fn wait_for_feed(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let result = self.wait_for_feed_once(scope, wait).await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.reset().await;
+        }
+        result
+    }
+
+    async fn wait_for_feed_once(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let (version, _) = self.ensure_session().await?;
+        let (store, peer, sc) = (
+            Arc::clone(&self.store),
+            self.base.clone(),
+            scope.to_string(),
+        );
+        let cursor = blocking(move || store.feed_cursor(&peer, &sc)).await?;
+        let announced = self.announced_position(scope);
+        let after = cursor.max(announced.unwrap_or(0));
+        let page = self.feed(version, scope, after, Some(wait)).await?;
+        if page.entries.is_empty() {
+            return Ok(false);
+        }
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(scope.to_string(), page.next);
+        Ok(true)
+    }
+
+    fn announced_position(&self, scope: &str) -> Option<i64> {
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scope)
+            .copied()
+    }
+
+    /// One feed page; with `wait`, the server holds an empty page back until the scope changes.
     async fn feed(
         &self,
         version: u32,
         scope: &str,
         after: i64,
+        wait: Option<Duration>,
     ) -> Result<proto::FeedPage, SyncClientError> {
+        let mut query = vec![("scope", scope.to_string()), ("after", after.to_string())];
+        if let Some(wait) = wait {
+            let wait_ms = u64::try_from(wait.as_millis())
+                .unwrap_or(u64::MAX)
+                .min(proto::MAX_FEED_WAIT_MS);
+            query.push(("wait_ms", wait_ms.to_string()));
+        }
         let response = self
             .http
             .get(format!("{}{}", self.base, proto::FEED_PATH))
-            .query(&[("scope", scope), ("after", &after.to_string())])
+            .query(&query)
             .header(proto::TERMINAL_HEADER, &self.terminal_id)
             .header(proto::VERSION_HEADER, version)
             .send()

@@ -21,7 +21,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "BANSHI_LISTEN", default_value = "127.0.0.1:8300")]
         listen: std::net::SocketAddr,
-        /// Database URL: `sqlite:PATH` (PostgreSQL arrives with the sync issue).
+        /// Database URL: `sqlite:PATH`, or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (also
+        /// `postgresql://`) for several server nodes sharing one database.
         #[arg(long, env = "BANSHI_DB", default_value = "sqlite:banshi-server.sqlite")]
         db: String,
         /// This node's name in logs and handshakes.
@@ -44,12 +45,14 @@ async fn main() -> anyhow::Result<()> {
             db,
             server_id,
         } => {
+            let shown = banshi_server::storage::redact_url(&db);
             let storage = banshi_server::storage::open(&db)
-                .with_context(|| format!("opening database {db}"))?;
+                .await
+                .with_context(|| format!("opening database {shown}"))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, %db, "banshi-server listening");
+            tracing::info!(address = %listener.local_addr()?, db = %shown, "banshi-server listening");
             let state = banshi_server::AppState::new(storage, server_id);
             banshi_server::serve(listener, state, shutdown_signal())
                 .await

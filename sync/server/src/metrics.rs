@@ -20,6 +20,7 @@ pub struct Metrics {
     pub sync_messages_received: Counter,
     pub documents_changed: Counter,
     pub documents: Gauge,
+    pub feed_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -29,6 +30,7 @@ impl Default for Metrics {
         let sync_messages_received = Counter::default();
         let documents_changed = Counter::default();
         let documents = Gauge::default();
+        let feed_waiting = Gauge::default();
         registry.register(
             "http_requests",
             "HTTP requests by matched route and status",
@@ -49,12 +51,18 @@ impl Default for Metrics {
             "documents stored (as of the last scrape)",
             documents.clone(),
         );
+        registry.register(
+            "feed_waiting",
+            "feed long-polls waiting for their scope to change",
+            feed_waiting.clone(),
+        );
         Self {
             registry,
             http_requests,
             sync_messages_received,
             documents_changed,
             documents,
+            feed_waiting,
         }
     }
 }

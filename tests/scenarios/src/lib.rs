@@ -1,6 +1,7 @@
 //! A hall on one machine, for scenario tests: a real `banshi-server` on loopback over a real SQLite file,
 //! a wire-level ESC/POS printer simulator on TCP, and terminals built from the example profiles in
 //! `kiosk-profiles/examples/`, each with its own data folder. Everything talks over real sockets.
+//! [`Hall::with_storage`] puts the server on another backend, e.g. one of two PostgreSQL nodes.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,12 +29,28 @@ pub struct Hall {
 }
 
 impl Hall {
+    /// A hall whose server keeps its documents in a SQLite file in the hall's scratch folder.
     pub async fn start() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let storage = banshi_server::storage::open(&format!(
             "sqlite:{}",
             dir.path().join("server.sqlite").display()
-        ))?;
+        ))
+        .await?;
+        Self::start_on(storage, dir).await
+    }
+
+    /// A hall whose server uses `storage`: e.g. one of several PostgreSQL nodes on one database.
+    pub async fn with_storage(
+        storage: Arc<dyn banshi_server::storage::ServerStorage>,
+    ) -> anyhow::Result<Self> {
+        Self::start_on(storage, tempfile::tempdir()?).await
+    }
+
+    async fn start_on(
+        storage: Arc<dyn banshi_server::storage::ServerStorage>,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server_url = format!("http://{}", listener.local_addr()?);
         let state = banshi_server::AppState::new(storage, "scenario-central");
@@ -53,7 +70,18 @@ impl Hall {
 
     /// A terminal of the hall from the example profile for `mode`, pointed at this hall's server and printer.
     pub fn terminal(&self, mode: &str, terminal_id: &str) -> anyhow::Result<Arc<Terminal>> {
+        self.terminal_with(mode, terminal_id, |_| {})
+    }
+
+    /// Like [`Hall::terminal`], with the profile adjusted by `adjust` first (e.g. its sync interval).
+    pub fn terminal_with(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        adjust: impl FnOnce(&mut Profile),
+    ) -> anyhow::Result<Arc<Terminal>> {
         let mut profile = example_profile(mode)?;
+        adjust(&mut profile);
         profile.terminal.id = terminal_id.to_string();
         if let Some(sync) = profile.sync.as_mut() {
             sync.server = self.server_url.clone();

@@ -21,6 +21,15 @@ use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, 
 /// How often devices are asked for their health.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
+/// How long one feed long-poll waits (the protocol's maximum).
+const FEED_WAIT: Duration = Duration::from_millis(banshi_sync_client::MAX_FEED_WAIT_MS);
+/// Pause after a long-poll that answered "nothing new" early (a server shutting down, or one that does not
+/// long-poll), so the watcher never spins.
+const FEED_EARLY_ANSWER_PAUSE: Duration = Duration::from_secs(1);
+/// Retry delays of the feed watcher while the server is unreachable: doubling from the first to the last.
+const FEED_RETRY_MIN: Duration = Duration::from_millis(500);
+const FEED_RETRY_MAX: Duration = Duration::from_secs(30);
+
 /// Something the UI should refresh for; sent to every subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "type")]
@@ -155,14 +164,68 @@ impl Terminal {
         let _ = self.events.send(event);
     }
 
-    /// Start the background work: sync with the server and watch device health. The tasks end when the
-    /// runtime does.
+    /// Start the background work: sync with the server, watch the feed for other terminals' changes and
+    /// watch device health. The tasks end when the runtime does.
     pub fn start_background(self: &Arc<Self>) {
         let this = Arc::clone(self);
         tokio::spawn(async move { this.health_loop().await });
         if self.sync.is_some() {
             let this = Arc::clone(self);
             tokio::spawn(async move { this.sync_loop().await });
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.feed_watch().await });
+        }
+    }
+
+    /// Long-poll every granted scope's feed and wake the sync loop when something new is there, so another
+    /// terminal's change arrives about a round trip after the server stored it instead of after
+    /// `sync.interval_ms`. It only reads; when the runtime shuts down, the per-scope tasks (in a `JoinSet`)
+    /// are dropped with it, mid-request or not, and nothing is left half done.
+    async fn feed_watch(self: Arc<Self>) {
+        let Some(client) = self.sync.clone() else {
+            return;
+        };
+        let mut retry = FEED_RETRY_MIN;
+        let scopes = loop {
+            match client.granted_scopes().await {
+                Ok(scopes) => break scopes,
+                Err(error) => {
+                    tracing::debug!(%error, "feed watcher: no session yet");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(FEED_RETRY_MAX);
+                }
+            }
+        };
+        let mut watchers = tokio::task::JoinSet::new();
+        for scope in scopes {
+            let (this, client) = (Arc::clone(&self), Arc::clone(&client));
+            watchers.spawn(async move { this.watch_scope(&client, &scope).await });
+        }
+        while watchers.join_next().await.is_some() {}
+    }
+
+    async fn watch_scope(&self, client: &SyncClient, scope: &str) {
+        let mut retry = FEED_RETRY_MIN;
+        loop {
+            let started = tokio::time::Instant::now();
+            match client.wait_for_feed(scope, FEED_WAIT).await {
+                Ok(true) => {
+                    retry = FEED_RETRY_MIN;
+                    self.sync_now.notify_one();
+                }
+                Ok(false) => {
+                    retry = FEED_RETRY_MIN;
+                    if started.elapsed() < FEED_WAIT / 2 {
+                        tokio::time::sleep(FEED_EARLY_ANSWER_PAUSE).await;
+                    }
+                }
+                Err(error) => {
+                    // The sync loop reports the server being offline; here it only means waiting longer.
+                    tracing::debug!(%scope, %error, ?retry, "feed watcher: long-poll failed");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(FEED_RETRY_MAX);
+                }
+            }
         }
     }
 

@@ -171,18 +171,30 @@ impl Connection {
         Ok(out)
     }
 
-    /// One page of `scope`'s change feed after position `after`.
+    /// One page of `scope`'s change feed after position `after`; with `wait`, the server holds an empty
+    /// page back until the scope changes (long-poll, at most [`proto::MAX_FEED_WAIT_MS`]).
     pub async fn feed(
         &self,
         version: u32,
         scope: &str,
         after: i64,
+        wait: Option<Duration>,
     ) -> Result<proto::FeedPage, SyncClientError> {
+        let after = after.to_string();
+        let mut query = vec![("scope", scope), ("after", after.as_str())];
+        let wait_ms;
+        if let Some(wait) = wait {
+            wait_ms = u64::try_from(wait.as_millis())
+                .unwrap_or(u64::MAX)
+                .min(proto::MAX_FEED_WAIT_MS)
+                .to_string();
+            query.push(("wait_ms", wait_ms.as_str()));
+        }
         let response = self
             .send(
                 reqwest::Method::GET,
                 proto::FEED_PATH,
-                &[("scope", scope), ("after", &after.to_string())],
+                &query,
                 Vec::new(),
                 &[(proto::VERSION_HEADER, version.to_string())],
             )

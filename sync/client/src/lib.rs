@@ -9,11 +9,16 @@
 //! Every request is signed with the terminal's SM2 key ([`identity`]); a terminal enrolls once with an
 //! admin's token ([`SyncClient::enroll`]). When the server says the terminal was revoked, or grants other
 //! scopes than before (moved to another hall), the client purges the records it may no longer hold.
+//!
+//! Between passes, [`SyncClient::wait_for_feed`] long-polls a scope's feed so a terminal learns of another
+//! terminal's change as soon as the server commits it, not one `sync.interval_ms` later.
 
 pub mod connection;
 pub mod identity;
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use automerge::AutoCommit;
 use banshi_core::{Clock, ErrorCode};
@@ -22,6 +27,8 @@ use banshi_sync_protocol as proto;
 
 pub use connection::Connection;
 pub use identity::{IdentityError, TerminalIdentity};
+
+pub use proto::MAX_FEED_WAIT_MS;
 
 /// Stop a document's exchange after this many messages; a healthy exchange takes two or three.
 pub(crate) const MAX_ROUNDS: usize = 16;
@@ -98,6 +105,9 @@ pub struct SyncReport {
 pub struct SyncClient {
     conn: Connection,
     store: Arc<Store>,
+    /// Per scope, the newest feed position [`SyncClient::wait_for_feed`] has reported: the next wait looks
+    /// past it, so one change is announced once even before a sync pass has pulled it.
+    announced: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl SyncClient {
@@ -111,6 +121,7 @@ impl SyncClient {
         Ok(Self {
             conn: Connection::new(server, identity, hall_id, clock)?,
             store,
+            announced: std::sync::Mutex::default(),
         })
     }
 
@@ -224,7 +235,7 @@ impl SyncClient {
                 let store = Arc::clone(&self.store);
                 let (peer, sc) = (self.conn.server().to_string(), scope.clone());
                 let after = blocking(move || store.feed_cursor(&peer, &sc)).await?;
-                let page = self.conn.feed(version, &scope, after).await?;
+                let page = self.conn.feed(version, &scope, after, None).await?;
                 for entry in &page.entries {
                     match self.sync_doc(version, &entry.doc_id).await {
                         Ok(true) => report.pulled += 1,
@@ -245,6 +256,63 @@ impl SyncClient {
             }
         }
         Ok(report)
+    }
+
+    /// The scopes the server grants this terminal (saying hello first if needed).
+    pub async fn granted_scopes(&self) -> Result<Vec<String>, SyncClientError> {
+        let result = self.conn.session().await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.conn.reset().await;
+        }
+        Ok(result?.1)
+    }
+
+    /// Wait up to `wait` (at most [`proto::MAX_FEED_WAIT_MS`]) until `scope`'s feed lists a change this
+    /// terminal has neither pulled (its stored cursor) nor been told about by an earlier call. Returns true
+    /// when there is one: a sync pass ([`SyncClient::sync_once`]) will pull it. Pulls nothing itself.
+    pub async fn wait_for_feed(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let result = self.wait_for_feed_once(scope, wait).await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.conn.reset().await;
+        }
+        result
+    }
+
+    async fn wait_for_feed_once(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let (version, _) = self.conn.session().await?;
+        let (store, peer, sc) = (
+            Arc::clone(&self.store),
+            self.conn.server().to_string(),
+            scope.to_string(),
+        );
+        let cursor = blocking(move || store.feed_cursor(&peer, &sc)).await?;
+        let announced = self.announced_position(scope);
+        let after = cursor.max(announced.unwrap_or(0));
+        let page = self.conn.feed(version, scope, after, Some(wait)).await?;
+        if page.entries.is_empty() {
+            return Ok(false);
+        }
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(scope.to_string(), page.next);
+        Ok(true)
+    }
+
+    fn announced_position(&self, scope: &str) -> Option<i64> {
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scope)
+            .copied()
     }
 
     /// Sync one document with the server. Returns whether the local copy changed.

@@ -14,7 +14,8 @@ pub const HELLO_PATH: &str = "/sync/v1/hello";
 /// `POST /sync/v1/docs/{doc_id}` — body: an automerge sync message (may be empty); answer: `200` with the
 /// server's next sync message, or `204` when it has nothing to say.
 pub const DOC_PATH_PREFIX: &str = "/sync/v1/docs/";
-/// `GET /sync/v1/feed?scope=…&after=N&limit=M` → [`FeedPage`].
+/// `GET /sync/v1/feed?scope=…&after=N&limit=M[&wait_ms=W]` → [`FeedPage`]. With `wait_ms`, an empty page
+/// is held back until the scope changes or `W` (at most [`MAX_FEED_WAIT_MS`]) has passed.
 pub const FEED_PATH: &str = "/sync/v1/feed";
 
 /// `POST` — enrollment: [`EnrollRequest`] → [`Enrolled`]. The only sync route that is not signed.
@@ -91,6 +92,9 @@ pub struct TerminalEntry {
     /// `active` or `revoked`.
     pub status: String,
 }
+/// The longest a feed long-poll waits, in milliseconds: below the reference client's 30 s request timeout
+/// and common proxies' idle timeouts.
+pub const MAX_FEED_WAIT_MS: u64 = 25_000;
 
 /// Terminal → server, first request of a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

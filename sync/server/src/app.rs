@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tracing::Instrument;
 
 use crate::auth::{self, AuthedTerminal};
+use crate::feed_wait::FeedWaiters;
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
 use crate::sync::{SyncEngine, SyncError};
@@ -31,6 +32,10 @@ pub struct AppState {
     pub server_id: String,
     /// Request times are checked against this clock (tests move it to test stale requests).
     pub clock: Arc<dyn Clock>,
+    /// Feed long-polls waiting for their scope to change.
+    feed_waiters: Arc<FeedWaiters>,
+    /// Set when [`serve`] begins a graceful shutdown, so long-polls answer now instead of holding it up.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -48,6 +53,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             server_id: server_id.into(),
             clock,
+            feed_waiters: Arc::default(),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 }
@@ -146,14 +153,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve `router` on `listener` until `shutdown` resolves.
+/// Serve `router` on `listener` until `shutdown` resolves; then waiting feed long-polls answer at once and
+/// requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = Arc::clone(&state.stopping);
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        })
         .await
 }
 
@@ -292,6 +304,15 @@ struct FeedQuery {
     #[serde(default)]
     after: i64,
     limit: Option<u32>,
+    /// Long-poll: when the page would be empty, wait up to this long (capped) for the scope to change.
+    wait_ms: Option<u64>,
+}
+
+/// How long a feed request with `wait_ms` may wait.
+fn feed_wait(wait_ms: Option<u64>) -> Option<std::time::Duration> {
+    wait_ms
+        .filter(|ms| *ms > 0)
+        .map(|ms| std::time::Duration::from_millis(ms.min(proto::MAX_FEED_WAIT_MS)))
 }
 
 async fn feed(
@@ -313,19 +334,84 @@ async fn feed(
         .limit
         .unwrap_or(proto::MAX_FEED_PAGE)
         .clamp(1, proto::MAX_FEED_PAGE);
+    let Some(wait) = feed_wait(q.wait_ms) else {
+        return Ok(Json(feed_page(&state, &q.scope, q.after, limit).await?));
+    };
+    // Wait first, read second: a save that commits between the read and the wait still wakes us.
+    let mut waiter = state
+        .feed_waiters
+        .wait_for(state.engine.storage(), &q.scope);
+    let mut stopping = state.stopping.subscribe();
+    let deadline = tokio::time::Instant::now() + wait;
+    let _waiting = GaugeGuard::inc(&state.metrics.feed_waiting);
+    loop {
+        let page = feed_page(&state, &q.scope, q.after, limit).await?;
+        if !page.entries.is_empty() {
+            return Ok(Json(page));
+        }
+        tokio::select! {
+            _ = waiter.changed() => {}
+            _ = tokio::time::sleep_until(deadline) => return Ok(Json(page)),
+            _ = stopping.wait_for(|stopping| *stopping) => return Ok(Json(page)),
+        }
+    }
+}
+
+/// Counts a waiting request in a gauge for as long as it lives (the request may be dropped mid-wait when
+/// the terminal hangs up).
+struct GaugeGuard<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+
+impl<'a> GaugeGuard<'a> {
+    fn inc(gauge: &'a prometheus_client::metrics::gauge::Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+async fn feed_page(
+    state: &AppState,
+    scope: &str,
+    after: i64,
+    limit: u32,
+) -> Result<proto::FeedPage, ApiError> {
     // Ask for one more than the page to know whether more follow.
     let mut entries = state
         .engine
         .storage()
-        .feed(&q.scope, q.after, limit + 1)
+        .feed(scope, after, limit + 1)
         .await
         .map_err(SyncError::from)?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
-    let next = entries.last().map(|e| e.position).unwrap_or(q.after);
-    Ok(Json(proto::FeedPage {
+    let next = entries.last().map(|e| e.position).unwrap_or(after);
+    Ok(proto::FeedPage {
         entries,
         next,
         more,
-    }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_waits_are_capped_and_zero_means_no_wait() {
+        assert_eq!(feed_wait(None), None);
+        assert_eq!(feed_wait(Some(0)), None);
+        assert_eq!(
+            feed_wait(Some(1500)),
+            Some(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            feed_wait(Some(u64::MAX)),
+            Some(std::time::Duration::from_millis(proto::MAX_FEED_WAIT_MS))
+        );
+    }
 }

@@ -26,7 +26,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "BANSHI_LISTEN", default_value = "127.0.0.1:8300")]
         listen: std::net::SocketAddr,
-        /// Database URL: `sqlite:PATH` (PostgreSQL arrives with the sync issue).
+        /// Database URL: `sqlite:PATH`, or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (also
+        /// `postgresql://`) for several server nodes sharing one database.
         #[arg(long, env = "BANSHI_DB", default_value = "sqlite:banshi-server.sqlite")]
         db: String,
         /// This node's name in logs and handshakes.
@@ -132,11 +133,14 @@ async fn main() -> anyhow::Result<()> {
             enrollment_token,
             relay_interval_ms,
         } => {
-            let storage = open(&db)?;
+            let shown = banshi_server::storage::redact_url(&db);
+            let storage = banshi_server::storage::open(&db)
+                .await
+                .with_context(|| format!("opening database {shown}"))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, %db, "banshi-server listening");
+            tracing::info!(address = %listener.local_addr()?, db = %shown, "banshi-server listening");
             let state = banshi_server::AppState::new(storage, server_id.clone());
             if let Some(upstream) = upstream {
                 let identity_dir = relay_identity.unwrap_or_else(|| {
@@ -176,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
                     relay,
                 },
         } => {
-            let storage = open(&db.db)?;
+            let storage = open(&db.db).await?;
             let role = if relay {
                 TerminalRole::Relay
             } else {
@@ -198,15 +202,22 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn open(db: &str) -> anyhow::Result<std::sync::Arc<dyn banshi_server::storage::ServerStorage>> {
-    banshi_server::storage::open(db).with_context(|| format!("opening database {db}"))
+async fn open(
+    db: &str,
+) -> anyhow::Result<std::sync::Arc<dyn banshi_server::storage::ServerStorage>> {
+    banshi_server::storage::open(db).await.with_context(|| {
+        format!(
+            "opening database {}",
+            banshi_server::storage::redact_url(db)
+        )
+    })
 }
 
 async fn terminal_command(command: TerminalCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     match command {
         TerminalCommand::List { db, hall } => {
-            for t in open(&db.db)?.terminals(hall.as_deref()).await? {
+            for t in open(&db.db).await?.terminals(hall.as_deref()).await? {
                 let status = if t.revoked { "revoked" } else { "active" };
                 writeln!(
                     out,
@@ -219,13 +230,13 @@ async fn terminal_command(command: TerminalCommand) -> anyhow::Result<()> {
             }
         }
         TerminalCommand::Revoke { db, id } => {
-            if !admin::revoke(open(&db.db)?.as_ref(), &SystemClock, &id).await? {
+            if !admin::revoke(open(&db.db).await?.as_ref(), &SystemClock, &id).await? {
                 anyhow::bail!("no terminal {id} is enrolled");
             }
             writeln!(out, "revoked {id}")?;
         }
         TerminalCommand::Move { db, id, hall } => {
-            if !admin::move_to_hall(open(&db.db)?.as_ref(), &SystemClock, &id, &hall).await? {
+            if !admin::move_to_hall(open(&db.db).await?.as_ref(), &SystemClock, &id, &hall).await? {
                 anyhow::bail!("no terminal {id} is enrolled");
             }
             writeln!(out, "moved {id} to hall {hall}")?;

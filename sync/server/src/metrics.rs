@@ -23,6 +23,7 @@ pub struct Metrics {
     pub sync_bytes_sent: Counter,
     pub documents_changed: Counter,
     pub documents: Gauge,
+    pub feed_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -34,6 +35,7 @@ impl Default for Metrics {
         let sync_bytes_received = Counter::default();
         let sync_bytes_sent = Counter::default();
         let documents = Gauge::default();
+        let feed_waiting = Gauge::default();
         registry.register(
             "sync_bytes_received",
             "bytes of automerge sync messages received",
@@ -64,6 +66,11 @@ impl Default for Metrics {
             "documents stored (as of the last scrape)",
             documents.clone(),
         );
+        registry.register(
+            "feed_waiting",
+            "feed long-polls waiting for their scope to change",
+            feed_waiting.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -72,6 +79,7 @@ impl Default for Metrics {
             sync_bytes_sent,
             documents_changed,
             documents,
+            feed_waiting,
         }
     }
 }

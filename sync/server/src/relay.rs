@@ -197,7 +197,7 @@ impl Relay {
             let name = format!("pull:{scope}");
             loop {
                 let after = storage.cursor(&name).await?;
-                let page = self.conn.feed(version, scope, after).await?;
+                let page = self.conn.feed(version, scope, after, None).await?;
                 for entry in &page.entries {
                     match self.exchange(version, &entry.doc_id, &scopes).await {
                         Ok(true) => report.pulled += 1,

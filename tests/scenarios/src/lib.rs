@@ -3,6 +3,7 @@
 //! `kiosk-profiles/examples/`, each with its own data folder. Everything talks over real sockets.
 //! Terminals are enrolled the way an installer would (a one-time token from the server's admin
 //! operations); [`RawTerminal`] speaks the signed wire protocol by hand for tests of refusals.
+//! [`Hall::with_storage`] puts the server on another backend, e.g. one of two PostgreSQL nodes.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,6 +53,7 @@ fn spawn_server(
 }
 
 impl Hall {
+    /// A hall whose server keeps its documents in a SQLite file in the hall's scratch folder.
     pub async fn start() -> anyhow::Result<Self> {
         Self::start_with_db(None).await
     }
@@ -63,7 +65,21 @@ impl Hall {
             Some(url) => url.to_string(),
             None => format!("sqlite:{}", dir.path().join("server.sqlite").display()),
         };
-        let storage = banshi_server::storage::open(&url)?;
+        let storage = banshi_server::storage::open(&url).await?;
+        Self::start_on(storage, dir).await
+    }
+
+    /// A hall whose server uses `storage`: e.g. one of several PostgreSQL nodes on one database.
+    pub async fn with_storage(
+        storage: Arc<dyn banshi_server::storage::ServerStorage>,
+    ) -> anyhow::Result<Self> {
+        Self::start_on(storage, tempfile::tempdir()?).await
+    }
+
+    async fn start_on(
+        storage: Arc<dyn banshi_server::storage::ServerStorage>,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server_url = format!("http://{}", listener.local_addr()?);
         let (server_task, stop) = spawn_server(listener, Arc::clone(&storage));
@@ -100,6 +116,19 @@ impl Hall {
         Ok(terminal)
     }
 
+    /// Like [`Hall::terminal`], with the profile adjusted by `adjust` first (e.g. its sync interval).
+    pub async fn terminal_with(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        adjust: impl FnOnce(&mut Profile),
+    ) -> anyhow::Result<Arc<Terminal>> {
+        let terminal = self.open_terminal_with(mode, terminal_id, None, None, adjust)?;
+        let token = self.token(&terminal.profile().terminal.hall_id).await?;
+        terminal.enroll(&token).await?;
+        Ok(terminal)
+    }
+
     /// A terminal like [`Hall::terminal`] whose profile (and enrollment) names hall `hall_id`.
     pub async fn terminal_in_hall(
         &self,
@@ -122,7 +151,7 @@ impl Hall {
         let hall_id = example_profile(mode)?.terminal.hall_id;
         // The identity lives in the terminal's data folder, where `Terminal::open` finds it.
         self.enrolled_identity(terminal_id, &hall_id).await?;
-        let terminal = self.open_terminal_with(mode, terminal_id, None, Some(server))?;
+        let terminal = self.open_terminal_with(mode, terminal_id, None, Some(server), |_| {})?;
         Ok(terminal)
     }
 
@@ -141,7 +170,7 @@ impl Hall {
         terminal_id: &str,
         hall_id: Option<&str>,
     ) -> anyhow::Result<Arc<Terminal>> {
-        self.open_terminal_with(mode, terminal_id, hall_id, None)
+        self.open_terminal_with(mode, terminal_id, hall_id, None, |_| {})
     }
 
     fn open_terminal_with(
@@ -150,8 +179,10 @@ impl Hall {
         terminal_id: &str,
         hall_id: Option<&str>,
         server: Option<&str>,
+        adjust: impl FnOnce(&mut Profile),
     ) -> anyhow::Result<Arc<Terminal>> {
         let mut profile = example_profile(mode)?;
+        adjust(&mut profile);
         profile.terminal.id = terminal_id.to_string();
         if let Some(hall_id) = hall_id {
             profile.terminal.hall_id = hall_id.to_string();
@@ -310,10 +341,9 @@ impl Hall {
     pub async fn start_relay(&self, hall_id: &str) -> anyhow::Result<RelayNode> {
         let dir = self.dir.path().join(format!("relay-{hall_id}"));
         std::fs::create_dir_all(&dir)?;
-        let storage = banshi_server::storage::open(&format!(
-            "sqlite:{}",
-            dir.join("relay.sqlite").display()
-        ))?;
+        let storage =
+            banshi_server::storage::open(&format!("sqlite:{}", dir.join("relay.sqlite").display()))
+                .await?;
         let state = banshi_server::AppState::new(Arc::clone(&storage), format!("relay-{hall_id}"));
         let relay = Arc::new(banshi_server::relay::Relay::new(
             &self.server_url,

@@ -1,4 +1,5 @@
-//! The embedded SQLite backend: one file, one writer connection, WAL.
+//! The embedded SQLite backend: one file, one writer connection, WAL. One server process owns the file, so
+//! change announcements stay in-process.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -6,9 +7,11 @@ use std::sync::{Arc, Mutex};
 use banshi_sync_protocol::FeedEntry;
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
+use tokio::sync::broadcast;
 
 use super::{
-    EnrollmentToken, ServerStorage, StorageError, StoredDoc, TerminalRecord, TerminalRole,
+    merge_with_stored, Change, EnrollmentToken, ServerStorage, StorageError, StoredDoc,
+    TerminalRecord, TerminalRole, CHANGES_CAPACITY,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -19,6 +22,7 @@ const MIGRATIONS: &[M<'static>] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl SqliteStorage {
@@ -31,6 +35,7 @@ impl SqliteStorage {
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            changes: broadcast::channel(CHANGES_CAPACITY).0,
         })
     }
 
@@ -79,20 +84,33 @@ impl ServerStorage for SqliteStorage {
 
     async fn save_doc(&self, id: &str, doc: StoredDoc) -> Result<i64, StorageError> {
         let id = id.to_string();
-        self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
-            let position: i64 =
-                tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM documents", [], |r| r.get(0))?;
-            tx.execute(
-                "INSERT INTO documents (id, kind, scope, bytes, position, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, position = excluded.position,
-                 updated_at_ms = excluded.updated_at_ms",
-                params![id, doc.kind, doc.scope, doc.bytes, position, now_ms()],
-            )?;
-            tx.commit()?;
-            Ok(position)
-        })
-        .await
+        let (scope, position) = self
+            .with_conn(move |conn| {
+                let tx = conn.transaction()?;
+                let stored: Option<(String, String, Vec<u8>)> = tx
+                    .query_row("SELECT kind, scope, bytes FROM documents WHERE id = ?1", [&id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                let (kind, scope, bytes) = match stored {
+                    Some((kind, scope, stored)) => (kind, scope, merge_with_stored(&id, &stored, doc.bytes)),
+                    None => (doc.kind, doc.scope, doc.bytes),
+                };
+                let position: i64 =
+                    tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM documents", [], |r| r.get(0))?;
+                tx.execute(
+                    "INSERT INTO documents (id, kind, scope, bytes, position, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, position = excluded.position,
+                     updated_at_ms = excluded.updated_at_ms",
+                    params![id, kind, scope, bytes, position, now_ms()],
+                )?;
+                tx.commit()?;
+                Ok((scope, position))
+            })
+            .await?;
+        // Nobody listening is fine.
+        let _ = self.changes.send(Change::Scope(scope));
+        Ok(position)
     }
 
     async fn feed(
@@ -157,6 +175,9 @@ impl ServerStorage for SqliteStorage {
         .await
     }
 
+    fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
     async fn create_enrollment_token(&self, token: EnrollmentToken) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
             conn.execute(

@@ -304,7 +304,7 @@ async fn throughput(postgres: Option<&str>, n: usize, seconds: u64) -> anyhow::R
             let mut k = 0u32;
             while Instant::now() < deadline {
                 // One pass in ten carries a new record, the rest are the idle 30-second polls.
-                if k % 10 == 0 {
+                if k.is_multiple_of(10) {
                     let ticket = Ticket::issue(
                         HALL,
                         "B",

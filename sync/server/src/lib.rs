@@ -6,11 +6,12 @@
 //! `banshi-core`, so the server stays small and any node can serve any terminal.
 //!
 //! Layout: [`storage`] (the backend trait and its implementations), [`sync`] (the protocol handlers),
-//! [`auth`] (enrollment and signed requests), [`relay`] (a hall relay's upstream sync), [`metrics`] (Prometheus), [`app`] (the router that ties them
+//! [`blobs`] (chunked, content-addressed blob transfer), [`auth`] (enrollment and signed requests), [`relay`] (a hall relay's upstream sync), [`metrics`] (Prometheus), [`app`] (the router that ties them
 //! together).
 
 pub mod app;
 pub mod auth;
+pub mod blobs;
 pub mod metrics;
 pub mod relay;
 pub mod storage;

@@ -8,12 +8,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 use super::{
-    EnrollmentToken, ServerStorage, StorageError, StoredDoc, TerminalRecord, TerminalRole,
+    BlobUpload, EnrollmentToken, ServerStorage, StorageError, StoredDoc, TerminalRecord,
+    TerminalRole,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_terminals.sql")),
+    M::up(include_str!("../../migrations/0003_blobs.sql")),
 ];
 
 #[derive(Debug, Clone)]
@@ -310,6 +312,189 @@ impl ServerStorage for SqliteStorage {
                  ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 params![name, position],
             )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let size: Option<i64> = conn
+                .query_row(
+                    "SELECT b.size FROM blobs b JOIN blob_scopes s ON s.sm3 = b.sm3
+                     WHERE b.sm3 = ?1 AND s.scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(size.map(|s| s as u64))
+        })
+        .await
+    }
+
+    async fn blob_chunk(&self, sm3: &str, index: u32) -> Result<Option<Vec<u8>>, StorageError> {
+        let sm3 = sm3.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bytes FROM blob_chunks WHERE sm3 = ?1 AND idx = ?2",
+                    params![sm3, index],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+    ) -> Result<Option<BlobUpload>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let size: Option<i64> = conn
+                .query_row(
+                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(size) = size else { return Ok(None) };
+            let mut stmt = conn.prepare_cached(
+                "SELECT idx FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2 ORDER BY idx",
+            )?;
+            let chunks_present = stmt
+                .query_map([&sm3, &scope], |r| r.get::<_, u32>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(BlobUpload {
+                size: size as u64,
+                chunks_present,
+            }))
+        })
+        .await
+    }
+
+    async fn put_blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        index: u32,
+        bytes: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let declared: Option<i64> = tx
+                .query_row(
+                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if declared.is_some_and(|d| d as u64 != size) {
+                tx.execute(
+                    "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO blob_uploads (sm3, scope, size, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?4)
+                 ON CONFLICT (sm3, scope) DO UPDATE SET size = excluded.size,
+                 updated_at_ms = excluded.updated_at_ms",
+                params![sm3, scope, size as i64, now],
+            )?;
+            tx.execute(
+                "INSERT INTO blob_upload_chunks (sm3, scope, idx, bytes) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sm3, scope, idx) DO UPDATE SET bytes = excluded.bytes",
+                params![sm3, scope, index, bytes],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bytes FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2 AND idx = ?3",
+                    params![sm3, scope, index],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn finish_blob_upload(&self, sm3: &str, scope: &str) -> Result<bool, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let size: Option<i64> = tx
+                .query_row(
+                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(size) = size else { return Ok(false) };
+            let stored = tx.execute(
+                "INSERT INTO blobs (sm3, size, created_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sm3) DO NOTHING",
+                params![sm3, size, now],
+            )? == 1;
+            if stored {
+                tx.execute(
+                    "INSERT INTO blob_chunks (sm3, idx, bytes)
+                     SELECT sm3, idx, bytes FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO blob_scopes (sm3, scope, created_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sm3, scope) DO NOTHING",
+                params![sm3, scope, now],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                [&sm3, &scope],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                [&sm3, &scope],
+            )?;
+            tx.commit()?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn discard_blob_upload(&self, sm3: &str, scope: &str) -> Result<(), StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                [&sm3, &scope],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                [&sm3, &scope],
+            )?;
+            tx.commit()?;
             Ok(())
         })
         .await

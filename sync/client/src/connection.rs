@@ -232,11 +232,7 @@ impl Connection {
             )
             .await?;
         match check(response).await {
-            Ok(response) => response
-                .json()
-                .await
-                .map(Some)
-                .map_err(|e| SyncClientError::BadReply(e.to_string())),
+            Ok(response) => response.json().await.map(Some).map_err(read_error),
             Err(SyncClientError::Refused {
                 status: 404, code, ..
             }) if code == "blob.unknown" => Ok(None),
@@ -286,11 +282,7 @@ impl Connection {
                 &[(proto::VERSION_HEADER, version.to_string())],
             )
             .await?;
-        check(response)
-            .await?
-            .json()
-            .await
-            .map_err(|e| SyncClientError::BadReply(e.to_string()))
+        check(response).await?.json().await.map_err(read_error)
     }
 
     /// Chunk `index` of verified blob `sm3` in `scope`.
@@ -310,11 +302,7 @@ impl Connection {
                 &[(proto::VERSION_HEADER, version.to_string())],
             )
             .await?;
-        let bytes = check(response)
-            .await?
-            .bytes()
-            .await
-            .map_err(SyncClientError::Unreachable)?;
+        let bytes = check(response).await?.bytes().await.map_err(read_error)?;
         Ok(bytes.to_vec())
     }
 
@@ -360,6 +348,18 @@ impl Connection {
             }
         }
         Ok(())
+    }
+}
+
+/// An answer's body could not be read: a link cut mid-answer is the link's fault (retry), a body that
+/// arrived whole but does not parse is the server's.
+fn read_error(e: reqwest::Error) -> SyncClientError {
+    // reqwest calls both "decode" errors; only a JSON error underneath means the bytes were all there.
+    let unparsable = std::error::Error::source(&e).is_some_and(|s| s.is::<serde_json::Error>());
+    if unparsable {
+        SyncClientError::BadReply(e.to_string())
+    } else {
+        SyncClientError::Unreachable(e)
     }
 }
 

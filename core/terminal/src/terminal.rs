@@ -413,19 +413,26 @@ impl Terminal {
     /// The content of blob `sm3` of this terminal's hall, downloaded from the sync server first when it is
     /// not here yet (with `blob.progress` events). Checked against its SM3 either way.
     pub async fn fetch_blob(&self, sm3: &str) -> Result<Vec<u8>, TerminalError> {
-        let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
-        let events = self.events.clone();
-        let id = sm3.to_string();
-        client
-            .download_blob(sm3, &self.hall_scope(), move |done_bytes, total_bytes| {
-                let _ = events.send(TerminalEvent::BlobProgress {
-                    sm3: id.clone(),
-                    direction: BlobDirection::Download,
-                    done_bytes,
-                    total_bytes,
-                });
-            })
-            .await?;
+        let (store, id, scope) = (Arc::clone(&self.store), sm3.to_string(), self.hall_scope());
+        let here = blocking(move || {
+            Ok(store.blob(&id, &scope)?.is_some() && store.blob_path(&id).is_file())
+        })
+        .await?;
+        if !here {
+            let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+            let events = self.events.clone();
+            let id = sm3.to_string();
+            client
+                .download_blob(sm3, &self.hall_scope(), move |done_bytes, total_bytes| {
+                    let _ = events.send(TerminalEvent::BlobProgress {
+                        sm3: id.clone(),
+                        direction: BlobDirection::Download,
+                        done_bytes,
+                        total_bytes,
+                    });
+                })
+                .await?;
+        }
         let (store, sm3) = (Arc::clone(&self.store), sm3.to_string());
         blocking(move || store.read_blob(&sm3)).await
     }

@@ -227,8 +227,12 @@ impl SyncClient {
             };
             match self.upload_blob(&meta.sm3, &meta.scope, report).await {
                 Ok(_) => uploaded += 1,
-                Err(e @ SyncClientError::Refused { .. }) if is_code(&e, "blob.hash_mismatch") => {
-                    tracing::warn!(sm3 = %meta.sm3, "blob upload collided with a bad one; retrying next pass");
+                // Another terminal of the scope uploading the same blob at the same time (badly, or with
+                // another size) spoiled this attempt; the next pass starts over.
+                Err(e @ SyncClientError::Refused { .. })
+                    if is_code(&e, "blob.hash_mismatch") || is_code(&e, "blob.incomplete") =>
+                {
+                    tracing::warn!(sm3 = %meta.sm3, error = %e, "blob upload collided with another; retrying next pass");
                 }
                 Err(e) if local_blob_unusable(&e) || e.is_refusal_of_document() => {
                     tracing::warn!(sm3 = %meta.sm3, error = %e, "blob refused");

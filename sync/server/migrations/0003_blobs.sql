@@ -27,10 +27,13 @@ CREATE TABLE blob_scopes (
 
 -- Uploads in progress, per (blob, scope): the declared size and the chunks received so far. Kept apart
 -- from verified content so a bad or unfinished upload can never touch what is already verified.
+-- `generation` grows with every chunk received: verifying nodes keep an upload only if it did not change
+-- while they hashed it (several server nodes on one database).
 CREATE TABLE blob_uploads (
     sm3           TEXT NOT NULL,
     scope         TEXT NOT NULL,
     size          INTEGER NOT NULL,
+    generation    INTEGER NOT NULL,
     created_at_ms INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL,
     PRIMARY KEY (sm3, scope)

@@ -11,7 +11,8 @@
 //!
 //! Requests about one blob are serialised on this node by the same lock table as documents (keyed
 //! `blob:<sm3>`, which no document id can collide with), so a chunk cannot change while `complete`
-//! verifies it.
+//! verifies it. Across nodes (PostgreSQL) the upload's generation does the same job: `complete` keeps or
+//! discards an upload only if no chunk arrived since it read it, and verifies again otherwise.
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -25,7 +26,10 @@ use serde::Deserialize;
 
 use crate::app::{check_version, ApiError, AppState};
 use crate::auth::AuthedTerminal;
-use crate::storage::StorageError;
+use crate::storage::{FinishedUpload, ServerStorage, StorageError};
+
+/// How often `complete` verifies again when chunks of the upload keep arriving meanwhile.
+const VERIFY_ATTEMPTS: usize = 3;
 
 /// Why a blob request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +61,8 @@ pub enum BlobError {
     Incomplete { missing: Vec<u32> },
     #[error("the uploaded content hashes to {got}, not {expected}; the upload was discarded, send it again")]
     HashMismatch { expected: String, got: String },
+    #[error("chunks of this upload kept arriving while it was verified; complete it again")]
+    Busy,
     #[error("verified blob {sm3} lacks chunk {index}")]
     Damaged { sm3: String, index: u32 },
     #[error(transparent)]
@@ -72,7 +78,7 @@ impl ErrorCode for BlobError {
             BlobError::Unknown { .. } => "blob.unknown",
             BlobError::TooLarge { .. } => "blob.too_large",
             BlobError::NoSuchChunk { .. } | BlobError::BadChunkLength { .. } => "blob.bad_chunk",
-            BlobError::Incomplete { .. } => "blob.incomplete",
+            BlobError::Incomplete { .. } | BlobError::Busy => "blob.incomplete",
             BlobError::HashMismatch { .. } => "blob.hash_mismatch",
             BlobError::Damaged { .. } => "server.blob_damaged",
             BlobError::Storage(e) => e.code(),
@@ -90,7 +96,7 @@ impl BlobError {
             BlobError::OutOfScope { .. } => StatusCode::FORBIDDEN,
             BlobError::Unknown { .. } => StatusCode::NOT_FOUND,
             BlobError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            BlobError::Incomplete { .. } => StatusCode::CONFLICT,
+            BlobError::Incomplete { .. } | BlobError::Busy => StatusCode::CONFLICT,
             BlobError::HashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             BlobError::Damaged { .. } | BlobError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -255,31 +261,70 @@ pub async fn complete(
     {
         return Ok(Json(complete_status(size)));
     }
-    let Some(upload) = storage
-        .blob_upload(&sm3, &scope)
-        .await
-        .map_err(BlobError::from)?
-    else {
-        return Err(BlobError::Unknown { sm3, scope }.into());
-    };
-    let count = proto::blob_chunk_count(upload.size);
-    let missing: Vec<u32> = (0..count)
-        .filter(|i| upload.chunks_present.binary_search(i).is_err())
-        .collect();
-    if !missing.is_empty() {
-        return Err(BlobError::Incomplete { missing }.into());
-    }
-
-    // Hash chunk by chunk, off the async threads: up to 64 MiB of SM3 is a fraction of a second of CPU.
-    let mut hasher = banshi_crypto::Sm3Hasher::new();
-    for index in 0..count {
-        let bytes = storage
-            .blob_upload_chunk(&sm3, &scope, index)
+    // Another node may take a chunk of this upload while this one hashes; then verify again.
+    for _ in 0..VERIFY_ATTEMPTS {
+        let Some(upload) = storage
+            .blob_upload(&sm3, &scope)
             .await
             .map_err(BlobError::from)?
-            .ok_or(BlobError::Incomplete {
-                missing: vec![index],
-            })?;
+        else {
+            return Err(BlobError::Unknown { sm3, scope }.into());
+        };
+        let count = proto::blob_chunk_count(upload.size);
+        let missing: Vec<u32> = (0..count)
+            .filter(|i| upload.chunks_present.binary_search(i).is_err())
+            .collect();
+        if !missing.is_empty() {
+            return Err(BlobError::Incomplete { missing }.into());
+        }
+        let Some(got) = hash_upload(storage.as_ref(), &sm3, &scope, count).await? else {
+            continue;
+        };
+        if got != sm3 {
+            // The whole-content hash cannot say which chunk is wrong, so none of them can be trusted.
+            if !storage
+                .discard_blob_upload(&sm3, &scope, upload.generation)
+                .await
+                .map_err(BlobError::from)?
+            {
+                continue;
+            }
+            tracing::warn!(terminal = %who.id, %sm3, %scope, "blob upload did not match its SM3; discarded");
+            return Err(BlobError::HashMismatch { expected: sm3, got }.into());
+        }
+        let deduplicated = match storage
+            .finish_blob_upload(&sm3, &scope, upload.generation)
+            .await
+            .map_err(BlobError::from)?
+        {
+            FinishedUpload::Stored => false,
+            FinishedUpload::Deduplicated => true,
+            FinishedUpload::Changed => continue,
+        };
+        if deduplicated {
+            state.metrics.blobs_deduplicated.inc();
+        } else {
+            state.metrics.blobs_stored.inc();
+        }
+        tracing::info!(terminal = %who.id, %sm3, %scope, size = upload.size, deduplicated, "blob verified");
+        return Ok(Json(complete_status(upload.size)));
+    }
+    Err(BlobError::Busy.into())
+}
+
+/// SM3 of the upload's chunks in order, off the async threads (up to 64 MiB of SM3 is a fraction of a
+/// second of CPU). `None` when a chunk vanished meanwhile (the upload restarted on another node).
+async fn hash_upload(
+    storage: &dyn ServerStorage,
+    sm3: &str,
+    scope: &str,
+    count: u32,
+) -> Result<Option<String>, BlobError> {
+    let mut hasher = banshi_crypto::Sm3Hasher::new();
+    for index in 0..count {
+        let Some(bytes) = storage.blob_upload_chunk(sm3, scope, index).await? else {
+            return Ok(None);
+        };
         hasher = tokio::task::spawn_blocking(move || {
             hasher.update(&bytes);
             hasher
@@ -287,27 +332,7 @@ pub async fn complete(
         .await
         .map_err(|e| BlobError::Storage(StorageError::Task(e.to_string())))?;
     }
-    let got = hasher.finish_hex();
-    if got != sm3 {
-        // The whole-content hash cannot say which chunk is wrong, so none of them can be trusted.
-        storage
-            .discard_blob_upload(&sm3, &scope)
-            .await
-            .map_err(BlobError::from)?;
-        tracing::warn!(terminal = %who.id, %sm3, %scope, "blob upload did not match its SM3; discarded");
-        return Err(BlobError::HashMismatch { expected: sm3, got }.into());
-    }
-    let stored = storage
-        .finish_blob_upload(&sm3, &scope)
-        .await
-        .map_err(BlobError::from)?;
-    if stored {
-        state.metrics.blobs_stored.inc();
-    } else {
-        state.metrics.blobs_deduplicated.inc();
-    }
-    tracing::info!(terminal = %who.id, %sm3, %scope, size = upload.size, deduplicated = !stored, "blob verified");
-    Ok(Json(complete_status(upload.size)))
+    Ok(Some(hasher.finish_hex()))
 }
 
 /// `GET /sync/v1/blobs/{sm3}/chunks/{index}?scope=S`: one chunk of a verified blob.
@@ -681,6 +706,44 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(code(&e), (404, "blob.unknown"));
+    }
+
+    #[tokio::test]
+    async fn an_upload_that_changed_while_verified_is_neither_kept_nor_discarded() {
+        let (_dir, state) = setup();
+        let storage = state.engine.storage();
+        let sm3 = banshi_crypto::sm3_hex(b"ab");
+        storage
+            .put_blob_upload_chunk(&sm3, SCOPE, 2, 0, b"ab".to_vec())
+            .await
+            .unwrap();
+        let seen = storage.blob_upload(&sm3, SCOPE).await.unwrap().unwrap();
+        // Another node takes the chunk again meanwhile.
+        storage
+            .put_blob_upload_chunk(&sm3, SCOPE, 2, 0, b"ab".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            storage
+                .finish_blob_upload(&sm3, SCOPE, seen.generation)
+                .await
+                .unwrap(),
+            FinishedUpload::Changed
+        );
+        assert!(!storage
+            .discard_blob_upload(&sm3, SCOPE, seen.generation)
+            .await
+            .unwrap());
+        let now = storage.blob_upload(&sm3, SCOPE).await.unwrap().unwrap();
+        assert!(now.generation > seen.generation);
+        assert_eq!(
+            storage
+                .finish_blob_upload(&sm3, SCOPE, now.generation)
+                .await
+                .unwrap(),
+            FinishedUpload::Stored
+        );
+        assert_eq!(storage.blob_in_scope(&sm3, SCOPE).await.unwrap(), Some(2));
     }
 
     #[tokio::test]

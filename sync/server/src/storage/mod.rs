@@ -73,6 +73,20 @@ pub struct BlobUpload {
     pub size: u64,
     /// Indexes of the chunks received, ascending.
     pub chunks_present: Vec<u32>,
+    /// Grows with every chunk received; passed back to `finish_blob_upload`/`discard_blob_upload`, which
+    /// act only if no chunk arrived in between (another node may take chunks while this one verifies).
+    pub generation: i64,
+}
+
+/// What `finish_blob_upload` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishedUpload {
+    /// The content was new and is now stored.
+    Stored,
+    /// The same content was already stored; only the scope was added.
+    Deduplicated,
+    /// The upload is gone or received chunks after it was read: nothing was done, verify again.
+    Changed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,8 +180,9 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
     async fn blob_upload(&self, sm3: &str, scope: &str)
         -> Result<Option<BlobUpload>, StorageError>;
     /// Keep chunk `index` of the upload for (`sm3`, `scope`) of a blob declared `size` bytes long,
-    /// replacing a chunk already received at that index. An upload in progress that declared another size
-    /// starts over (its chunks are dropped): the content decides which declaration was right.
+    /// replacing a chunk already received at that index, and bump the upload's generation. An upload in
+    /// progress that declared another size starts over (its chunks are dropped): the content decides which
+    /// declaration was right.
     async fn put_blob_upload_chunk(
         &self,
         sm3: &str,
@@ -183,12 +198,23 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
         scope: &str,
         index: u32,
     ) -> Result<Option<Vec<u8>>, StorageError>;
-    /// The upload for (`sm3`, `scope`) was verified: keep its chunks as the blob's content unless that
-    /// content is already stored (deduplication), let `scope` read the blob, and forget the upload, all in
-    /// one transaction. Returns whether new content was stored; `false` also when there was no upload.
-    async fn finish_blob_upload(&self, sm3: &str, scope: &str) -> Result<bool, StorageError>;
-    /// Forget the upload for (`sm3`, `scope`) and its chunks (its content did not match its SM3).
-    async fn discard_blob_upload(&self, sm3: &str, scope: &str) -> Result<(), StorageError>;
+    /// The upload for (`sm3`, `scope`) at `generation` was verified: keep its chunks as the blob's content
+    /// unless that content is already stored (deduplication), let `scope` read the blob, and forget the
+    /// upload, all in one transaction, and only if the upload is still at `generation` (else `Changed`).
+    async fn finish_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<FinishedUpload, StorageError>;
+    /// Forget the upload for (`sm3`, `scope`) and its chunks (its content did not match its SM3), if it is
+    /// still at `generation`. Returns whether it was forgotten.
+    async fn discard_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<bool, StorageError>;
 }
 
 /// Open the backend a `--db` URL names.

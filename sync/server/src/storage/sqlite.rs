@@ -8,8 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 use super::{
-    BlobUpload, EnrollmentToken, ServerStorage, StorageError, StoredDoc, TerminalRecord,
-    TerminalRole,
+    BlobUpload, EnrollmentToken, FinishedUpload, ServerStorage, StorageError, StoredDoc,
+    TerminalRecord, TerminalRole,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -354,14 +354,16 @@ impl ServerStorage for SqliteStorage {
     ) -> Result<Option<BlobUpload>, StorageError> {
         let (sm3, scope) = (sm3.to_string(), scope.to_string());
         self.with_conn(move |conn| {
-            let size: Option<i64> = conn
+            let upload: Option<(i64, i64)> = conn
                 .query_row(
-                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    "SELECT size, generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
                     [&sm3, &scope],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some(size) = size else { return Ok(None) };
+            let Some((size, generation)) = upload else {
+                return Ok(None);
+            };
             let mut stmt = conn.prepare_cached(
                 "SELECT idx FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2 ORDER BY idx",
             )?;
@@ -371,6 +373,7 @@ impl ServerStorage for SqliteStorage {
             Ok(Some(BlobUpload {
                 size: size as u64,
                 chunks_present,
+                generation,
             }))
         })
         .await
@@ -402,10 +405,10 @@ impl ServerStorage for SqliteStorage {
                 )?;
             }
             tx.execute(
-                "INSERT INTO blob_uploads (sm3, scope, size, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?4)
+                "INSERT INTO blob_uploads (sm3, scope, size, generation, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?4)
                  ON CONFLICT (sm3, scope) DO UPDATE SET size = excluded.size,
-                 updated_at_ms = excluded.updated_at_ms",
+                 generation = blob_uploads.generation + 1, updated_at_ms = excluded.updated_at_ms",
                 params![sm3, scope, size as i64, now],
             )?;
             tx.execute(
@@ -438,19 +441,27 @@ impl ServerStorage for SqliteStorage {
         .await
     }
 
-    async fn finish_blob_upload(&self, sm3: &str, scope: &str) -> Result<bool, StorageError> {
+    async fn finish_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<FinishedUpload, StorageError> {
         let (sm3, scope) = (sm3.to_string(), scope.to_string());
         self.with_conn(move |conn| {
             let tx = conn.transaction()?;
             let now = now_ms();
-            let size: Option<i64> = tx
+            let upload: Option<(i64, i64)> = tx
                 .query_row(
-                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    "SELECT size, generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
                     [&sm3, &scope],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some(size) = size else { return Ok(false) };
+            let size = match upload {
+                Some((size, g)) if g == generation => size,
+                _ => return Ok(FinishedUpload::Changed),
+            };
             let stored = tx.execute(
                 "INSERT INTO blobs (sm3, size, created_at_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (sm3) DO NOTHING",
@@ -468,37 +479,54 @@ impl ServerStorage for SqliteStorage {
                  ON CONFLICT (sm3, scope) DO NOTHING",
                 params![sm3, scope, now],
             )?;
-            tx.execute(
-                "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
-                [&sm3, &scope],
-            )?;
-            tx.execute(
-                "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
-                [&sm3, &scope],
-            )?;
+            delete_upload(&tx, &sm3, &scope)?;
             tx.commit()?;
-            Ok(stored)
+            Ok(if stored {
+                FinishedUpload::Stored
+            } else {
+                FinishedUpload::Deduplicated
+            })
         })
         .await
     }
 
-    async fn discard_blob_upload(&self, sm3: &str, scope: &str) -> Result<(), StorageError> {
+    async fn discard_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<bool, StorageError> {
         let (sm3, scope) = (sm3.to_string(), scope.to_string());
         self.with_conn(move |conn| {
             let tx = conn.transaction()?;
-            tx.execute(
-                "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
-                [&sm3, &scope],
-            )?;
-            tx.execute(
-                "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
-                [&sm3, &scope],
-            )?;
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if current != Some(generation) {
+                return Ok(false);
+            }
+            delete_upload(&tx, &sm3, &scope)?;
             tx.commit()?;
-            Ok(())
+            Ok(true)
         })
         .await
     }
+}
+
+fn delete_upload(tx: &rusqlite::Transaction<'_>, sm3: &str, scope: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+        [sm3, scope],
+    )?;
+    tx.execute(
+        "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+        [sm3, scope],
+    )?;
+    Ok(())
 }
 
 const TERMINAL_COLUMNS: &str =

@@ -51,6 +51,8 @@ pub struct SyncView {
     pub state: &'static str,
     pub last_sync_at: Option<String>,
     pub pending: usize,
+    /// Blobs (scans, photos) not yet verified by the server.
+    pub pending_blobs: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

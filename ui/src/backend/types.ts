@@ -52,7 +52,14 @@ export interface Status {
   idle_timeout_secs: number
   devices: DeviceInfo[]
   queue: { categories: QueueCategory[] }
-  sync: { server: string | null; state: SyncState; last_sync_at: string | null; pending: number }
+  sync: {
+    server: string | null
+    state: SyncState
+    last_sync_at: string | null
+    pending: number
+    /** Scans and photos not yet verified by the server (absent from older backends). */
+    pending_blobs?: number
+  }
   version: string
   /** RFC 3339 */
   server_time: string

@@ -84,6 +84,8 @@ pub enum TerminalError {
     Sync(#[from] banshi_sync_client::SyncClientError),
     #[error("this terminal has no sync server in its profile")]
     NoSyncServer,
+    #[error(transparent)]
+    Bundle(banshi_sync_client::bundle::BundleError),
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -97,6 +99,7 @@ impl ErrorCode for TerminalError {
             TerminalError::Store(e) => e.code(),
             TerminalError::Sync(e) => e.code(),
             TerminalError::NoSyncServer => "sync.disabled",
+            TerminalError::Bundle(e) => e.code(),
             TerminalError::Task(_) => "terminal.internal",
         }
     }
@@ -303,6 +306,58 @@ impl Terminal {
         self.emit(TerminalEvent::SyncChanged);
         self.sync_now.notify_one();
         Ok(())
+    }
+
+    /// Export every record and blob not yet synced to an encrypted, signed bundle at `path` (removable
+    /// media for a field terminal that cannot reach the server).
+    pub async fn export_bundle(
+        &self,
+        path: &Path,
+        passphrase: &str,
+    ) -> Result<banshi_sync_client::bundle::BundleHeader, TerminalError> {
+        let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+        let (store, identity) = (Arc::clone(&self.store), Arc::clone(client.identity()));
+        let (path, passphrase, now) = (
+            path.to_path_buf(),
+            passphrase.to_string(),
+            self.clock.now_ms(),
+        );
+        tokio::task::spawn_blocking(move || {
+            banshi_sync_client::bundle::export(
+                &store,
+                identity.key(),
+                identity.terminal_id(),
+                now,
+                &passphrase,
+                &path,
+            )
+        })
+        .await
+        .map_err(|e| TerminalError::Task(e.to_string()))?
+        .map_err(TerminalError::Bundle)
+    }
+
+    /// Import a bundle made by [`Terminal::export_bundle`] on another machine; its records are sent on with
+    /// the next sync. Importing the same bundle again changes nothing.
+    pub async fn import_bundle(
+        &self,
+        path: &Path,
+        passphrase: &str,
+    ) -> Result<banshi_sync_client::bundle::ImportReport, TerminalError> {
+        let store = Arc::clone(&self.store);
+        let (path, passphrase) = (path.to_path_buf(), passphrase.to_string());
+        let report = tokio::task::spawn_blocking(move || {
+            banshi_sync_client::bundle::import(&store, &passphrase, &path)
+        })
+        .await
+        .map_err(|e| TerminalError::Task(e.to_string()))?
+        .map_err(TerminalError::Bundle)?;
+        if report.records_changed > 0 {
+            self.emit(TerminalEvent::TicketsChanged);
+            self.emit(TerminalEvent::SyncChanged);
+            self.sync_now.notify_one();
+        }
+        Ok(report)
     }
 
     /// Keep `token` to enroll with as soon as the server can be reached (unless already enrolled).

@@ -15,6 +15,7 @@
 //! terminal's change as soon as the server commits it, not one `sync.interval_ms` later.
 
 pub mod blobs;
+pub mod bundle;
 pub mod connection;
 pub mod identity;
 

@@ -262,6 +262,43 @@ impl Store {
         Ok(true)
     }
 
+    /// Merge a record document that came from elsewhere (an import from removable media) into the store.
+    /// Returns whether anything was new. New changes make the record `local` again so it is sent on; the
+    /// same document imported twice changes nothing.
+    pub fn import_doc(&self, incoming: &mut AutoCommit) -> Result<bool, StoreError> {
+        let header = record::read_header(incoming)?;
+        let id = header.id.clone();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = match load_doc(&tx, &id)? {
+            Some(mut stored) => {
+                let before = stored.get_heads();
+                stored.merge(incoming).map_err(|e| StoreError::Corrupt {
+                    id: id.clone(),
+                    source: Box::new(e),
+                })?;
+                if stored.get_heads() == before {
+                    false
+                } else {
+                    append_changes(&tx, &id, &mut stored)?
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                    params![id, header.kind, header.scope, header.schema_version as i64, incoming.save(), now_ms()],
+                )?;
+                true
+            }
+        };
+        if changed {
+            mark_local(&tx, &id)?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
     /// Documents with changes the server has not confirmed (status local or sending).
     pub fn pending(&self) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();

@@ -318,6 +318,103 @@ impl Connection {
         Ok(bytes.to_vec())
     }
 
+    /// [`Connection::exchange`] for many documents at once: each round sends every unfinished document's
+    /// next message in one batch request (at most [`proto::MAX_BATCH_DOCS`] per request). Returns, per
+    /// document in order, whether its exchange finished or the server's refusal of it.
+    pub async fn exchange_batch(
+        &self,
+        version: u32,
+        docs: &mut [(String, AutoCommit, SyncState)],
+    ) -> Result<Vec<Result<(), SyncClientError>>, SyncClientError> {
+        let mut outcome: Vec<Result<(), SyncClientError>> = docs.iter().map(|_| Ok(())).collect();
+        let mut active: Vec<usize> = (0..docs.len()).collect();
+        for _ in 0..MAX_ROUNDS {
+            if active.is_empty() {
+                break;
+            }
+            let mut still_active = Vec::new();
+            for group in active.chunks(proto::MAX_BATCH_DOCS) {
+                let mut sent = Vec::with_capacity(group.len());
+                let items: Vec<proto::BatchItem> = group
+                    .iter()
+                    .map(|&i| {
+                        let (id, doc, state) = &mut docs[i];
+                        let message = doc.sync().generate_sync_message(state).map(Message::encode);
+                        sent.push(message.is_some());
+                        proto::BatchItem {
+                            doc_id: id.clone(),
+                            message: message.unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                let response = self
+                    .send(
+                        reqwest::Method::POST,
+                        proto::BATCH_PATH,
+                        &[],
+                        proto::encode_batch(&items),
+                        &[
+                            (proto::VERSION_HEADER, version.to_string()),
+                            ("content-type", proto::BATCH_MEDIA_TYPE.to_string()),
+                        ],
+                    )
+                    .await?;
+                let bytes = check(response)
+                    .await?
+                    .bytes()
+                    .await
+                    .map_err(SyncClientError::Unreachable)?;
+                let replies = proto::decode_batch_replies(&bytes)
+                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+                if replies.len() != group.len() {
+                    return Err(SyncClientError::BadReply(format!(
+                        "{} replies to a batch of {}",
+                        replies.len(),
+                        group.len()
+                    )));
+                }
+                for ((&i, reply), sent_something) in group.iter().zip(replies).zip(sent) {
+                    let (id, doc, state) = &mut docs[i];
+                    if reply.doc_id != *id {
+                        return Err(SyncClientError::BadReply(
+                            "batch replies out of order".into(),
+                        ));
+                    }
+                    match reply.status {
+                        200 => {
+                            let msg = Message::decode(&reply.body)
+                                .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+                            match doc.sync().receive_sync_message(state, msg) {
+                                Ok(()) => still_active.push(i),
+                                Err(e) => {
+                                    outcome[i] = Err(SyncClientError::BadReply(e.to_string()))
+                                }
+                            }
+                        }
+                        204 if !sent_something => {}
+                        204 => still_active.push(i),
+                        status => {
+                            let (code, message) = match serde_json::from_slice::<
+                                banshi_core::ErrorBody,
+                            >(&reply.body)
+                            {
+                                Ok(body) => (body.code, body.message),
+                                Err(_) => ("sync.http_error".to_string(), format!("HTTP {status}")),
+                            };
+                            outcome[i] = Err(SyncClientError::Refused {
+                                status,
+                                code,
+                                message,
+                            });
+                        }
+                    }
+                }
+            }
+            active = still_active;
+        }
+        Ok(outcome)
+    }
+
     /// Exchange automerge sync messages for `doc_id` until neither side has anything to send.
     pub async fn exchange(
         &self,

@@ -239,19 +239,22 @@ impl SyncClient {
         }
 
         let store = Arc::clone(&self.store);
-        for doc_id in blocking(move || store.pending()).await? {
-            match self.sync_doc(version, &doc_id).await {
-                Ok(_) => report.pushed += 1,
-                Err(e) if e.is_refusal_of_document() => {
-                    tracing::warn!(%doc_id, error = %e, "server refused a record");
-                    let (store, reason) = (Arc::clone(&self.store), e.to_string());
-                    blocking(move || {
-                        store.set_sync_status(&doc_id, SyncStatus::Refused, Some(&reason))
-                    })
-                    .await?;
-                    report.refused += 1;
+        let pending = blocking(move || store.pending()).await?;
+        for group in pending.chunks(proto::MAX_BATCH_DOCS) {
+            for (doc_id, result) in self.sync_docs(version, group).await? {
+                match result {
+                    Ok(_) => report.pushed += 1,
+                    Err(e) if e.is_refusal_of_document() => {
+                        tracing::warn!(%doc_id, error = %e, "server refused a record");
+                        let (store, reason) = (Arc::clone(&self.store), e.to_string());
+                        blocking(move || {
+                            store.set_sync_status(&doc_id, SyncStatus::Refused, Some(&reason))
+                        })
+                        .await?;
+                        report.refused += 1;
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
             }
         }
 
@@ -264,14 +267,17 @@ impl SyncClient {
                 let (peer, sc) = (self.conn.server().to_string(), scope.clone());
                 let after = blocking(move || store.feed_cursor(&peer, &sc)).await?;
                 let page = self.conn.feed(version, &scope, after, None).await?;
-                for entry in &page.entries {
-                    match self.sync_doc(version, &entry.doc_id).await {
-                        Ok(true) => report.pulled += 1,
-                        Ok(false) => {}
-                        // Losing the server ends the pass; one bad document must not stall the feed for good.
-                        Err(e @ SyncClientError::Unreachable(_)) => return Err(e),
-                        Err(error) => {
-                            tracing::warn!(doc_id = %entry.doc_id, %error, "skipping a document from the feed")
+                let ids: Vec<String> = page.entries.iter().map(|e| e.doc_id.clone()).collect();
+                for group in ids.chunks(proto::MAX_BATCH_DOCS) {
+                    for (doc_id, result) in self.sync_docs(version, group).await? {
+                        match result {
+                            Ok(true) => report.pulled += 1,
+                            Ok(false) => {}
+                            // Losing the server ends the pass; one bad document must not stall the feed.
+                            Err(e @ SyncClientError::Unreachable(_)) => return Err(e),
+                            Err(error) => {
+                                tracing::warn!(%doc_id, %error, "skipping a document from the feed")
+                            }
                         }
                     }
                 }
@@ -341,6 +347,69 @@ impl SyncClient {
             .unwrap_or_else(|p| p.into_inner())
             .get(scope)
             .copied()
+    }
+
+    /// Sync several documents with the server in batch requests. Returns, per document, whether the local
+    /// copy changed or why the server refused it; an `Err` of the whole call means the server was lost.
+    pub async fn sync_docs(
+        &self,
+        version: u32,
+        ids: &[String],
+    ) -> Result<Vec<(String, Result<bool, SyncClientError>)>, SyncClientError> {
+        let (store, wanted, peer) = (
+            Arc::clone(&self.store),
+            ids.to_vec(),
+            self.conn.server().to_string(),
+        );
+        let loaded = blocking(move || {
+            let mut out = Vec::with_capacity(wanted.len());
+            for id in wanted {
+                // Read before loading: a write that lands in between makes `mark_synced` refuse.
+                let seen = store.local_changes(&id)?;
+                let doc = store.load_doc(&id)?;
+                let state = store.sync_state(&id, &peer)?;
+                if doc.is_some() {
+                    store.set_sync_status(&id, SyncStatus::Sending, None)?;
+                }
+                out.push((id, seen, doc, state));
+            }
+            Ok::<_, SyncClientError>(out)
+        })
+        .await?;
+        let mut seen = Vec::with_capacity(loaded.len());
+        let mut docs = Vec::with_capacity(loaded.len());
+        for (id, local_changes, doc, state) in loaded {
+            let mut doc = doc.unwrap_or_else(AutoCommit::new);
+            seen.push((local_changes, doc.get_heads()));
+            docs.push((id, doc, state));
+        }
+        let outcomes = self.conn.exchange_batch(version, &mut docs).await?;
+
+        let peer = self.conn.server().to_string();
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let mut results = Vec::with_capacity(docs.len());
+            for (((id, mut doc, state), (local_changes, heads_before)), outcome) in
+                docs.into_iter().zip(seen).zip(outcomes)
+            {
+                if let Err(e) = outcome {
+                    results.push((id, Err(e)));
+                    continue;
+                }
+                let heads = doc.get_heads();
+                let changed = heads != heads_before;
+                if !heads.is_empty() {
+                    store.save_synced(&id, &mut doc)?;
+                    if heads.iter().all(|h| state.shared_heads.contains(h)) {
+                        store.mark_synced(&id, local_changes)?;
+                    }
+                }
+                store.save_sync_state(&id, &peer, &state)?;
+                results.push((id, Ok(changed)));
+            }
+            Ok::<_, SyncClientError>(results)
+        })
+        .await
     }
 
     /// Sync one document with the server. Returns whether the local copy changed.

@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 /// Protocol versions this build speaks, newest first.
 pub const SUPPORTED_VERSIONS: &[u32] = &[1];
 
+/// `POST` — many documents' sync messages in one request: [`encode_batch`] → [`encode_batch_replies`].
+pub const BATCH_PATH: &str = "/sync/v1/batch";
+/// Media type of batch bodies (request and answer).
+pub const BATCH_MEDIA_TYPE: &str = "application/vnd.banshi.sync-batch";
+/// The most documents in one batch request.
+pub const MAX_BATCH_DOCS: usize = 256;
+
 /// `POST` — handshake: [`Hello`] → [`Welcome`].
 pub const HELLO_PATH: &str = "/sync/v1/hello";
 /// `POST /sync/v1/docs/{doc_id}` — body: an automerge sync message (may be empty); answer: `200` with the
@@ -204,6 +211,136 @@ pub fn blob_complete_path(sm3: &str) -> String {
     format!("{BLOBS_PATH_PREFIX}{sm3}/complete")
 }
 
+/// One document's sync message in a batch request (an empty message means "anything for me?").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    pub doc_id: String,
+    pub message: Vec<u8>,
+}
+
+/// The server's answer for one document of a batch: `status` as the single-document endpoint would answer
+/// (200 with a sync message, 204 with nothing, or an error status with the `{code, message}` JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchReply {
+    pub doc_id: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A batch body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadBatch(pub &'static str);
+
+impl std::fmt::Display for BadBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// `u32 count`, then per item `u16 id length | id | u32 message length | message` (big-endian).
+pub fn encode_batch(items: &[BatchItem]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(items.len() as u32).to_be_bytes());
+    for item in items {
+        out.extend_from_slice(&(item.doc_id.len() as u16).to_be_bytes());
+        out.extend_from_slice(item.doc_id.as_bytes());
+        out.extend_from_slice(&(item.message.len() as u32).to_be_bytes());
+        out.extend_from_slice(&item.message);
+    }
+    out
+}
+
+pub fn decode_batch(bytes: &[u8]) -> Result<Vec<BatchItem>, BadBatch> {
+    let mut r = Reader { bytes, at: 0 };
+    let count = u32::from_be_bytes(r.array()?) as usize;
+    if count > MAX_BATCH_DOCS {
+        return Err(BadBatch("too many documents in one batch"));
+    }
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id_len = u16::from_be_bytes(r.array()?) as usize;
+        let doc_id = std::str::from_utf8(r.take(id_len)?)
+            .map_err(|_| BadBatch("document id is not UTF-8"))?
+            .to_string();
+        let len = u32::from_be_bytes(r.array()?) as usize;
+        items.push(BatchItem {
+            doc_id,
+            message: r.take(len)?.to_vec(),
+        });
+    }
+    r.end()?;
+    Ok(items)
+}
+
+/// `u32 count`, then per reply `u16 id length | id | u16 status | u32 body length | body`.
+pub fn encode_batch_replies(replies: &[BatchReply]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(replies.len() as u32).to_be_bytes());
+    for reply in replies {
+        out.extend_from_slice(&(reply.doc_id.len() as u16).to_be_bytes());
+        out.extend_from_slice(reply.doc_id.as_bytes());
+        out.extend_from_slice(&reply.status.to_be_bytes());
+        out.extend_from_slice(&(reply.body.len() as u32).to_be_bytes());
+        out.extend_from_slice(&reply.body);
+    }
+    out
+}
+
+pub fn decode_batch_replies(bytes: &[u8]) -> Result<Vec<BatchReply>, BadBatch> {
+    let mut r = Reader { bytes, at: 0 };
+    let count = u32::from_be_bytes(r.array()?) as usize;
+    if count > MAX_BATCH_DOCS {
+        return Err(BadBatch("too many replies in one batch"));
+    }
+    let mut replies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id_len = u16::from_be_bytes(r.array()?) as usize;
+        let doc_id = std::str::from_utf8(r.take(id_len)?)
+            .map_err(|_| BadBatch("document id is not UTF-8"))?
+            .to_string();
+        let status = u16::from_be_bytes(r.array()?);
+        let len = u32::from_be_bytes(r.array()?) as usize;
+        replies.push(BatchReply {
+            doc_id,
+            status,
+            body: r.take(len)?.to_vec(),
+        });
+    }
+    r.end()?;
+    Ok(replies)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BadBatch> {
+        let end = self.at.checked_add(n).ok_or(BadBatch("length overflow"))?;
+        let slice = self
+            .bytes
+            .get(self.at..end)
+            .ok_or(BadBatch("batch ends early"))?;
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], BadBatch> {
+        self.take(N)?
+            .try_into()
+            .map_err(|_| BadBatch("batch ends early"))
+    }
+
+    fn end(&self) -> Result<(), BadBatch> {
+        if self.at == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(BadBatch("bytes after the last item"))
+        }
+    }
+}
+
 /// The newest version in both lists, if any.
 pub fn negotiate(ours: &[u32], theirs: &[u32]) -> Option<u32> {
     ours.iter().copied().filter(|v| theirs.contains(v)).max()
@@ -270,6 +407,35 @@ mod tests {
             blob_chunk_path(id, 3),
             format!("/sync/v1/blobs/{id}/chunks/3")
         );
+    }
+
+    #[test]
+    fn batches_round_trip_and_truncations_are_refused() {
+        let items = vec![
+            BatchItem {
+                doc_id: "a".into(),
+                message: vec![1, 2, 3],
+            },
+            BatchItem {
+                doc_id: "b".into(),
+                message: vec![],
+            },
+        ];
+        let bytes = encode_batch(&items);
+        assert_eq!(decode_batch(&bytes).unwrap(), items);
+        for cut in 0..bytes.len() {
+            assert!(decode_batch(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let replies = vec![BatchReply {
+            doc_id: "a".into(),
+            status: 204,
+            body: vec![],
+        }];
+        assert_eq!(
+            decode_batch_replies(&encode_batch_replies(&replies)).unwrap(),
+            replies
+        );
+        assert!(decode_batch(&[0xff, 0xff, 0xff, 0xff]).is_err());
     }
 
     #[test]

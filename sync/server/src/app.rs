@@ -154,6 +154,7 @@ pub fn router(state: AppState) -> Router {
             post(sync_doc),
         )
         .route(proto::FEED_PATH, get(feed))
+        .route(proto::BATCH_PATH, post(sync_batch))
         .route(proto::HALL_TERMINALS_PATH, get(auth::hall_terminals))
         .route(
             &format!("{}{{sm3}}", proto::BLOBS_PATH_PREFIX),
@@ -287,6 +288,78 @@ pub(crate) fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
             format!("missing or malformed {} header", proto::VERSION_HEADER),
         )),
     }
+}
+
+/// `POST /sync/v1/batch`: the single-document exchange for many documents in one request, so a terminal
+/// catching up on thousands of records pays one signature and one round trip per batch, not per document.
+async fn sync_batch(
+    State(state): State<AppState>,
+    Extension(who): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    check_version(&headers)?;
+    let body = body?;
+    let items = proto::decode_batch(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "sync.bad_batch",
+            format!("not a valid batch: {e}"),
+        )
+    })?;
+    let mut replies = Vec::with_capacity(items.len());
+    for item in items {
+        if !item.message.is_empty() {
+            state.metrics.sync_messages_received.inc();
+            state
+                .metrics
+                .sync_bytes_received
+                .inc_by(item.message.len() as u64);
+        }
+        let (status, reply_body) = if !proto::valid_doc_id(&item.doc_id) {
+            let e = ErrorBody::new(
+                "sync.bad_doc_id",
+                "document ids are 1 to 64 ASCII letters, digits and hyphens (UUIDs)",
+            );
+            (400, serde_json::to_vec(&e).unwrap_or_default())
+        } else {
+            match state
+                .engine
+                .sync_doc(&item.doc_id, &who, &item.message)
+                .await
+            {
+                Ok(outcome) => {
+                    if outcome.changed {
+                        state.metrics.documents_changed.inc();
+                    }
+                    match outcome.reply {
+                        Some(bytes) => {
+                            state.metrics.sync_bytes_sent.inc_by(bytes.len() as u64);
+                            (200, bytes)
+                        }
+                        None => (204, Vec::new()),
+                    }
+                }
+                Err(e) => {
+                    let ApiError(status, body) = ApiError::from(e);
+                    (
+                        status.as_u16(),
+                        serde_json::to_vec(&body).unwrap_or_default(),
+                    )
+                }
+            }
+        };
+        replies.push(proto::BatchReply {
+            doc_id: item.doc_id,
+            status,
+            body: reply_body,
+        });
+    }
+    Ok((
+        [(header::CONTENT_TYPE, proto::BATCH_MEDIA_TYPE)],
+        proto::encode_batch_replies(&replies),
+    )
+        .into_response())
 }
 
 async fn sync_doc(

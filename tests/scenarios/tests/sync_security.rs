@@ -263,3 +263,69 @@ async fn a_terminal_moved_to_another_hall_drops_the_old_halls_records() {
     window.sync_now().await;
     assert!(store.scopes().unwrap().is_empty(), "{:?}", store.scopes());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_answers_each_document_on_its_own() {
+    let hall = Hall::start().await.expect("hall");
+    let longhua = hall.terminal("queue-ticket", "qm-01").await.unwrap();
+    let ticket = longhua.issue_ticket("A").await.unwrap();
+    longhua.sync_now().await;
+
+    let outsider = enrolled(&hall, "qm-x", "meilan").await;
+    let batch = banshi_sync_protocol::encode_batch(&[
+        banshi_sync_protocol::BatchItem {
+            doc_id: ticket.id.clone(),
+            message: Vec::new(),
+        },
+        banshi_sync_protocol::BatchItem {
+            doc_id: "../etc/passwd".into(),
+            message: Vec::new(),
+        },
+        banshi_sync_protocol::BatchItem {
+            doc_id: "0192f3a4-5b6c-7d8e-9f00-112233445566".into(),
+            message: vec![0x42, 0xff],
+        },
+    ]);
+    let signed = outsider.sign("POST", "/sync/v1/batch", &batch, SystemClock.now_ms());
+    let response = reqwest::Client::new()
+        .post(format!("{}/sync/v1/batch", hall.server_url))
+        .header("x-banshi-terminal", "qm-x")
+        .header("x-banshi-time", signed.time_ms)
+        .header("x-banshi-nonce", &signed.nonce)
+        .header("x-banshi-signature", &signed.signature)
+        .header("x-banshi-protocol", "1")
+        .body(batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let replies =
+        banshi_sync_protocol::decode_batch_replies(&response.bytes().await.unwrap()).unwrap();
+    let codes: Vec<(u16, String)> = replies
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            (
+                r.status,
+                body["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (403, "auth.out_of_scope".to_string()),
+            (400, "sync.bad_doc_id".to_string()),
+            (400, "sync.bad_message".to_string()),
+        ]
+    );
+    // A body that is not a batch is refused as a whole.
+    let (status, body) = outsider
+        .send("POST", "/sync/v1/batch", vec![0, 0, 0, 9, 1])
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("sync.bad_batch"))
+    );
+}

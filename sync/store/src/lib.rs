@@ -14,6 +14,9 @@ mod record;
 mod store;
 
 pub use record::{DocHeader, Record, RecordError, RecordKind};
-pub use store::{DocMeta, Durability, Store, StoreError, SyncStatus, COMPACT_AFTER_CHUNKS};
+pub use store::{
+    DocMeta, Durability, Store, StoreError, SyncCounts, SyncStatus, UnsyncedDoc,
+    COMPACT_AFTER_CHUNKS,
+};
 
 pub use automerge;

@@ -1,6 +1,10 @@
 //! A hall on one machine, for scenario tests: a real `banshi-server` on loopback over a real SQLite file,
 //! a wire-level ESC/POS printer simulator on TCP, and terminals built from the example profiles in
 //! `kiosk-profiles/examples/`, each with its own data folder. Everything talks over real sockets.
+//!
+//! [`crash`] is the harness of the crash-safety test: a writer process (`crash-writer`) and its line protocol.
+
+pub mod crash;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -18,6 +18,8 @@ use tokio::sync::{broadcast, Notify};
 use crate::messages;
 use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, TicketView};
 
+mod outbox;
+
 /// How often devices are asked for their health.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -213,7 +215,7 @@ impl Terminal {
     /// The terminal as the UI's first screen shows it.
     pub async fn status(&self) -> Result<StatusView, TerminalError> {
         let store = Arc::clone(&self.store);
-        let pending = blocking(move || store.pending()).await?.len();
+        let counts = blocking(move || store.sync_counts()).await?;
         let p = &self.profile;
         let (online, last_sync_at) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
@@ -252,7 +254,8 @@ impl Terminal {
                     (Some(_), false) => "offline",
                 },
                 last_sync_at,
-                pending,
+                pending: counts.pending(),
+                refused: counts.refused,
             },
             version: env!("CARGO_PKG_VERSION"),
             server_time: self.clock.now().format(&Rfc3339).unwrap_or_default(),
@@ -297,6 +300,8 @@ impl Terminal {
             )
         };
         self.emit(TerminalEvent::TicketsChanged);
+        // One more record waits for the server: sync indicators and the outbox screen count it.
+        self.emit(TerminalEvent::SyncChanged);
 
         let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
         let slip = self.ticket_slip(

@@ -52,7 +52,15 @@ export interface Status {
   idle_timeout_secs: number
   devices: DeviceInfo[]
   queue: { categories: QueueCategory[] }
-  sync: { server: string | null; state: SyncState; last_sync_at: string | null; pending: number }
+  sync: {
+    server: string | null
+    state: SyncState
+    last_sync_at: string | null
+    /** Records waiting to be sent (local or sending): the indicator's "n 条待同步". */
+    pending: number
+    /** Records the server refused; listed with the reason on the /sync screen. */
+    refused: number
+  }
   version: string
   /** RFC 3339 */
   server_time: string
@@ -77,6 +85,26 @@ export interface Ticket {
   sync_status: TicketSyncStatus
 }
 
+/** A record the server does not hold yet. Named without personal data: a ticket number or a short id. */
+export interface UnsyncedRecord {
+  id: string
+  /** Record kind, e.g. "ticket" (translated by the UI). */
+  kind: string
+  /** e.g. "A003", or "…6e7f8a9b" for records without a number */
+  label: string
+  status: Exclude<TicketSyncStatus, 'synced'>
+  /** Why it is not synced: sync.disabled / sync.offline / sync.queued / sync.sending / sync.refused (message: the server's words). */
+  reason: { code: string; message: string }
+  /** RFC 3339: when the record last changed on this terminal */
+  changed_at: string
+}
+
+export interface UnsyncedList {
+  /** All unsynced records; `records` may hold only the longest-waiting of them. */
+  total: number
+  records: UnsyncedRecord[]
+}
+
 export type BackendEventType = 'tickets.changed' | 'devices.changed' | 'sync.changed' | 'status.changed'
 export type BackendEvent = { type: BackendEventType }
 
@@ -94,6 +122,8 @@ export interface Backend {
   issueTicket(category: string): Promise<Ticket>
   /** Tickets ordered by issue time. */
   listTickets(): Promise<Ticket[]>
+  /** Records the server does not hold yet, the longest-waiting first, each with its reason. */
+  unsyncedRecords(): Promise<UnsyncedList>
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe
   /** Current live-channel state; `onConnection` calls back on every change. */

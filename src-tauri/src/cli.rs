@@ -57,6 +57,16 @@ pub enum ProfileCommand {
     },
 }
 
+/// Hand the token in `BANSHI_ENROLLMENT_TOKEN` (set by whoever installs the terminal) to the terminal;
+/// it enrolls as soon as the server is reachable. The token is never logged.
+pub fn offer_enrollment_token(terminal: &banshi_terminal::Terminal) {
+    if let Ok(token) = std::env::var("BANSHI_ENROLLMENT_TOKEN") {
+        if !token.trim().is_empty() {
+            terminal.offer_enrollment_token(token);
+        }
+    }
+}
+
 pub fn load_profile(path: &Path) -> anyhow::Result<Profile> {
     banshi_profile::load_profile(path)
         .with_context(|| format!("refusing to start with profile {}", path.display()))

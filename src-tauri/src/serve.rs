@@ -37,6 +37,7 @@ pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> any
         .context("starting the runtime")?;
     runtime.block_on(async move {
         let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
+        crate::cli::offer_enrollment_token(&terminal);
         terminal.start_background();
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;

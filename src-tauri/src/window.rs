@@ -47,6 +47,7 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
     tauri::Builder::default()
         .setup(move |app| {
             let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
+            crate::cli::offer_enrollment_token(&terminal);
             let handle = app.handle().clone();
             let forwarded = Arc::clone(&terminal);
             tauri::async_runtime::spawn(async move {

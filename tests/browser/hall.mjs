@@ -2,7 +2,7 @@
 // `banshi serve` per terminal) on free loopback ports, with profiles made from kiosk-profiles/examples by
 // pointing them at this hall's server and printer.
 
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -62,8 +62,8 @@ export class Hall {
     this.terminals = {}
   }
 
-  spawn(name, cmd, args) {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn' } })
+  spawn(name, cmd, args, env = {}) {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn', ...env } })
     const log = []
     child.stdout.on('data', (d) => log.push(d.toString()))
     child.stderr.on('data', (d) => log.push(d.toString()))
@@ -80,6 +80,11 @@ export class Hall {
     this.serverUrl = `http://127.0.0.1:${this.serverPort}`
     this.printerOut = join(this.dir, 'printer')
     mkdirSync(this.printerOut)
+    const db = `sqlite:${join(this.dir, 'server.sqlite')}`
+    // As an installer would: one enrollment token (here good for every terminal of the hall) from the admin CLI.
+    this.enrollmentToken = execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
+      'token', 'create', '--db', db, '--hall', 'hk-longhua', '--uses', '50',
+    ], { encoding: 'utf8' }).trim()
     this.startServerProcess()
     this.spawn('printer', bin('BANSHI_PRINTER_SIM_BIN', 'banshi-escpos-sim'), [
       '--listen', `127.0.0.1:${printerPort}`, '--out', this.printerOut,
@@ -96,7 +101,7 @@ export class Hall {
       const port = await freePort()
       this.spawn(mode, bin('BANSHI_BIN', 'banshi'), [
         'serve', '--profile', profilePath, '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, mode),
-      ])
+      ], { BANSHI_ENROLLMENT_TOKEN: this.enrollmentToken })
       this.terminals[mode] = `http://127.0.0.1:${port}`
     }
     await Promise.all(Object.values(this.terminals).map((url) => waitForHttp(`${url}/api/status`)))
@@ -131,7 +136,7 @@ export class Hall {
   async startTerminal(mode, port) {
     const child = this.spawn(mode, bin('BANSHI_BIN', 'banshi'), [
       'serve', '--profile', join(this.dir, `${mode}.toml`), '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, mode),
-    ])
+    ], { BANSHI_ENROLLMENT_TOKEN: this.enrollmentToken })
     const url = `http://127.0.0.1:${port}`
     await waitForHttp(`${url}/api/status`)
     return { child, url }

@@ -80,6 +80,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
 fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::Result<()> {
     let db = format!("sqlite:{}", demo.join("server.sqlite").display());
+    // The demo hall's terminals enroll themselves with one token, as an installer would hand them.
+    let token = enrollment_token(&db)?;
     running.push(spawn(
         "banshi-server",
         Command::new(bin("banshi-server"))
@@ -110,7 +112,11 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
                 .arg("--data")
                 .arg(&data);
         }
-        running.push(spawn(mode, cmd.env("BANSHI_LOG", "warn"))?);
+        running.push(spawn(
+            mode,
+            cmd.env("BANSHI_LOG", "warn")
+                .env("BANSHI_ENROLLMENT_TOKEN", &token),
+        )?);
         if !windows {
             wait_for(address)?;
         }
@@ -191,4 +197,28 @@ fn shut_down(running: &mut [Running]) {
         }
     }
     println!("Demo hall stopped.");
+}
+
+/// A token from `banshi-server token create` good for every demo terminal (already enrolled terminals keep
+/// their enrollment across demo runs and ignore it).
+fn enrollment_token(db: &str) -> anyhow::Result<String> {
+    let output = Command::new(bin("banshi-server"))
+        .args([
+            "token",
+            "create",
+            "--db",
+            db,
+            "--hall",
+            "hk-longhua",
+            "--uses",
+        ])
+        .arg(TERMINALS.len().to_string())
+        .output()
+        .context("running banshi-server token create")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "banshi-server token create failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }

@@ -25,12 +25,19 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
-        Some("setup") => setup::ensure_all(),
+        Some("setup") => {
+            setup::ensure_all()?;
+            let postgres = setup::ensure_postgres()?;
+            println!("xtask: PostgreSQL for tests: BANSHI_TEST_POSTGRES={postgres}");
+            Ok(())
+        }
         _ => {
             println!("usage: cargo xtask <demo|test|setup>");
             println!("  demo   start a demo hall (server, printer simulator, queue machine, window, call screen)");
             println!("  test   run every test layer (installs what is missing)");
-            println!("  setup  only install what is missing");
+            println!(
+                "  setup  only install what is missing (PostgreSQL for the storage tests included)"
+            );
             Ok(())
         }
     }

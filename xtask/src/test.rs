@@ -41,19 +41,27 @@ pub fn run_all() -> anyhow::Result<Vec<(&'static str, f64)>> {
     step("build (workspace, all targets)", &mut || {
         crate::run(cargo().args(BUILD))
     })?;
+    // The storage suite and the two-node scenarios fail without PostgreSQL, so make sure there is one.
+    let mut postgres = String::new();
+    step("PostgreSQL for the storage suite", &mut || {
+        postgres = setup::ensure_postgres()?;
+        Ok(())
+    })?;
     step("Rust tests (unit, crate, hall scenarios)", &mut || {
         // The real-window tests are #[ignore]d here (they need Xvfb) and reported as skipped.
+        let mut tests = cargo();
         if setup::have_nextest() {
-            crate::run(cargo().args([
+            tests.args([
                 "nextest",
                 "run",
                 "--locked",
                 "--workspace",
                 "--no-fail-fast",
-            ]))
+            ]);
         } else {
-            crate::run(cargo().args(["test", "--locked", "--workspace", "--no-fail-fast"]))
+            tests.args(["test", "--locked", "--workspace", "--no-fail-fast"]);
         }
+        crate::run(tests.env("BANSHI_TEST_POSTGRES", &postgres))
     })?;
     std::fs::create_dir_all(&shots)?;
     step(

@@ -19,6 +19,11 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn hall_now(&self) -> OffsetDateTime {
         self.now().to_offset(HALL_UTC_OFFSET)
     }
+
+    /// The current instant as Unix milliseconds (how times are stored and sent).
+    fn now_ms(&self) -> i64 {
+        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
 }
 
 /// The machine's clock.

@@ -10,7 +10,7 @@ use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_profile::Profile;
 use banshi_store::{Durability, Record, Store, StoreError, SyncStatus};
-use banshi_sync_client::SyncClient;
+use banshi_sync_client::{SyncClient, SyncClientError, TerminalIdentity};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{broadcast, Notify};
@@ -22,6 +22,15 @@ mod outbox;
 
 /// How often devices are asked for their health.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How long one feed long-poll waits (the protocol's maximum).
+const FEED_WAIT: Duration = Duration::from_millis(banshi_sync_client::MAX_FEED_WAIT_MS);
+/// Pause after a long-poll that answered "nothing new" early (a server shutting down, or one that does not
+/// long-poll), so the watcher never spins.
+const FEED_EARLY_ANSWER_PAUSE: Duration = Duration::from_secs(1);
+/// Retry delays of the feed watcher while the server is unreachable: doubling from the first to the last.
+const FEED_RETRY_MIN: Duration = Duration::from_millis(500);
+const FEED_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Something the UI should refresh for; sent to every subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +62,8 @@ pub enum TerminalError {
     Store(#[from] StoreError),
     #[error("sync set-up failed: {0}")]
     Sync(#[from] banshi_sync_client::SyncClientError),
+    #[error("this terminal has no sync server in its profile")]
+    NoSyncServer,
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -65,6 +76,7 @@ impl ErrorCode for TerminalError {
             TerminalError::DataDir { .. } => "terminal.data_dir",
             TerminalError::Store(e) => e.code(),
             TerminalError::Sync(e) => e.code(),
+            TerminalError::NoSyncServer => "sync.disabled",
             TerminalError::Task(_) => "terminal.internal",
         }
     }
@@ -74,6 +86,8 @@ impl ErrorCode for TerminalError {
 struct SyncHealth {
     online: bool,
     last_sync_at: Option<String>,
+    /// Why syncing cannot happen at all, when that is the case: `unenrolled` or `revoked`.
+    blocked: Option<&'static str>,
 }
 
 /// One running terminal.
@@ -88,6 +102,8 @@ pub struct Terminal {
     sync_health: Mutex<SyncHealth>,
     sync_now: Notify,
     issuing: tokio::sync::Mutex<()>,
+    /// A token handed over at start-up (`BANSHI_ENROLLMENT_TOKEN`), used once the server is reachable.
+    enrollment_token: Mutex<Option<String>>,
 }
 
 impl Terminal {
@@ -103,12 +119,20 @@ impl Terminal {
         })?;
         let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
         let sync = match &profile.sync {
-            Some(s) => Some(Arc::new(SyncClient::new(
-                &s.server,
-                &profile.terminal.id,
-                &profile.terminal.hall_id,
-                Arc::clone(&store),
-            )?)),
+            Some(s) => {
+                let identity = TerminalIdentity::load_or_create(
+                    &data_dir.join("identity"),
+                    &profile.terminal.id,
+                )
+                .map_err(SyncClientError::from)?;
+                Some(Arc::new(SyncClient::new(
+                    &s.server,
+                    Arc::new(identity),
+                    &profile.terminal.hall_id,
+                    Arc::clone(&store),
+                    Arc::clone(&clock),
+                )?))
+            }
             None => None,
         };
         let devices = Arc::new(DeviceSet::from_profile(&profile.devices));
@@ -124,6 +148,7 @@ impl Terminal {
             sync_health: Mutex::default(),
             sync_now: Notify::new(),
             issuing: tokio::sync::Mutex::new(()),
+            enrollment_token: Mutex::default(),
         }))
     }
 
@@ -141,14 +166,68 @@ impl Terminal {
         let _ = self.events.send(event);
     }
 
-    /// Start the background work: sync with the server and watch device health. The tasks end when the
-    /// runtime does.
+    /// Start the background work: sync with the server, watch the feed for other terminals' changes and
+    /// watch device health. The tasks end when the runtime does.
     pub fn start_background(self: &Arc<Self>) {
         let this = Arc::clone(self);
         tokio::spawn(async move { this.health_loop().await });
         if self.sync.is_some() {
             let this = Arc::clone(self);
             tokio::spawn(async move { this.sync_loop().await });
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.feed_watch().await });
+        }
+    }
+
+    /// Long-poll every granted scope's feed and wake the sync loop when something new is there, so another
+    /// terminal's change arrives about a round trip after the server stored it instead of after
+    /// `sync.interval_ms`. It only reads; when the runtime shuts down, the per-scope tasks (in a `JoinSet`)
+    /// are dropped with it, mid-request or not, and nothing is left half done.
+    async fn feed_watch(self: Arc<Self>) {
+        let Some(client) = self.sync.clone() else {
+            return;
+        };
+        let mut retry = FEED_RETRY_MIN;
+        let scopes = loop {
+            match client.granted_scopes().await {
+                Ok(scopes) => break scopes,
+                Err(error) => {
+                    tracing::debug!(%error, "feed watcher: no session yet");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(FEED_RETRY_MAX);
+                }
+            }
+        };
+        let mut watchers = tokio::task::JoinSet::new();
+        for scope in scopes {
+            let (this, client) = (Arc::clone(&self), Arc::clone(&client));
+            watchers.spawn(async move { this.watch_scope(&client, &scope).await });
+        }
+        while watchers.join_next().await.is_some() {}
+    }
+
+    async fn watch_scope(&self, client: &SyncClient, scope: &str) {
+        let mut retry = FEED_RETRY_MIN;
+        loop {
+            let started = tokio::time::Instant::now();
+            match client.wait_for_feed(scope, FEED_WAIT).await {
+                Ok(true) => {
+                    retry = FEED_RETRY_MIN;
+                    self.sync_now.notify_one();
+                }
+                Ok(false) => {
+                    retry = FEED_RETRY_MIN;
+                    if started.elapsed() < FEED_WAIT / 2 {
+                        tokio::time::sleep(FEED_EARLY_ANSWER_PAUSE).await;
+                    }
+                }
+                Err(error) => {
+                    // The sync loop reports the server being offline; here it only means waiting longer.
+                    tracing::debug!(%scope, %error, ?retry, "feed watcher: long-poll failed");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(FEED_RETRY_MAX);
+                }
+            }
         }
     }
 
@@ -179,23 +258,96 @@ impl Terminal {
         }
     }
 
+    /// Whether this terminal is enrolled with its sync server.
+    pub fn is_enrolled(&self) -> bool {
+        self.sync
+            .as_ref()
+            .is_some_and(|c| c.identity().enrollment().is_some())
+    }
+
+    /// Enroll with the sync server using a one-time token from an admin, then sync.
+    pub async fn enroll(&self, token: &str) -> Result<(), TerminalError> {
+        let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+        client.enroll(token).await?;
+        self.sync_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .blocked = None;
+        self.emit(TerminalEvent::SyncChanged);
+        self.sync_now.notify_one();
+        Ok(())
+    }
+
+    /// Keep `token` to enroll with as soon as the server can be reached (unless already enrolled).
+    pub fn offer_enrollment_token(&self, token: String) {
+        if !self.is_enrolled() {
+            *self
+                .enrollment_token
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(token);
+            self.sync_now.notify_one();
+        }
+    }
+
+    async fn enroll_with_offered_token(&self, client: &SyncClient) {
+        let token = self
+            .enrollment_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(token) = token else { return };
+        match client.enroll(&token).await {
+            Ok(_) => {
+                self.enrollment_token
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+            }
+            Err(SyncClientError::Unreachable(_)) => {}
+            Err(error) => {
+                // The server refused it (used up, expired, unknown): retrying cannot help.
+                tracing::error!(%error, "enrollment refused; ask an admin for a new token");
+                self.enrollment_token
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+            }
+        }
+    }
+
     /// Run one sync pass now (also used by tests and the demo to avoid waiting for the interval).
     pub async fn sync_now(&self) {
         let Some(client) = &self.sync else { return };
+        if client.identity().enrollment().is_none() {
+            self.enroll_with_offered_token(client).await;
+        }
         let result = client.sync_once().await;
         let now = self.clock.now().format(&Rfc3339).ok();
-        let was_online = {
+        let blocked = match &result {
+            Err(SyncClientError::NotEnrolled) => Some("unenrolled"),
+            Err(SyncClientError::Revoked) => Some("revoked"),
+            _ => None,
+        };
+        let (was_online, was_blocked) = {
             let mut health = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
-            let was = health.online;
+            let was = (health.online, health.blocked);
             health.online = result.is_ok();
+            health.blocked = blocked;
             if result.is_ok() {
                 health.last_sync_at = now;
             }
             was
         };
+        if blocked != was_blocked {
+            self.emit(TerminalEvent::SyncChanged);
+        }
+        if matches!(result, Err(SyncClientError::Revoked)) {
+            self.emit(TerminalEvent::TicketsChanged);
+        }
         match result {
             Ok(report) => {
-                if report.pulled > 0 || report.pushed > 0 || report.refused > 0 {
+                if report.pulled > 0 || report.pushed > 0 || report.refused > 0 || report.purged > 0
+                {
                     tracing::debug!(?report, "synced");
                     self.emit(TerminalEvent::TicketsChanged);
                     self.emit(TerminalEvent::SyncChanged);
@@ -217,9 +369,9 @@ impl Terminal {
         let store = Arc::clone(&self.store);
         let counts = blocking(move || store.sync_counts()).await?;
         let p = &self.profile;
-        let (online, last_sync_at) = {
+        let (online, last_sync_at, blocked) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
-            (h.online, h.last_sync_at.clone())
+            (h.online, h.last_sync_at.clone(), h.blocked)
         };
         Ok(StatusView {
             terminal: TerminalView {
@@ -248,10 +400,11 @@ impl Terminal {
             },
             sync: SyncView {
                 server: p.sync.as_ref().map(|s| s.server.clone()),
-                state: match (&self.sync, online) {
-                    (None, _) => "disabled",
-                    (Some(_), true) => "online",
-                    (Some(_), false) => "offline",
+                state: match (&self.sync, blocked, online) {
+                    (None, _, _) => "disabled",
+                    (Some(_), Some(why), _) => why,
+                    (Some(_), None, true) => "online",
+                    (Some(_), None, false) => "offline",
                 },
                 last_sync_at,
                 pending: counts.pending(),

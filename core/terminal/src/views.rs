@@ -46,7 +46,8 @@ pub struct CategoryView {
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncView {
     pub server: Option<String>,
-    /// `online`, `offline` or `disabled` (no sync server in the profile).
+    /// `online`, `offline`, `unenrolled` (no enrollment token used yet), `revoked` (an admin revoked this
+    /// terminal) or `disabled` (no sync server in the profile).
     pub state: &'static str,
     pub last_sync_at: Option<String>,
     /// Records waiting to be sent (local or sending): the indicator's "n records waiting".

@@ -5,19 +5,33 @@
 //! syncs the documents it lists. Each document sync is the standard automerge message exchange, one HTTP
 //! request per message, until neither side has anything to send. A record's status moves local → sending →
 //! synced (the server holds all our heads) or refused (the server said why; the record stays here).
+//!
+//! Every request is signed with the terminal's SM2 key ([`identity`]); a terminal enrolls once with an
+//! admin's token ([`SyncClient::enroll`]). When the server says the terminal was revoked, or grants other
+//! scopes than before (moved to another hall), the client purges the records it may no longer hold.
+//!
+//! Between passes, [`SyncClient::wait_for_feed`] long-polls a scope's feed so a terminal learns of another
+//! terminal's change as soon as the server commits it, not one `sync.interval_ms` later.
 
+pub mod connection;
+pub mod identity;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::sync::{Message, SyncDoc};
 use automerge::AutoCommit;
-use banshi_core::ErrorCode;
+use banshi_core::{Clock, ErrorCode};
 use banshi_store::{Store, StoreError, SyncStatus};
 use banshi_sync_protocol as proto;
-use tokio::sync::Mutex;
+
+pub use connection::Connection;
+pub use identity::{IdentityError, TerminalIdentity};
+
+pub use proto::MAX_FEED_WAIT_MS;
 
 /// Stop a document's exchange after this many messages; a healthy exchange takes two or three.
-const MAX_ROUNDS: usize = 16;
+pub(crate) const MAX_ROUNDS: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncClientError {
@@ -33,6 +47,12 @@ pub enum SyncClientError {
     BadReply(String),
     #[error("no protocol version in common with the server")]
     NoCommonVersion,
+    #[error("this terminal is not enrolled yet; enroll it with a token from an admin")]
+    NotEnrolled,
+    #[error("this terminal was revoked by an admin; its records were removed")]
+    Revoked,
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("local task failed: {0}")]
@@ -46,6 +66,9 @@ impl ErrorCode for SyncClientError {
             SyncClientError::Refused { .. } => "sync.refused",
             SyncClientError::BadReply(_) => "sync.bad_reply",
             SyncClientError::NoCommonVersion => "sync.no_common_version",
+            SyncClientError::NotEnrolled => "sync.not_enrolled",
+            SyncClientError::Revoked => "auth.revoked",
+            SyncClientError::Identity(_) => "sync.identity",
             SyncClientError::Store(e) => e.code(),
             SyncClientError::Task(_) => "sync.internal",
         }
@@ -56,7 +79,14 @@ impl SyncClientError {
     /// A refusal about this document's content (the server will refuse it again), as opposed to a
     /// connection or server problem worth retrying.
     fn is_refusal_of_document(&self) -> bool {
-        matches!(self, SyncClientError::Refused { status, .. } if (400..500).contains(status) && *status != 401)
+        match self {
+            SyncClientError::Refused { status, code, .. } => {
+                (400..500).contains(status)
+                    && *status != 401
+                    && (!code.starts_with("auth.") || code == "auth.out_of_scope")
+            }
+            _ => false,
+        }
     }
 }
 
@@ -66,103 +96,122 @@ pub struct SyncReport {
     pub pushed: usize,
     pub pulled: usize,
     pub refused: usize,
-}
-
-#[derive(Debug)]
-struct Session {
-    version: u32,
-    scopes: Vec<String>,
+    /// Records removed because the server no longer grants their scope.
+    pub purged: usize,
 }
 
 /// Syncs one store with one server.
 #[derive(Debug)]
 pub struct SyncClient {
-    http: reqwest::Client,
-    base: String,
-    terminal_id: String,
-    hall_id: String,
+    conn: Connection,
     store: Arc<Store>,
-    session: Mutex<Option<Session>>,
+    /// Per scope, the newest feed position [`SyncClient::wait_for_feed`] has reported: the next wait looks
+    /// past it, so one change is announced once even before a sync pass has pulled it.
+    announced: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl SyncClient {
     pub fn new(
         server: &str,
-        terminal_id: &str,
+        identity: Arc<TerminalIdentity>,
         hall_id: &str,
         store: Arc<Store>,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, SyncClientError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(SyncClientError::Unreachable)?;
         Ok(Self {
-            http,
-            base: server.trim_end_matches('/').to_string(),
-            terminal_id: terminal_id.to_string(),
-            hall_id: hall_id.to_string(),
+            conn: Connection::new(server, identity, hall_id, clock)?,
             store,
-            session: Mutex::new(None),
+            announced: std::sync::Mutex::default(),
         })
+    }
+
+    pub fn identity(&self) -> &Arc<TerminalIdentity> {
+        self.conn.identity()
     }
 
     /// The server this client talks to; also the peer name its sync state is kept under.
     pub fn server(&self) -> &str {
-        &self.base
+        self.conn.server()
     }
 
-    /// Forget the session (after a connection failure) so the next pass says hello again.
-    pub async fn reset(&self) {
-        *self.session.lock().await = None;
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
-    async fn ensure_session(&self) -> Result<(u32, Vec<String>), SyncClientError> {
-        let mut session = self.session.lock().await;
-        if let Some(s) = session.as_ref() {
-            return Ok((s.version, s.scopes.clone()));
-        }
-        let hello = proto::Hello {
-            terminal_id: self.terminal_id.clone(),
-            hall_id: self.hall_id.clone(),
-            versions: proto::SUPPORTED_VERSIONS.to_vec(),
-        };
-        let response = self
-            .http
-            .post(format!("{}{}", self.base, proto::HELLO_PATH))
-            .json(&hello)
-            .send()
-            .await
-            .map_err(SyncClientError::Unreachable)?;
-        let welcome: proto::Welcome = check(response)
-            .await?
-            .json()
-            .await
-            .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
-        if !proto::SUPPORTED_VERSIONS.contains(&welcome.version) {
-            return Err(SyncClientError::NoCommonVersion);
-        }
-        tracing::info!(server = %self.base, server_id = %welcome.server_id, version = welcome.version, "sync session opened");
-        let out = (welcome.version, welcome.scopes.clone());
-        *session = Some(Session {
-            version: welcome.version,
-            scopes: welcome.scopes,
-        });
-        Ok(out)
+    /// Enroll this terminal with a one-time token from an admin; the enrollment is kept for later runs.
+    pub async fn enroll(&self, token: &str) -> Result<proto::Enrolled, SyncClientError> {
+        self.conn.enroll(token).await
     }
 
     /// One full pass: push the outbox, pull every granted scope's feed.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncClientError> {
         let result = self.sync_pass().await;
-        if matches!(result, Err(SyncClientError::Unreachable(_))) {
-            self.reset().await;
+        match &result {
+            // A changed grant (moved hall) shows as refusals until the next hello: start a new session.
+            Err(SyncClientError::Unreachable(_)) => self.conn.reset().await,
+            Err(SyncClientError::Refused { code, .. })
+                if code.starts_with("auth.") && code != "auth.revoked" =>
+            {
+                self.conn.reset().await
+            }
+            Err(SyncClientError::Refused { code, .. }) if code == "auth.revoked" => {
+                self.conn.reset().await;
+                return Err(self.forget_everything().await);
+            }
+            _ => {}
         }
         result
     }
 
+    /// The server revoked this terminal: nothing it holds may stay, and its enrollment is void.
+    async fn forget_everything(&self) -> SyncClientError {
+        let (store, identity) = (Arc::clone(&self.store), Arc::clone(self.conn.identity()));
+        let result = blocking(move || {
+            let purged = store.purge_outside_scopes(&[])?;
+            identity.set_enrollment(None)?;
+            Ok::<_, SyncClientError>(purged)
+        })
+        .await;
+        match result {
+            Ok(purged) => {
+                tracing::warn!(
+                    purged,
+                    "terminal revoked by the server; removed every record"
+                );
+                SyncClientError::Revoked
+            }
+            Err(e) => e,
+        }
+    }
+
     async fn sync_pass(&self) -> Result<SyncReport, SyncClientError> {
-        let (version, scopes) = self.ensure_session().await?;
+        let Some(enrolled) = self.conn.identity().enrollment() else {
+            return Err(SyncClientError::NotEnrolled);
+        };
+        let (version, scopes) = self.conn.session().await?;
         let mut report = SyncReport::default();
+        if scopes != enrolled.scopes {
+            // Moved to another hall (or granted more): drop what the server no longer lets us hold.
+            let (store, identity, keep) = (
+                Arc::clone(&self.store),
+                Arc::clone(self.conn.identity()),
+                scopes.clone(),
+            );
+            report.purged = blocking(move || {
+                let purged = store.purge_outside_scopes(&keep)?;
+                identity.set_enrollment(Some(proto::Enrolled {
+                    scopes: keep,
+                    ..enrolled
+                }))?;
+                Ok::<_, SyncClientError>(purged)
+            })
+            .await?;
+            tracing::warn!(
+                purged = report.purged,
+                ?scopes,
+                "the server changed this terminal's scopes"
+            );
+        }
 
         let store = Arc::clone(&self.store);
         for doc_id in blocking(move || store.pending()).await? {
@@ -184,9 +233,9 @@ impl SyncClient {
         for scope in scopes {
             loop {
                 let store = Arc::clone(&self.store);
-                let (peer, sc) = (self.base.clone(), scope.clone());
+                let (peer, sc) = (self.conn.server().to_string(), scope.clone());
                 let after = blocking(move || store.feed_cursor(&peer, &sc)).await?;
-                let page = self.feed(version, &scope, after).await?;
+                let page = self.conn.feed(version, &scope, after, None).await?;
                 for entry in &page.entries {
                     match self.sync_doc(version, &entry.doc_id).await {
                         Ok(true) => report.pulled += 1,
@@ -199,7 +248,7 @@ impl SyncClient {
                     }
                 }
                 let store = Arc::clone(&self.store);
-                let (peer, sc, next) = (self.base.clone(), scope.clone(), page.next);
+                let (peer, sc, next) = (self.conn.server().to_string(), scope.clone(), page.next);
                 blocking(move || store.set_feed_cursor(&peer, &sc, next)).await?;
                 if !page.more {
                     break;
@@ -209,35 +258,69 @@ impl SyncClient {
         Ok(report)
     }
 
-    async fn feed(
-        &self,
-        version: u32,
-        scope: &str,
-        after: i64,
-    ) -> Result<proto::FeedPage, SyncClientError> {
-        let response = self
-            .http
-            .get(format!("{}{}", self.base, proto::FEED_PATH))
-            .query(&[("scope", scope), ("after", &after.to_string())])
-            .header(proto::TERMINAL_HEADER, &self.terminal_id)
-            .header(proto::VERSION_HEADER, version)
-            .send()
-            .await
-            .map_err(SyncClientError::Unreachable)?;
-        check(response)
-            .await?
-            .json()
-            .await
-            .map_err(|e| SyncClientError::BadReply(e.to_string()))
+    /// The scopes the server grants this terminal (saying hello first if needed).
+    pub async fn granted_scopes(&self) -> Result<Vec<String>, SyncClientError> {
+        let result = self.conn.session().await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.conn.reset().await;
+        }
+        Ok(result?.1)
     }
 
-    /// Exchange sync messages for one document until both sides are done. Returns whether the local copy
-    /// changed.
+    /// Wait up to `wait` (at most [`proto::MAX_FEED_WAIT_MS`]) until `scope`'s feed lists a change this
+    /// terminal has neither pulled (its stored cursor) nor been told about by an earlier call. Returns true
+    /// when there is one: a sync pass ([`SyncClient::sync_once`]) will pull it. Pulls nothing itself.
+    pub async fn wait_for_feed(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let result = self.wait_for_feed_once(scope, wait).await;
+        if matches!(result, Err(SyncClientError::Unreachable(_))) {
+            self.conn.reset().await;
+        }
+        result
+    }
+
+    async fn wait_for_feed_once(
+        &self,
+        scope: &str,
+        wait: Duration,
+    ) -> Result<bool, SyncClientError> {
+        let (version, _) = self.conn.session().await?;
+        let (store, peer, sc) = (
+            Arc::clone(&self.store),
+            self.conn.server().to_string(),
+            scope.to_string(),
+        );
+        let cursor = blocking(move || store.feed_cursor(&peer, &sc)).await?;
+        let announced = self.announced_position(scope);
+        let after = cursor.max(announced.unwrap_or(0));
+        let page = self.conn.feed(version, scope, after, Some(wait)).await?;
+        if page.entries.is_empty() {
+            return Ok(false);
+        }
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(scope.to_string(), page.next);
+        Ok(true)
+    }
+
+    fn announced_position(&self, scope: &str) -> Option<i64> {
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scope)
+            .copied()
+    }
+
+    /// Sync one document with the server. Returns whether the local copy changed.
     pub async fn sync_doc(&self, version: u32, doc_id: &str) -> Result<bool, SyncClientError> {
         let (store, id, peer) = (
             Arc::clone(&self.store),
             doc_id.to_string(),
-            self.base.clone(),
+            self.conn.server().to_string(),
         );
         let (seen_local_changes, doc, mut state) = blocking(move || {
             // Read before loading: a write that lands in between makes `mark_synced` refuse, never the reverse.
@@ -254,41 +337,9 @@ impl SyncClient {
             blocking(move || store.set_sync_status(&id, SyncStatus::Sending, None)).await?;
         }
         let heads_before = doc.get_heads();
-
-        for _ in 0..MAX_ROUNDS {
-            let outgoing = doc.sync().generate_sync_message(&mut state);
-            let sent_something = outgoing.is_some();
-            let body = outgoing.map(Message::encode).unwrap_or_default();
-            let response = self
-                .http
-                .post(format!("{}{}{}", self.base, proto::DOC_PATH_PREFIX, doc_id))
-                .header(proto::TERMINAL_HEADER, &self.terminal_id)
-                .header(proto::VERSION_HEADER, version)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    proto::SYNC_MESSAGE_MEDIA_TYPE,
-                )
-                .body(body)
-                .send()
-                .await
-                .map_err(SyncClientError::Unreachable)?;
-            let response = check(response).await?;
-            let got_something = response.status() != reqwest::StatusCode::NO_CONTENT;
-            if got_something {
-                let bytes = response
-                    .bytes()
-                    .await
-                    .map_err(SyncClientError::Unreachable)?;
-                let msg = Message::decode(&bytes)
-                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
-                doc.sync()
-                    .receive_sync_message(&mut state, msg)
-                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
-            }
-            if !sent_something && !got_something {
-                break;
-            }
-        }
+        self.conn
+            .exchange(version, doc_id, &mut doc, &mut state)
+            .await?;
 
         let changed = doc.get_heads() != heads_before;
         let all_acknowledged = doc
@@ -298,7 +349,7 @@ impl SyncClient {
         let (store, id, peer) = (
             Arc::clone(&self.store),
             doc_id.to_string(),
-            self.base.clone(),
+            self.conn.server().to_string(),
         );
         blocking(move || {
             if !doc.get_heads().is_empty() {
@@ -315,24 +366,7 @@ impl SyncClient {
     }
 }
 
-async fn check(response: reqwest::Response) -> Result<reqwest::Response, SyncClientError> {
-    if response.status().is_success() {
-        return Ok(response);
-    }
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    let (code, message) = match serde_json::from_str::<banshi_core::ErrorBody>(&text) {
-        Ok(body) => (body.code, body.message),
-        Err(_) => ("sync.http_error".to_string(), format!("HTTP {status}")),
-    };
-    Err(SyncClientError::Refused {
-        status,
-        code,
-        message,
-    })
-}
-
-async fn blocking<R: Send + 'static, E>(
+pub(crate) async fn blocking<R: Send + 'static, E>(
     work: impl FnOnce() -> Result<R, E> + Send + 'static,
 ) -> Result<R, SyncClientError>
 where

@@ -9,12 +9,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use banshi_core::{ErrorBody, ErrorCode};
+use axum::{Extension, Json, Router};
+use banshi_core::{Clock, ErrorBody, ErrorCode, SystemClock};
 use banshi_sync_protocol as proto;
 use serde::Deserialize;
 use tracing::Instrument;
 
+use crate::auth::{self, AuthedTerminal};
+use crate::feed_wait::FeedWaiters;
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
 use crate::sync::{SyncEngine, SyncError};
@@ -28,14 +30,31 @@ pub struct AppState {
     pub engine: Arc<SyncEngine>,
     pub metrics: Arc<Metrics>,
     pub server_id: String,
+    /// Request times are checked against this clock (tests move it to test stale requests).
+    pub clock: Arc<dyn Clock>,
+    /// Feed long-polls waiting for their scope to change.
+    feed_waiters: Arc<FeedWaiters>,
+    /// Set when [`serve`] begins a graceful shutdown, so long-polls answer now instead of holding it up.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
     pub fn new(storage: Arc<dyn ServerStorage>, server_id: impl Into<String>) -> Self {
+        Self::with_clock(storage, server_id, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(
+        storage: Arc<dyn ServerStorage>,
+        server_id: impl Into<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             engine: Arc::new(SyncEngine::new(storage)),
             metrics: Arc::new(Metrics::default()),
             server_id: server_id.into(),
+            clock,
+            feed_waiters: Arc::default(),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 }
@@ -45,8 +64,13 @@ impl AppState {
 pub struct ApiError(StatusCode, ErrorBody);
 
 impl ApiError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self(status, ErrorBody::new(code, message))
+    }
+
+    /// A storage failure while handling a request: logged here, answered as a server error.
+    pub(crate) fn storage(e: crate::storage::StorageError) -> Self {
+        SyncError::from(e).into()
     }
 }
 
@@ -93,6 +117,7 @@ impl From<SyncError> for ApiError {
             | SyncError::IdMismatch { .. }
             | SyncError::ScopeChange { .. }
             | SyncError::KindChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            SyncError::OutOfScope { .. } => StatusCode::FORBIDDEN,
             SyncError::Corrupt(_) | SyncError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -103,29 +128,44 @@ impl From<SyncError> for ApiError {
 }
 
 /// The server's routes.
+///
+/// Everything under `/sync/v1` except enrollment requires a signed request ([`auth::authenticate`]).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+    let signed = Router::new()
         .route(proto::HELLO_PATH, post(hello))
         .route(
             &format!("{}{{doc_id}}", proto::DOC_PATH_PREFIX),
             post(sync_doc),
         )
         .route(proto::FEED_PATH, get(feed))
+        .route(proto::HALL_TERMINALS_PATH, get(auth::hall_terminals))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route(proto::ENROLL_PATH, post(auth::enroll))
+        .merge(signed)
         .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
 
-/// Serve `router` on `listener` until `shutdown` resolves.
+/// Serve `router` on `listener` until `shutdown` resolves; then waiting feed long-polls answer at once and
+/// requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = Arc::clone(&state.stopping);
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        })
         .await
 }
 
@@ -169,6 +209,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 async fn hello(
     State(state): State<AppState>,
+    Extension(who): Extension<AuthedTerminal>,
     hello: Result<Json<proto::Hello>, JsonRejection>,
 ) -> Result<Json<proto::Welcome>, ApiError> {
     let Json(hello) = hello?;
@@ -184,11 +225,15 @@ async fn hello(
                 ),
             )
         })?;
-    tracing::info!(terminal = %hello.terminal_id, hall = %hello.hall_id, version, "terminal connected");
+    if hello.hall_id != who.hall_id {
+        // The enrollment decides; a profile naming another hall is a configuration mistake worth a log line.
+        tracing::warn!(terminal = %who.id, profile_hall = %hello.hall_id, enrolled_hall = %who.hall_id, "terminal's profile names another hall than its enrollment");
+    }
+    tracing::info!(terminal = %who.id, hall = %who.hall_id, version, "terminal connected");
     Ok(Json(proto::Welcome {
         version,
         server_id: state.server_id.clone(),
-        scopes: vec![banshi_core::queue::hall_scope(&hello.hall_id)],
+        scopes: who.scopes,
     }))
 }
 
@@ -216,24 +261,10 @@ fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn terminal_id(headers: &HeaderMap) -> Result<String, ApiError> {
-    let id = headers
-        .get(proto::TERMINAL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "sync.no_terminal",
-                format!("missing {} header", proto::TERMINAL_HEADER),
-            )
-        })?;
-    Ok(id.to_string())
-}
-
 async fn sync_doc(
     State(state): State<AppState>,
     Path(doc_id): Path<String>,
+    Extension(who): Extension<AuthedTerminal>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -244,15 +275,18 @@ async fn sync_doc(
             "document ids are 1 to 64 ASCII letters, digits and hyphens (UUIDs)",
         ));
     }
-    let peer = terminal_id(&headers)?;
     check_version(&headers)?;
     let body = body?;
     if !body.is_empty() {
         state.metrics.sync_messages_received.inc();
+        state.metrics.sync_bytes_received.inc_by(body.len() as u64);
     }
-    let outcome = state.engine.sync_doc(&doc_id, &peer, &body).await?;
+    let outcome = state.engine.sync_doc(&doc_id, &who, &body).await?;
     if outcome.changed {
         state.metrics.documents_changed.inc();
+    }
+    if let Some(reply) = &outcome.reply {
+        state.metrics.sync_bytes_sent.inc_by(reply.len() as u64);
     }
     Ok(match outcome.reply {
         Some(bytes) => (
@@ -270,33 +304,114 @@ struct FeedQuery {
     #[serde(default)]
     after: i64,
     limit: Option<u32>,
+    /// Long-poll: when the page would be empty, wait up to this long (capped) for the scope to change.
+    wait_ms: Option<u64>,
+}
+
+/// How long a feed request with `wait_ms` may wait.
+fn feed_wait(wait_ms: Option<u64>) -> Option<std::time::Duration> {
+    wait_ms
+        .filter(|ms| *ms > 0)
+        .map(|ms| std::time::Duration::from_millis(ms.min(proto::MAX_FEED_WAIT_MS)))
 }
 
 async fn feed(
     State(state): State<AppState>,
+    Extension(who): Extension<AuthedTerminal>,
     headers: HeaderMap,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<proto::FeedPage>, ApiError> {
-    terminal_id(&headers)?;
     check_version(&headers)?;
     let Query(q) = query?;
+    if !who.may_access(&q.scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.out_of_scope",
+            format!("terminal {} may not read scope {}", who.id, q.scope),
+        ));
+    }
     let limit = q
         .limit
         .unwrap_or(proto::MAX_FEED_PAGE)
         .clamp(1, proto::MAX_FEED_PAGE);
+    let Some(wait) = feed_wait(q.wait_ms) else {
+        return Ok(Json(feed_page(&state, &q.scope, q.after, limit).await?));
+    };
+    // Wait first, read second: a save that commits between the read and the wait still wakes us.
+    let mut waiter = state
+        .feed_waiters
+        .wait_for(state.engine.storage(), &q.scope);
+    let mut stopping = state.stopping.subscribe();
+    let deadline = tokio::time::Instant::now() + wait;
+    let _waiting = GaugeGuard::inc(&state.metrics.feed_waiting);
+    loop {
+        let page = feed_page(&state, &q.scope, q.after, limit).await?;
+        if !page.entries.is_empty() {
+            return Ok(Json(page));
+        }
+        tokio::select! {
+            _ = waiter.changed() => {}
+            _ = tokio::time::sleep_until(deadline) => return Ok(Json(page)),
+            _ = stopping.wait_for(|stopping| *stopping) => return Ok(Json(page)),
+        }
+    }
+}
+
+/// Counts a waiting request in a gauge for as long as it lives (the request may be dropped mid-wait when
+/// the terminal hangs up).
+struct GaugeGuard<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+
+impl<'a> GaugeGuard<'a> {
+    fn inc(gauge: &'a prometheus_client::metrics::gauge::Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+async fn feed_page(
+    state: &AppState,
+    scope: &str,
+    after: i64,
+    limit: u32,
+) -> Result<proto::FeedPage, ApiError> {
     // Ask for one more than the page to know whether more follow.
     let mut entries = state
         .engine
         .storage()
-        .feed(&q.scope, q.after, limit + 1)
+        .feed(scope, after, limit + 1)
         .await
         .map_err(SyncError::from)?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
-    let next = entries.last().map(|e| e.position).unwrap_or(q.after);
-    Ok(Json(proto::FeedPage {
+    let next = entries.last().map(|e| e.position).unwrap_or(after);
+    Ok(proto::FeedPage {
         entries,
         next,
         more,
-    }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_waits_are_capped_and_zero_means_no_wait() {
+        assert_eq!(feed_wait(None), None);
+        assert_eq!(feed_wait(Some(0)), None);
+        assert_eq!(
+            feed_wait(Some(1500)),
+            Some(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            feed_wait(Some(u64::MAX)),
+            Some(std::time::Duration::from_millis(proto::MAX_FEED_WAIT_MS))
+        );
+    }
 }

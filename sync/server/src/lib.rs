@@ -5,12 +5,18 @@
 //! applications beyond the record header (kind, scope): business rules live on the terminals, in
 //! `banshi-core`, so the server stays small and any node can serve any terminal.
 //!
-//! Layout: [`storage`] (the backend trait and its implementations), [`sync`] (the protocol handlers),
-//! [`metrics`] (Prometheus), [`app`] (the router that ties them together).
+//! Layout: [`storage`] (the backend trait, SQLite and PostgreSQL), [`sync`] (the protocol handlers),
+//! [`auth`] (enrollment and signed requests), [`relay`] (a hall relay's upstream sync), [`feed_wait`] (feed
+//! long-polls woken by storage change announcements), [`metrics`] (Prometheus), [`app`] (the router that
+//! ties them together), [`testing`] (scratch PostgreSQL databases for tests).
 
 pub mod app;
+pub mod auth;
+pub mod feed_wait;
 pub mod metrics;
+pub mod relay;
 pub mod storage;
 pub mod sync;
+pub mod testing;
 
 pub use app::{router, serve, AppState};

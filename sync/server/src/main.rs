@@ -1,6 +1,11 @@
 //! `banshi-server` command line.
 
+use std::io::Write;
+
 use anyhow::Context;
+use banshi_core::SystemClock;
+use banshi_server::auth::admin;
+use banshi_server::storage::TerminalRole;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -21,12 +26,91 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "BANSHI_LISTEN", default_value = "127.0.0.1:8300")]
         listen: std::net::SocketAddr,
-        /// Database URL: `sqlite:PATH` (PostgreSQL arrives with the sync issue).
+        /// Database URL: `sqlite:PATH`, or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (also
+        /// `postgresql://`) for several server nodes sharing one database.
         #[arg(long, env = "BANSHI_DB", default_value = "sqlite:banshi-server.sqlite")]
         db: String,
         /// This node's name in logs and handshakes.
         #[arg(long, env = "BANSHI_SERVER_ID", default_value = "central")]
         server_id: String,
+        /// Run as a hall relay syncing with this upstream server (e.g. `https://central.example:8300`).
+        #[arg(long, env = "BANSHI_UPSTREAM")]
+        upstream: Option<String>,
+        /// The relay's terminal id towards upstream [default: the server id].
+        #[arg(long, env = "BANSHI_RELAY_ID")]
+        relay_id: Option<String>,
+        /// Folder for the relay's key and enrollment [default: `relay-identity` next to the database].
+        #[arg(long, env = "BANSHI_RELAY_IDENTITY")]
+        relay_identity: Option<std::path::PathBuf>,
+        /// A relay enrollment token (`token create --relay` on the upstream), used once.
+        #[arg(long, env = "BANSHI_ENROLLMENT_TOKEN", hide_env_values = true)]
+        enrollment_token: Option<String>,
+        /// How often the relay syncs with upstream, in milliseconds.
+        #[arg(long, env = "BANSHI_RELAY_INTERVAL_MS", default_value_t = 1000)]
+        relay_interval_ms: u64,
+    },
+    /// Enrollment tokens (an admin hands one to whoever installs a terminal).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Enrolled terminals: list, revoke, move to another hall.
+    Terminal {
+        #[command(subcommand)]
+        command: TerminalCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArg {
+    /// Database URL, as for `serve`.
+    #[arg(long, env = "BANSHI_DB", default_value = "sqlite:banshi-server.sqlite")]
+    db: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; prints it once (only its hash is stored).
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        /// The hall the enrolled terminals are bound to.
+        #[arg(long)]
+        hall: String,
+        /// How many terminals may enroll with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// Hours until it expires.
+        #[arg(long, default_value_t = 24)]
+        ttl_hours: u64,
+        /// Enroll hall relays instead of terminals.
+        #[arg(long)]
+        relay: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TerminalCommand {
+    /// List enrolled terminals (id, hall, role, status).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        hall: Option<String>,
+    },
+    /// Refuse every further request of a terminal; it purges its records when it next connects.
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+    },
+    /// Bind a terminal to another hall; it purges the old hall's records when it next connects.
+    Move {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+        #[arg(long)]
+        hall: String,
     },
 }
 
@@ -43,21 +127,122 @@ async fn main() -> anyhow::Result<()> {
             listen,
             db,
             server_id,
+            upstream,
+            relay_id,
+            relay_identity,
+            enrollment_token,
+            relay_interval_ms,
         } => {
+            let shown = banshi_server::storage::redact_url(&db);
             let storage = banshi_server::storage::open(&db)
-                .with_context(|| format!("opening database {db}"))?;
+                .await
+                .with_context(|| format!("opening database {shown}"))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, %db, "banshi-server listening");
-            let state = banshi_server::AppState::new(storage, server_id);
+            tracing::info!(address = %listener.local_addr()?, db = %shown, "banshi-server listening");
+            let state = banshi_server::AppState::new(storage, server_id.clone());
+            if let Some(upstream) = upstream {
+                let identity_dir = relay_identity.unwrap_or_else(|| {
+                    let db_path = db.strip_prefix("sqlite:").unwrap_or(".");
+                    std::path::Path::new(db_path)
+                        .parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join("relay-identity")
+                });
+                let relay = banshi_server::relay::Relay::new(
+                    &upstream,
+                    relay_id.as_deref().unwrap_or(&server_id),
+                    &identity_dir,
+                    std::sync::Arc::clone(&state.engine),
+                    std::sync::Arc::clone(&state.clock),
+                )
+                .context("setting up the relay")?;
+                tracing::info!(%upstream, "relaying this hall's records upstream");
+                tokio::spawn(std::sync::Arc::new(relay).run(
+                    enrollment_token,
+                    std::time::Duration::from_millis(relay_interval_ms),
+                ));
+            }
             banshi_server::serve(listener, state, shutdown_signal())
                 .await
                 .context("serving")?;
             tracing::info!("banshi-server stopped");
             Ok(())
         }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    db,
+                    hall,
+                    uses,
+                    ttl_hours,
+                    relay,
+                },
+        } => {
+            let storage = open(&db.db).await?;
+            let role = if relay {
+                TerminalRole::Relay
+            } else {
+                TerminalRole::Terminal
+            };
+            let token = admin::create_token(
+                storage.as_ref(),
+                &SystemClock,
+                &hall,
+                role,
+                uses,
+                std::time::Duration::from_secs(ttl_hours * 3600),
+            )
+            .await?;
+            writeln!(std::io::stdout(), "{token}")?;
+            Ok(())
+        }
+        Command::Terminal { command } => terminal_command(command).await,
     }
+}
+
+async fn open(
+    db: &str,
+) -> anyhow::Result<std::sync::Arc<dyn banshi_server::storage::ServerStorage>> {
+    banshi_server::storage::open(db).await.with_context(|| {
+        format!(
+            "opening database {}",
+            banshi_server::storage::redact_url(db)
+        )
+    })
+}
+
+async fn terminal_command(command: TerminalCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout();
+    match command {
+        TerminalCommand::List { db, hall } => {
+            for t in open(&db.db).await?.terminals(hall.as_deref()).await? {
+                let status = if t.revoked { "revoked" } else { "active" };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    t.id,
+                    t.hall_id,
+                    t.role.as_str(),
+                    status
+                )?;
+            }
+        }
+        TerminalCommand::Revoke { db, id } => {
+            if !admin::revoke(open(&db.db).await?.as_ref(), &SystemClock, &id).await? {
+                anyhow::bail!("no terminal {id} is enrolled");
+            }
+            writeln!(out, "revoked {id}")?;
+        }
+        TerminalCommand::Move { db, id, hall } => {
+            if !admin::move_to_hall(open(&db.db).await?.as_ref(), &SystemClock, &id, &hall).await? {
+                anyhow::bail!("no terminal {id} is enrolled");
+            }
+            writeln!(out, "moved {id} to hall {hall}")?;
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

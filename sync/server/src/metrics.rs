@@ -18,8 +18,12 @@ pub struct Metrics {
     registry: Registry,
     pub http_requests: Family<RouteLabels, Counter>,
     pub sync_messages_received: Counter,
+    /// Bytes of automerge sync messages received and sent (bodies only), to compare with change bytes.
+    pub sync_bytes_received: Counter,
+    pub sync_bytes_sent: Counter,
     pub documents_changed: Counter,
     pub documents: Gauge,
+    pub feed_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -28,7 +32,20 @@ impl Default for Metrics {
         let http_requests = Family::<RouteLabels, Counter>::default();
         let sync_messages_received = Counter::default();
         let documents_changed = Counter::default();
+        let sync_bytes_received = Counter::default();
+        let sync_bytes_sent = Counter::default();
         let documents = Gauge::default();
+        let feed_waiting = Gauge::default();
+        registry.register(
+            "sync_bytes_received",
+            "bytes of automerge sync messages received",
+            sync_bytes_received.clone(),
+        );
+        registry.register(
+            "sync_bytes_sent",
+            "bytes of automerge sync messages sent",
+            sync_bytes_sent.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by matched route and status",
@@ -49,12 +66,20 @@ impl Default for Metrics {
             "documents stored (as of the last scrape)",
             documents.clone(),
         );
+        registry.register(
+            "feed_waiting",
+            "feed long-polls waiting for their scope to change",
+            feed_waiting.clone(),
+        );
         Self {
             registry,
             http_requests,
             sync_messages_received,
+            sync_bytes_received,
+            sync_bytes_sent,
             documents_changed,
             documents,
+            feed_waiting,
         }
     }
 }

@@ -14,6 +14,7 @@ use banshi_core::ErrorCode;
 use banshi_store::DocHeader;
 use tokio::sync::Mutex;
 
+use crate::auth::AuthedTerminal;
 use crate::storage::{ServerStorage, StorageError, StoredDoc};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,8 @@ pub enum SyncError {
         stored: String,
         claimed: String,
     },
+    #[error("document {doc} belongs to scope {scope}, which this terminal may not access")]
+    OutOfScope { doc: String, scope: String },
     #[error("stored document {0} is damaged")]
     Corrupt(String),
     #[error(transparent)]
@@ -53,6 +56,7 @@ impl ErrorCode for SyncError {
             SyncError::IdMismatch { .. } => "sync.id_mismatch",
             SyncError::ScopeChange { .. } => "sync.scope_change",
             SyncError::KindChange { .. } => "sync.kind_change",
+            SyncError::OutOfScope { .. } => "auth.out_of_scope",
             SyncError::Corrupt(_) => "sync.corrupt_document",
             SyncError::Storage(e) => e.code(),
         }
@@ -89,22 +93,33 @@ impl SyncEngine {
         &self.storage
     }
 
-    async fn doc_lock(&self, doc_id: &str) -> Arc<Mutex<()>> {
+    /// The lock that serialises every change to `doc_id` on this node (terminal requests, relay pulls).
+    pub(crate) async fn doc_lock(&self, doc_id: &str) -> Arc<Mutex<()>> {
         let mut locks = self.doc_locks.lock().await;
         Arc::clone(locks.entry(doc_id.to_string()).or_default())
     }
 
-    /// Apply `message` (possibly empty) from `peer` to document `doc_id` and produce the answer.
+    /// Apply `message` (possibly empty) from terminal `who` to document `doc_id` and produce the answer.
+    /// A document outside `who`'s scopes is refused before anything of it is read or written.
     pub async fn sync_doc(
         &self,
         doc_id: &str,
-        peer: &str,
+        who: &AuthedTerminal,
         message: &[u8],
     ) -> Result<SyncOutcome, SyncError> {
+        let peer = who.id.as_str();
         let lock = self.doc_lock(doc_id).await;
         let _guard = lock.lock().await;
 
         let stored = self.storage.load_doc(doc_id).await?;
+        if let Some(s) = &stored {
+            if !who.may_access(&s.scope) {
+                return Err(SyncError::OutOfScope {
+                    doc: doc_id.to_string(),
+                    scope: s.scope.clone(),
+                });
+            }
+        }
         let mut doc = match &stored {
             Some(s) => {
                 AutoCommit::load(&s.bytes).map_err(|_| SyncError::Corrupt(doc_id.to_string()))?
@@ -129,29 +144,12 @@ impl SyncEngine {
         }
         let changed = doc.get_heads() != heads_before;
         if changed {
-            let header: DocHeader = autosurgeon::hydrate_prop(&doc, automerge::ROOT, "header")
-                .map_err(|_| SyncError::NoHeader(doc_id.to_string()))?;
-            if header.id != doc_id {
-                return Err(SyncError::IdMismatch {
-                    expected: doc_id.to_string(),
-                    found: header.id,
+            let header = checked_header(doc_id, &doc, stored.as_ref())?;
+            if stored.is_none() && !who.may_access(&header.scope) {
+                return Err(SyncError::OutOfScope {
+                    doc: doc_id.to_string(),
+                    scope: header.scope,
                 });
-            }
-            if let Some(s) = &stored {
-                if s.scope != header.scope {
-                    return Err(SyncError::ScopeChange {
-                        doc: doc_id.to_string(),
-                        stored: s.scope.clone(),
-                        claimed: header.scope,
-                    });
-                }
-                if s.kind != header.kind {
-                    return Err(SyncError::KindChange {
-                        doc: doc_id.to_string(),
-                        stored: s.kind.clone(),
-                        claimed: header.kind,
-                    });
-                }
             }
             self.storage
                 .save_doc(
@@ -174,4 +172,38 @@ impl SyncEngine {
         self.states.lock().await.insert(key, state);
         Ok(SyncOutcome { reply, changed })
     }
+}
+
+/// The header of a changed document, checked against its id and (when it existed) its stored scope and
+/// kind: a change may neither re-label a document nor move it to another scope.
+pub(crate) fn checked_header(
+    doc_id: &str,
+    doc: &AutoCommit,
+    stored: Option<&StoredDoc>,
+) -> Result<DocHeader, SyncError> {
+    let header: DocHeader = autosurgeon::hydrate_prop(doc, automerge::ROOT, "header")
+        .map_err(|_| SyncError::NoHeader(doc_id.to_string()))?;
+    if header.id != doc_id {
+        return Err(SyncError::IdMismatch {
+            expected: doc_id.to_string(),
+            found: header.id,
+        });
+    }
+    if let Some(s) = stored {
+        if s.scope != header.scope {
+            return Err(SyncError::ScopeChange {
+                doc: doc_id.to_string(),
+                stored: s.scope.clone(),
+                claimed: header.scope,
+            });
+        }
+        if s.kind != header.kind {
+            return Err(SyncError::KindChange {
+                doc: doc_id.to_string(),
+                stored: s.kind.clone(),
+                claimed: header.kind,
+            });
+        }
+    }
+    Ok(header)
 }

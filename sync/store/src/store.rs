@@ -420,6 +420,47 @@ impl Store {
         Ok(())
     }
 
+    /// Delete every record outside `keep_scopes`, with its sync bookkeeping, and forget feed cursors of
+    /// other scopes. Used when the server no longer grants a scope (terminal moved to another hall) or no
+    /// longer trusts the terminal at all (revoked: `keep_scopes` empty). Returns how many records went.
+    pub fn purge_outside_scopes(&self, keep_scopes: &[String]) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let keep = serde_json::to_string(keep_scopes).unwrap_or_else(|_| "[]".into());
+        let gone: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT id FROM documents WHERE scope NOT IN (SELECT value FROM json_each(?1))",
+            )?;
+            let ids = stmt
+                .query_map([&keep], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            ids
+        };
+        for id in &gone {
+            tx.execute("DELETE FROM sync_states WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM sync_status WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+        }
+        tx.execute(
+            "DELETE FROM feed_cursors WHERE scope NOT IN (SELECT value FROM json_each(?1))",
+            [&keep],
+        )?;
+        tx.commit()?;
+        Ok(gone.len())
+    }
+
+    /// Which scopes the stored records belong to, with how many records each (sorted by scope).
+    pub fn scopes(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT scope, count(*) FROM documents GROUP BY scope ORDER BY scope")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn feed_cursor(&self, peer: &str, scope: &str) -> Result<i64, StoreError> {
         Ok(self
             .conn()

@@ -4,15 +4,20 @@
 
 use std::time::Duration;
 
-use banshi_scenarios::Hall;
+use banshi_core::Clock;
+use banshi_scenarios::{Hall, RawTerminal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window() {
     let hall = Hall::start().await.expect("hall");
     let queue_machine = hall
         .terminal("queue-ticket", "hk-longhua-qm-01")
+        .await
         .expect("queue machine");
-    let window = hall.terminal("window", "hk-longhua-ck-05").expect("window");
+    let window = hall
+        .terminal("window", "hk-longhua-ck-05")
+        .await
+        .expect("window");
 
     let ticket = queue_machine.issue_ticket("A").await.expect("issue");
     assert_eq!(ticket.number, "A001");
@@ -57,8 +62,8 @@ async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_continue_across_synced_queue_machines_and_categories_count_separately() {
     let hall = Hall::start().await.expect("hall");
-    let qm1 = hall.terminal("queue-ticket", "qm-01").expect("qm1");
-    let qm2 = hall.terminal("queue-ticket", "qm-02").expect("qm2");
+    let qm1 = hall.terminal("queue-ticket", "qm-01").await.expect("qm1");
+    let qm2 = hall.terminal("queue-ticket", "qm-02").await.expect("qm2");
 
     assert_eq!(qm1.issue_ticket("A").await.expect("issue").number, "A001");
     assert_eq!(qm1.issue_ticket("B").await.expect("issue").number, "B001");
@@ -73,7 +78,7 @@ async fn numbers_continue_across_synced_queue_machines_and_categories_count_sepa
 async fn a_printer_out_of_paper_is_reported_and_the_ticket_still_holds_its_place() {
     let hall = Hall::start().await.expect("hall");
     hall.printer.set_paper(banshi_escpos_sim::PaperState::Out);
-    let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
+    let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
     let ticket = qm.issue_ticket("C").await.expect("issue");
     assert!(!ticket.printed);
     assert_eq!(ticket.print_error.expect("error").code, "printer.paper_out");
@@ -83,7 +88,7 @@ async fn a_printer_out_of_paper_is_reported_and_the_ticket_still_holds_its_place
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_category_is_refused_with_a_translatable_code() {
     let hall = Hall::start().await.expect("hall");
-    let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
+    let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
     let err = qm.issue_ticket("Z").await.expect_err("refused");
     assert_eq!(banshi_core::ErrorCode::code(&err), "queue.unknown_category");
 }
@@ -91,7 +96,7 @@ async fn an_unknown_category_is_refused_with_a_translatable_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_exposes_health_and_prometheus_metrics() {
     let hall = Hall::start().await.expect("hall");
-    let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
+    let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
     qm.issue_ticket("A").await.expect("issue");
     qm.sync_now().await;
     let health: serde_json::Value = reqwest::get(format!("{}/healthz", hall.server_url))
@@ -117,20 +122,19 @@ async fn server_exposes_health_and_prometheus_metrics() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_sync_message_is_refused_and_stores_nothing() {
     let hall = Hall::start().await.expect("hall");
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!(
-            "{}/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566",
-            hall.server_url
-        ))
-        .header("x-banshi-terminal", "qm-01")
-        .header("x-banshi-protocol", "1")
-        .body(vec![0x42, 0xff, 0x00, 0x13])
-        .send()
+    let raw = RawTerminal::new(&hall.server_url, "qm-01");
+    raw.enroll(&hall.token("hk-longhua").await.expect("token"))
+        .await
+        .expect("enroll");
+    let (status, body) = raw
+        .send(
+            "POST",
+            "/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566",
+            vec![0x42, 0xff, 0x00, 0x13],
+        )
         .await
         .expect("send");
-    assert_eq!(response.status(), 400);
-    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(status, 400);
     assert_eq!(body["code"], "sync.bad_message");
     let metrics = reqwest::get(format!("{}/metrics", hall.server_url))
         .await
@@ -144,72 +148,80 @@ async fn a_corrupt_sync_message_is_refused_and_stores_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_the_error_shape_not_plain_text() {
     let hall = Hall::start().await.expect("hall");
-    let client = reqwest::Client::new();
-    let hello = client
-        .post(format!("{}/sync/v1/hello", hall.server_url))
-        .header("content-type", "application/json")
-        .body("{\"terminal_id\": 7")
-        .send()
+    let raw = RawTerminal::new(&hall.server_url, "qm-01");
+    raw.enroll(&hall.token("hk-longhua").await.expect("token"))
+        .await
+        .expect("enroll");
+    let (status, body) = raw
+        .send("POST", "/sync/v1/hello", b"{\"terminal_id\": 7".to_vec())
         .await
         .expect("send");
     // axum tells syntax (400) from data (422) errors; either way the body is our error shape.
-    assert!(hello.status().is_client_error());
-    assert_eq!(
-        hello.json::<serde_json::Value>().await.expect("json")["code"],
-        "sync.bad_request"
-    );
+    assert!((400..500).contains(&status));
+    assert_eq!(body["code"], "sync.bad_request");
 
-    let feed = client
-        .get(format!("{}/sync/v1/feed", hall.server_url))
-        .header("x-banshi-terminal", "qm-01")
-        .header("x-banshi-protocol", "1")
+    let (_, body) = raw
+        .send("GET", "/sync/v1/feed", Vec::new())
+        .await
+        .expect("send");
+    assert_eq!(body["code"], "sync.bad_request");
+
+    let client = reqwest::Client::new();
+    let enroll = client
+        .post(format!("{}/sync/v1/enroll", hall.server_url))
+        .header("content-type", "application/json")
+        .body("[1, 2")
         .send()
         .await
         .expect("send");
+    assert!(enroll.status().is_client_error());
     assert_eq!(
-        feed.json::<serde_json::Value>().await.expect("json")["code"],
+        enroll.json::<serde_json::Value>().await.expect("json")["code"],
         "sync.bad_request"
     );
 
-    let future = client
-        .get(format!(
-            "{}/sync/v1/feed?scope=hall:hk-longhua",
-            hall.server_url
-        ))
+    let target = "/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566";
+    let huge = vec![0u8; 17 * 1024 * 1024];
+    let signed = raw.sign("POST", target, &huge, banshi_core::SystemClock.now_ms());
+    let (status, body) = raw
+        .send_with("POST", target, huge, &signed)
+        .await
+        .expect("send");
+    assert_eq!(status, 413);
+    assert_eq!(body["code"], "sync.too_large");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_version_from_the_future_is_refused_with_its_own_code() {
+    let hall = Hall::start().await.expect("hall");
+    let raw = RawTerminal::new(&hall.server_url, "qm-01");
+    raw.enroll(&hall.token("hk-longhua").await.expect("token"))
+        .await
+        .expect("enroll");
+    let target = "/sync/v1/feed?scope=hall:hk-longhua";
+    let signed = raw.sign("GET", target, &[], banshi_core::SystemClock.now_ms());
+    let response = reqwest::Client::new()
+        .get(format!("{}{target}", hall.server_url))
         .header("x-banshi-terminal", "qm-01")
+        .header("x-banshi-time", signed.time_ms)
+        .header("x-banshi-nonce", &signed.nonce)
+        .header("x-banshi-signature", &signed.signature)
         .header("x-banshi-protocol", "99")
         .send()
         .await
         .expect("send");
-    assert_eq!(future.status(), 409);
+    assert_eq!(response.status(), 409);
     assert_eq!(
-        future.json::<serde_json::Value>().await.expect("json")["code"],
+        response.json::<serde_json::Value>().await.expect("json")["code"],
         "sync.unsupported_version"
-    );
-
-    let huge = client
-        .post(format!(
-            "{}/sync/v1/docs/0192f3a4-5b6c-7d8e-9f00-112233445566",
-            hall.server_url
-        ))
-        .header("x-banshi-terminal", "qm-01")
-        .header("x-banshi-protocol", "1")
-        .body(vec![0u8; 17 * 1024 * 1024])
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(huge.status(), 413);
-    assert_eq!(
-        huge.json::<serde_json::Value>().await.expect("json")["code"],
-        "sync.too_large"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_print_flag_written_during_sync_still_reaches_the_server() {
     let hall = Hall::start().await.expect("hall");
-    let qm = hall.terminal("queue-ticket", "qm-01").expect("qm");
-    let window = hall.terminal("window", "ck-05").expect("window");
+    let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
+    let window = hall.terminal("window", "ck-05").await.expect("window");
     // Printing succeeds, so the ticket is written twice (issued, then printed); both writes must arrive.
     let ticket = qm.issue_ticket("A").await.expect("issue");
     assert!(ticket.printed);

@@ -1,4 +1,5 @@
-//! The embedded SQLite backend: one file, one writer connection, WAL.
+//! The embedded SQLite backend: one file, one writer connection, WAL. One server process owns the file, so
+//! change announcements stay in-process.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -6,14 +7,22 @@ use std::sync::{Arc, Mutex};
 use banshi_sync_protocol::FeedEntry;
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
+use tokio::sync::broadcast;
 
-use super::{ServerStorage, StorageError, StoredDoc};
+use super::{
+    merge_with_stored, Change, EnrollmentToken, ServerStorage, StorageError, StoredDoc,
+    TerminalRecord, TerminalRole, CHANGES_CAPACITY,
+};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_initial.sql")),
+    M::up(include_str!("../../migrations/0002_terminals.sql")),
+];
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl SqliteStorage {
@@ -26,6 +35,7 @@ impl SqliteStorage {
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            changes: broadcast::channel(CHANGES_CAPACITY).0,
         })
     }
 
@@ -40,6 +50,22 @@ impl SqliteStorage {
         })
         .await
         .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Like [`Self::with_conn`] for bookkeeping whose loss on power failure costs only an extra sync round
+    /// (sync states, nonces, relay cursors): committed without waiting for the disk. Documents keep
+    /// `synchronous=FULL`; a later FULL commit flushes these along with it.
+    async fn with_conn_lazy<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<R, StorageError> + Send + 'static,
+    ) -> Result<R, StorageError> {
+        self.with_conn(move |conn| {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let result = work(conn);
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            result
+        })
+        .await
     }
 }
 
@@ -74,20 +100,33 @@ impl ServerStorage for SqliteStorage {
 
     async fn save_doc(&self, id: &str, doc: StoredDoc) -> Result<i64, StorageError> {
         let id = id.to_string();
-        self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
-            let position: i64 =
-                tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM documents", [], |r| r.get(0))?;
-            tx.execute(
-                "INSERT INTO documents (id, kind, scope, bytes, position, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, position = excluded.position,
-                 updated_at_ms = excluded.updated_at_ms",
-                params![id, doc.kind, doc.scope, doc.bytes, position, now_ms()],
-            )?;
-            tx.commit()?;
-            Ok(position)
-        })
-        .await
+        let (scope, position) = self
+            .with_conn(move |conn| {
+                let tx = conn.transaction()?;
+                let stored: Option<(String, String, Vec<u8>)> = tx
+                    .query_row("SELECT kind, scope, bytes FROM documents WHERE id = ?1", [&id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                let (kind, scope, bytes) = match stored {
+                    Some((kind, scope, stored)) => (kind, scope, merge_with_stored(&id, &stored, doc.bytes)),
+                    None => (doc.kind, doc.scope, doc.bytes),
+                };
+                let position: i64 =
+                    tx.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM documents", [], |r| r.get(0))?;
+                tx.execute(
+                    "INSERT INTO documents (id, kind, scope, bytes, position, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, position = excluded.position,
+                     updated_at_ms = excluded.updated_at_ms",
+                    params![id, kind, scope, bytes, position, now_ms()],
+                )?;
+                tx.commit()?;
+                Ok((scope, position))
+            })
+            .await?;
+        // Nobody listening is fine.
+        let _ = self.changes.send(Change::Scope(scope));
+        Ok(position)
     }
 
     async fn feed(
@@ -134,7 +173,7 @@ impl ServerStorage for SqliteStorage {
         state: Vec<u8>,
     ) -> Result<(), StorageError> {
         let (doc_id, peer) = (doc_id.to_string(), peer.to_string());
-        self.with_conn(move |conn| {
+        self.with_conn_lazy(move |conn| {
             conn.execute(
                 "INSERT INTO sync_states (doc_id, peer, state) VALUES (?1, ?2, ?3)
                  ON CONFLICT (doc_id, peer) DO UPDATE SET state = excluded.state",
@@ -151,4 +190,184 @@ impl ServerStorage for SqliteStorage {
         })
         .await
     }
+
+    fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+    async fn create_enrollment_token(&self, token: EnrollmentToken) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO enrollment_tokens (token_sm3, hall_id, role, uses_left, expires_at_ms, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    token.token_sm3,
+                    token.hall_id,
+                    token.role.as_str(),
+                    token.uses_left,
+                    token.expires_at_ms,
+                    token.created_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_enrollment_token(
+        &self,
+        token_sm3: &str,
+        now_ms: i64,
+    ) -> Result<Option<EnrollmentToken>, StorageError> {
+        let token_sm3 = token_sm3.to_string();
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let updated = tx.execute(
+                "UPDATE enrollment_tokens SET uses_left = uses_left - 1
+                 WHERE token_sm3 = ?1 AND uses_left > 0 AND expires_at_ms > ?2",
+                params![token_sm3, now_ms],
+            )?;
+            let token = if updated == 1 {
+                tx.query_row(
+                    "SELECT token_sm3, hall_id, role, uses_left, expires_at_ms, created_at_ms
+                     FROM enrollment_tokens WHERE token_sm3 = ?1",
+                    [&token_sm3],
+                    |r| {
+                        Ok(EnrollmentToken {
+                            token_sm3: r.get(0)?,
+                            hall_id: r.get(1)?,
+                            role: TerminalRole::parse(&r.get::<_, String>(2)?)
+                                .unwrap_or(TerminalRole::Terminal),
+                            uses_left: r.get(3)?,
+                            expires_at_ms: r.get(4)?,
+                            created_at_ms: r.get(5)?,
+                        })
+                    },
+                )
+                .optional()?
+            } else {
+                None
+            };
+            tx.commit()?;
+            Ok(token)
+        })
+        .await
+    }
+
+    async fn put_terminal(&self, t: TerminalRecord) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO terminals (id, hall_id, public_key, role, status, enrolled_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET hall_id = excluded.hall_id, public_key = excluded.public_key,
+                 role = excluded.role, status = excluded.status, enrolled_at_ms = excluded.enrolled_at_ms,
+                 updated_at_ms = excluded.updated_at_ms",
+                params![
+                    t.id,
+                    t.hall_id,
+                    t.public_key,
+                    t.role.as_str(),
+                    if t.revoked { "revoked" } else { "active" },
+                    t.enrolled_at_ms,
+                    t.updated_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn terminal(&self, id: &str) -> Result<Option<TerminalRecord>, StorageError> {
+        let id = id.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{TERMINAL_COLUMNS} WHERE id = ?1"),
+                    [&id],
+                    terminal_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn terminals(&self, hall_id: Option<&str>) -> Result<Vec<TerminalRecord>, StorageError> {
+        let hall_id = hall_id.map(str::to_string);
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{TERMINAL_COLUMNS} WHERE ?1 IS NULL OR hall_id = ?1 ORDER BY id"
+            ))?;
+            let rows = stmt
+                .query_map([&hall_id], terminal_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn remember_nonce(
+        &self,
+        terminal_id: &str,
+        nonce: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let (terminal_id, nonce) = (terminal_id.to_string(), nonce.to_string());
+        // Lazy: a nonce lost to a power cut only lets a request sent just before it be replayed, and
+        // replaying a sync message changes nothing (automerge applies a change once).
+        self.with_conn_lazy(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM seen_nonces WHERE expires_at_ms < ?1", [now_ms])?;
+            let inserted = tx.execute(
+                "INSERT INTO seen_nonces (terminal_id, nonce, expires_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![terminal_id, nonce, expires_at_ms],
+            )?;
+            tx.commit()?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn cursor(&self, name: &str) -> Result<i64, StorageError> {
+        let name = name.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT position FROM cursors WHERE name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn set_cursor(&self, name: &str, position: i64) -> Result<(), StorageError> {
+        let name = name.to_string();
+        self.with_conn_lazy(move |conn| {
+            conn.execute(
+                "INSERT INTO cursors (name, position) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                params![name, position],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+const TERMINAL_COLUMNS: &str =
+    "SELECT id, hall_id, public_key, role, status, enrolled_at_ms, updated_at_ms FROM terminals";
+
+fn terminal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalRecord> {
+    Ok(TerminalRecord {
+        id: r.get(0)?,
+        hall_id: r.get(1)?,
+        public_key: r.get(2)?,
+        role: TerminalRole::parse(&r.get::<_, String>(3)?).unwrap_or(TerminalRole::Terminal),
+        revoked: r.get::<_, String>(4)? == "revoked",
+        enrolled_at_ms: r.get(5)?,
+        updated_at_ms: r.get(6)?,
+    })
 }

@@ -1,0 +1,292 @@
+//! One authenticated connection to a sync server: enrollment, signed requests, the session handshake, the
+//! change feed and the per-document message exchange. [`crate::SyncClient`] uses it for a terminal's
+//! store; a hall relay (`banshi-server --upstream`) uses it for its own storage.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use automerge::sync::{Message, State as SyncState, SyncDoc};
+use automerge::AutoCommit;
+use banshi_core::Clock;
+use banshi_sync_protocol as proto;
+use tokio::sync::Mutex;
+
+use crate::{blocking, SyncClientError, TerminalIdentity, MAX_ROUNDS};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug)]
+struct Session {
+    version: u32,
+    scopes: Vec<String>,
+}
+
+/// An authenticated connection to one server.
+#[derive(Debug)]
+pub struct Connection {
+    http: reqwest::Client,
+    base: String,
+    identity: Arc<TerminalIdentity>,
+    hall_id: String,
+    clock: Arc<dyn Clock>,
+    session: Mutex<Option<Session>>,
+}
+
+impl Connection {
+    pub fn new(
+        server: &str,
+        identity: Arc<TerminalIdentity>,
+        hall_id: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, SyncClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(SyncClientError::Unreachable)?;
+        Ok(Self {
+            http,
+            base: server.trim_end_matches('/').to_string(),
+            identity,
+            hall_id: hall_id.to_string(),
+            clock,
+            session: Mutex::new(None),
+        })
+    }
+
+    pub fn identity(&self) -> &Arc<TerminalIdentity> {
+        &self.identity
+    }
+
+    /// Enroll this terminal with a one-time token from an admin; the enrollment is kept for later runs.
+    pub async fn enroll(&self, token: &str) -> Result<proto::Enrolled, SyncClientError> {
+        let request = proto::EnrollRequest {
+            token: token.trim().to_string(),
+            terminal_id: self.identity.terminal_id().to_string(),
+            public_key: self.identity.public_key_hex(),
+        };
+        let response = self
+            .http
+            .post(format!("{}{}", self.base, proto::ENROLL_PATH))
+            .json(&request)
+            .send()
+            .await
+            .map_err(SyncClientError::Unreachable)?;
+        let enrolled: proto::Enrolled = check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+        let identity = Arc::clone(&self.identity);
+        let saved = enrolled.clone();
+        blocking(move || identity.set_enrollment(Some(saved))).await?;
+        tracing::info!(terminal = %enrolled.terminal_id, hall = %enrolled.hall_id, "terminal enrolled");
+        self.reset().await;
+        Ok(enrolled)
+    }
+
+    /// Send a signed request to `path` with `query` and `body`.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> Result<reqwest::Response, SyncClientError> {
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.base, path))
+            .map_err(|e| SyncClientError::BadReply(format!("bad server address: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let signature = self
+            .identity
+            .sign(method.as_str(), &target, &body, self.clock.now_ms())?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(proto::TERMINAL_HEADER, self.identity.terminal_id())
+            .header(proto::TIME_HEADER, signature.time_ms)
+            .header(proto::NONCE_HEADER, signature.nonce)
+            .header(proto::SIGNATURE_HEADER, signature.signature);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request
+            .body(body)
+            .send()
+            .await
+            .map_err(SyncClientError::Unreachable)
+    }
+
+    /// The server this client talks to; also the peer name its sync state is kept under.
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    /// Forget the session (after a connection failure) so the next pass says hello again.
+    pub async fn reset(&self) {
+        *self.session.lock().await = None;
+    }
+
+    /// The session's protocol version and granted scopes, saying hello first if needed.
+    pub async fn session(&self) -> Result<(u32, Vec<String>), SyncClientError> {
+        let mut session = self.session.lock().await;
+        if let Some(s) = session.as_ref() {
+            return Ok((s.version, s.scopes.clone()));
+        }
+        let hello = proto::Hello {
+            terminal_id: self.identity.terminal_id().to_string(),
+            hall_id: self.hall_id.clone(),
+            versions: proto::SUPPORTED_VERSIONS.to_vec(),
+        };
+        let body = serde_json::to_vec(&hello).map_err(|e| SyncClientError::Task(e.to_string()))?;
+        let response = self
+            .send(
+                reqwest::Method::POST,
+                proto::HELLO_PATH,
+                &[],
+                body,
+                &[("content-type", "application/json".to_string())],
+            )
+            .await?;
+        let welcome: proto::Welcome = check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+        if !proto::SUPPORTED_VERSIONS.contains(&welcome.version) {
+            return Err(SyncClientError::NoCommonVersion);
+        }
+        tracing::info!(server = %self.base, server_id = %welcome.server_id, version = welcome.version, "sync session opened");
+        let out = (welcome.version, welcome.scopes.clone());
+        *session = Some(Session {
+            version: welcome.version,
+            scopes: welcome.scopes,
+        });
+        Ok(out)
+    }
+
+    /// One page of `scope`'s change feed after position `after`; with `wait`, the server holds an empty
+    /// page back until the scope changes (long-poll, at most [`proto::MAX_FEED_WAIT_MS`]).
+    pub async fn feed(
+        &self,
+        version: u32,
+        scope: &str,
+        after: i64,
+        wait: Option<Duration>,
+    ) -> Result<proto::FeedPage, SyncClientError> {
+        let after = after.to_string();
+        let mut query = vec![("scope", scope), ("after", after.as_str())];
+        let wait_ms;
+        if let Some(wait) = wait {
+            wait_ms = u64::try_from(wait.as_millis())
+                .unwrap_or(u64::MAX)
+                .min(proto::MAX_FEED_WAIT_MS)
+                .to_string();
+            query.push(("wait_ms", wait_ms.as_str()));
+        }
+        let response = self
+            .send(
+                reqwest::Method::GET,
+                proto::FEED_PATH,
+                &query,
+                Vec::new(),
+                &[(proto::VERSION_HEADER, version.to_string())],
+            )
+            .await?;
+        check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))
+    }
+
+    /// The enrolled hall's terminals (relays only).
+    pub async fn hall_terminals(
+        &self,
+        version: u32,
+    ) -> Result<Vec<proto::TerminalEntry>, SyncClientError> {
+        let response = self
+            .send(
+                reqwest::Method::GET,
+                proto::HALL_TERMINALS_PATH,
+                &[],
+                Vec::new(),
+                &[(proto::VERSION_HEADER, version.to_string())],
+            )
+            .await?;
+        check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))
+    }
+
+    /// Exchange automerge sync messages for `doc_id` until neither side has anything to send.
+    pub async fn exchange(
+        &self,
+        version: u32,
+        doc_id: &str,
+        doc: &mut AutoCommit,
+        state: &mut SyncState,
+    ) -> Result<(), SyncClientError> {
+        for _ in 0..MAX_ROUNDS {
+            let outgoing = doc.sync().generate_sync_message(state);
+            let sent_something = outgoing.is_some();
+            let body = outgoing.map(Message::encode).unwrap_or_default();
+            let response = self
+                .send(
+                    reqwest::Method::POST,
+                    &format!("{}{doc_id}", proto::DOC_PATH_PREFIX),
+                    &[],
+                    body,
+                    &[
+                        (proto::VERSION_HEADER, version.to_string()),
+                        ("content-type", proto::SYNC_MESSAGE_MEDIA_TYPE.to_string()),
+                    ],
+                )
+                .await?;
+            let response = check(response).await?;
+            let got_something = response.status() != reqwest::StatusCode::NO_CONTENT;
+            if got_something {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(SyncClientError::Unreachable)?;
+                let msg = Message::decode(&bytes)
+                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+                doc.sync()
+                    .receive_sync_message(state, msg)
+                    .map_err(|e| SyncClientError::BadReply(e.to_string()))?;
+            }
+            if !sent_something && !got_something {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) async fn check(
+    response: reqwest::Response,
+) -> Result<reqwest::Response, SyncClientError> {
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<banshi_core::ErrorBody>(&text) {
+        Ok(body) => (body.code, body.message),
+        Err(_) => ("sync.http_error".to_string(), format!("HTTP {status}")),
+    };
+    Err(SyncClientError::Refused {
+        status,
+        code,
+        message,
+    })
+}

@@ -70,6 +70,16 @@ describe('sync indicator', () => {
     expect(w.classes()).toContain('tone-bad')
   })
 
+  it('an unenrolled or revoked terminal is a problem and still counts what waits', () => {
+    const unenrolled = mountIndicator(sync({ state: 'unenrolled', pending: 2 }))
+    expect(unenrolled.get('[data-testid="sync-state"]').text()).toBe('未接入同步')
+    expect(unenrolled.get('[data-testid="sync-count"]').text()).toBe('2 条待同步')
+    expect(unenrolled.classes()).toContain('tone-bad')
+    const revoked = mountIndicator(sync({ state: 'revoked' }), 'open', 'en')
+    expect(revoked.get('[data-testid="sync-state"]').text()).toBe('Sync revoked')
+    expect(revoked.classes()).toContain('tone-bad')
+  })
+
   it('a stand-alone terminal shows no waiting count', () => {
     const w = mountIndicator(sync({ state: 'disabled', server: null, pending: 5 }))
     expect(w.get('[data-testid="sync-state"]').text()).toBe('单机运行')

@@ -74,8 +74,8 @@ pub struct UnsyncedRecordView {
     pub label: String,
     /// `local`, `sending` or `refused`.
     pub status: SyncStatus,
-    /// Why it is not synced: `sync.disabled`, `sync.offline`, `sync.queued`, `sync.sending` or
-    /// `sync.refused` (the message then is what the server said).
+    /// Why it is not synced: `sync.disabled`, `sync.unenrolled`, `sync.revoked`, `sync.offline`,
+    /// `sync.queued`, `sync.sending` or `sync.refused` (the message then is what the server said).
     pub reason: ErrorBody,
     /// When the record last changed here (RFC 3339).
     pub changed_at: String,

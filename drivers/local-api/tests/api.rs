@@ -140,7 +140,10 @@ async fn the_ui_is_served_at_the_root_and_paths_cannot_escape_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_not_yet_synced_are_listed_with_their_reason_until_the_server_has_them() {
     let hall = Hall::start().await.expect("hall");
-    let terminal = hall.terminal("queue-ticket", "qm-01").await.expect("terminal");
+    let terminal = hall
+        .terminal("queue-ticket", "qm-01")
+        .await
+        .expect("terminal");
     let base = serve(&hall, Arc::clone(&terminal)).await;
     let pending = || async {
         let response = reqwest::get(format!("{base}/api/sync/pending"))

@@ -41,7 +41,8 @@ export interface QueueCategory {
   name: LocalizedName
 }
 
-export type SyncState = 'online' | 'offline' | 'disabled'
+/** `unenrolled`: no enrollment token used yet; `revoked`: an administrator revoked the terminal. */
+export type SyncState = 'online' | 'offline' | 'unenrolled' | 'revoked' | 'disabled'
 
 export interface Status {
   terminal: { id: string; label: string; outlet: string; hall_id: string; fault_hotline: string }
@@ -93,7 +94,10 @@ export interface UnsyncedRecord {
   /** e.g. "A003", or "…6e7f8a9b" for records without a number */
   label: string
   status: Exclude<TicketSyncStatus, 'synced'>
-  /** Why it is not synced: sync.disabled / sync.offline / sync.queued / sync.sending / sync.refused (message: the server's words). */
+  /**
+   * Why it is not synced: sync.disabled / sync.unenrolled / sync.revoked / sync.offline / sync.queued / sync.sending /
+   * sync.refused (message: the server's words).
+   */
   reason: { code: string; message: string }
   /** RFC 3339: when the record last changed on this terminal */
   changed_at: string

@@ -51,6 +51,8 @@ const en: MessageSchema = {
     label: 'Data sync',
     online: 'Online',
     offline: 'Offline',
+    unenrolled: 'Not enrolled',
+    revoked: 'Sync revoked',
     disabled: 'Stand-alone',
     pending: '{n} waiting to sync',
     refused: '{n} refused',
@@ -83,6 +85,8 @@ const en: MessageSchema = {
     },
     reasons: {
       'sync.disabled': 'No sync server is configured; the record stays on this terminal',
+      'sync.unenrolled': 'This terminal is not enrolled with the sync server yet; the record is sent once it is',
+      'sync.revoked': "An administrator revoked this terminal's sync access; the record stays here. Please contact the administrator",
       'sync.offline': 'The sync server cannot be reached; the record is sent once it can',
       'sync.queued': 'Waiting for the next sync',
       'sync.sending': 'Being sent to the sync server',

@@ -54,6 +54,8 @@ const zhCN = {
     label: '数据同步',
     online: '在线',
     offline: '离线',
+    unenrolled: '未接入同步',
+    revoked: '同步已停用',
     disabled: '单机运行',
     pending: '{n} 条待同步',
     refused: '{n} 条被拒绝',
@@ -85,6 +87,8 @@ const zhCN = {
     },
     reasons: {
       'sync.disabled': '本机未配置同步服务器，记录只保存在本机',
+      'sync.unenrolled': '本机尚未在同步服务器登记，登记后自动发送',
+      'sync.revoked': '管理员已停用本机的同步权限，记录保留在本机，请联系管理员',
       'sync.offline': '无法连接同步服务器，恢复连接后自动发送',
       'sync.queued': '等待下一次同步',
       'sync.sending': '正在发送到同步服务器',

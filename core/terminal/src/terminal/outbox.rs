@@ -47,16 +47,20 @@ impl Terminal {
         })
         .await?;
 
-        let online = self
-            .sync_health
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .online;
+        let (online, blocked) = {
+            let health = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
+            (health.online, health.blocked)
+        };
+        let link = Link {
+            configured: self.sync.is_some(),
+            blocked,
+            online,
+        };
         let records = labelled
             .into_iter()
             .map(|(doc, label)| UnsyncedRecordView {
                 label: label.unwrap_or_else(|| short_id(&doc.id)),
-                reason: reason(&doc, self.sync.is_some(), online),
+                reason: reason(&doc, link),
                 status: doc.sync_status,
                 changed_at: rfc3339_ms(doc.changed_at_ms),
                 kind: doc.kind,
@@ -67,8 +71,19 @@ impl Terminal {
     }
 }
 
+/// Where the terminal stands with its sync server, as far as a waiting record is concerned.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    /// The profile names a sync server.
+    configured: bool,
+    /// Syncing cannot happen at all: `unenrolled` or `revoked`.
+    blocked: Option<&'static str>,
+    /// The last sync pass reached the server.
+    online: bool,
+}
+
 /// Why `doc` is still here, as a `{code, message}` the UI translates by code.
-fn reason(doc: &UnsyncedDoc, sync_configured: bool, online: bool) -> ErrorBody {
+fn reason(doc: &UnsyncedDoc, link: Link) -> ErrorBody {
     match doc.sync_status {
         SyncStatus::Refused => ErrorBody::new(
             "sync.refused",
@@ -76,12 +91,20 @@ fn reason(doc: &UnsyncedDoc, sync_configured: bool, online: bool) -> ErrorBody {
                 .clone()
                 .unwrap_or_else(|| "the sync server refused this record".to_string()),
         ),
-        _ if !sync_configured => ErrorBody::new(
+        _ if !link.configured => ErrorBody::new(
             "sync.disabled",
             "no sync server is configured; the record stays on this terminal",
         ),
+        _ if link.blocked == Some("unenrolled") => ErrorBody::new(
+            "sync.unenrolled",
+            "this terminal is not enrolled with the sync server yet; the record is sent once it is",
+        ),
+        _ if link.blocked == Some("revoked") => ErrorBody::new(
+            "sync.revoked",
+            "an administrator revoked this terminal's sync access; the record stays on this terminal",
+        ),
         // A pass that lost the server part-way leaves its record `sending`: offline explains both.
-        _ if !online => ErrorBody::new(
+        _ if !link.online => ErrorBody::new(
             "sync.offline",
             "the sync server cannot be reached; the record is sent once it can",
         ),
@@ -123,18 +146,43 @@ mod tests {
         }
     }
 
+    const ONLINE: Link = Link {
+        configured: true,
+        blocked: None,
+        online: true,
+    };
+
     #[test]
     fn the_reason_says_why_a_record_waits() {
-        let code = |status, configured, online| reason(&doc(status, None), configured, online).code;
-        assert_eq!(code(SyncStatus::Local, false, false), "sync.disabled");
-        assert_eq!(code(SyncStatus::Local, true, false), "sync.offline");
-        assert_eq!(code(SyncStatus::Sending, true, false), "sync.offline");
-        assert_eq!(code(SyncStatus::Local, true, true), "sync.queued");
-        assert_eq!(code(SyncStatus::Sending, true, true), "sync.sending");
+        let code = |status, link| reason(&doc(status, None), link).code;
+        let offline = Link {
+            online: false,
+            ..ONLINE
+        };
+        let unconfigured = Link {
+            configured: false,
+            ..offline
+        };
+        let blocked = |why| Link {
+            blocked: Some(why),
+            ..offline
+        };
+        assert_eq!(code(SyncStatus::Local, unconfigured), "sync.disabled");
+        assert_eq!(
+            code(SyncStatus::Local, blocked("unenrolled")),
+            "sync.unenrolled"
+        );
+        assert_eq!(
+            code(SyncStatus::Sending, blocked("revoked")),
+            "sync.revoked"
+        );
+        assert_eq!(code(SyncStatus::Local, offline), "sync.offline");
+        assert_eq!(code(SyncStatus::Sending, offline), "sync.offline");
+        assert_eq!(code(SyncStatus::Local, ONLINE), "sync.queued");
+        assert_eq!(code(SyncStatus::Sending, ONLINE), "sync.sending");
         let refused = reason(
             &doc(SyncStatus::Refused, Some("scope hall:x not granted")),
-            true,
-            true,
+            blocked("revoked"),
         );
         assert_eq!(
             (refused.code.as_str(), refused.message.as_str()),

@@ -90,6 +90,12 @@ describe('event parsing', () => {
     }
   })
 
+  it('ignores events this UI does not know, such as blob progress', () => {
+    const progress = { type: 'blob.progress', sm3: 'ab'.repeat(32), direction: 'upload', done_bytes: 1, total_bytes: 2 }
+    expect(parseEvent(progress)).toBeNull()
+    expect(parseEvent(JSON.stringify(progress))).toBeNull()
+  })
+
   it('rejects everything else', () => {
     for (const bad of [null, undefined, 1, 'x', '{', '[]', '{"type":1}', { type: 'tickets.removed' }, { kind: 'x' }]) {
       expect(parseEvent(bad)).toBeNull()

@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask demo` — a demo hall on this machine: sync server, printer simulator, a queue machine, a
 //!   window desk and a call screen (windows when there is a display, `banshi serve` URLs otherwise).
+//! - `cargo xtask bench` — the sync benchmarks (`banshi-bench`, release build) into `docs/benchmarks.md`.
 //! - `cargo xtask test` — every test layer: fmt, clippy, Rust tests (nextest), UI unit tests (Vitest),
 //!   browser E2E (Playwright + Chromium), real-window E2E (tauri-driver + WebKitWebDriver under Xvfb).
 //!
@@ -11,6 +12,7 @@
 //! This is a command-line program whose output is for people, so it prints directly.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod demo;
 mod setup;
 mod test;
@@ -25,6 +27,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("setup") => {
             setup::ensure_all()?;
             let postgres = setup::ensure_postgres()?;
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
             println!("usage: cargo xtask <demo|test|setup>");
             println!("  demo   start a demo hall (server, printer simulator, queue machine, window, call screen)");
             println!("  test   run every test layer (installs what is missing)");
+            println!("  bench  measure sync figures (release build) into docs/benchmarks.md");
             println!(
                 "  setup  only install what is missing (PostgreSQL for the storage tests included)"
             );

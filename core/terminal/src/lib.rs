@@ -1,9 +1,9 @@
 //! The terminal's application layer: one [`Terminal`] per running `banshi`, whatever its mode.
 //!
 //! It owns the pieces a profile asks for — the local store, the devices, the sync client — and offers the
-//! operations the UI calls (status, issue a ticket, list tickets, the records not yet synced) plus a stream
-//! of [`TerminalEvent`]s. Both front doors use it unchanged: Tauri commands inside the app and the
-//! HTTP/WebSocket API of `banshi serve` (`banshi-local-api`). It has no Tauri and no HTTP types, so
+//! operations the UI calls (status, issue a ticket, list tickets, the records not yet synced, keep and fetch
+//! blobs) plus a stream of [`TerminalEvent`]s. Both front doors use it unchanged: Tauri commands inside the app
+//! and the HTTP/WebSocket API of `banshi serve` (`banshi-local-api`). It has no Tauri and no HTTP types, so
 //! scenarios in `tests/` run whole halls of terminals in one process.
 
 mod messages;

@@ -9,8 +9,10 @@ use banshi_core::{Clock, ErrorBody, ErrorCode};
 use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_profile::Profile;
-use banshi_store::{Durability, Record, Store, StoreError, SyncStatus};
-use banshi_sync_client::{SyncClient, SyncClientError, TerminalIdentity};
+use banshi_store::{BlobMeta, Durability, Record, Store, StoreError, SyncStatus};
+use banshi_sync_client::{
+    BlobDirection, BlobProgress, SyncClient, SyncClientError, TerminalIdentity,
+};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{broadcast, Notify};
@@ -32,8 +34,8 @@ const FEED_EARLY_ANSWER_PAUSE: Duration = Duration::from_secs(1);
 const FEED_RETRY_MIN: Duration = Duration::from_millis(500);
 const FEED_RETRY_MAX: Duration = Duration::from_secs(30);
 
-/// Something the UI should refresh for; sent to every subscriber.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Something the UI should refresh for, or follow (a blob's progress); sent to every subscriber.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type")]
 pub enum TerminalEvent {
     #[serde(rename = "tickets.changed")]
@@ -44,6 +46,26 @@ pub enum TerminalEvent {
     SyncChanged,
     #[serde(rename = "status.changed")]
     StatusChanged,
+    /// A blob moved: `{"type": "blob.progress", "sm3", "direction": "upload"|"download", "done_bytes",
+    /// "total_bytes"}`, after every chunk. UIs that do not know it ignore it (`parseEvent`).
+    #[serde(rename = "blob.progress")]
+    BlobProgress {
+        sm3: String,
+        direction: BlobDirection,
+        done_bytes: u64,
+        total_bytes: u64,
+    },
+}
+
+impl From<&BlobProgress> for TerminalEvent {
+    fn from(p: &BlobProgress) -> Self {
+        TerminalEvent::BlobProgress {
+            sm3: p.sm3.clone(),
+            direction: p.direction,
+            done_bytes: p.done_bytes,
+            total_bytes: p.total_bytes,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +86,8 @@ pub enum TerminalError {
     Sync(#[from] banshi_sync_client::SyncClientError),
     #[error("this terminal has no sync server in its profile")]
     NoSyncServer,
+    #[error(transparent)]
+    Bundle(banshi_sync_client::bundle::BundleError),
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -77,6 +101,7 @@ impl ErrorCode for TerminalError {
             TerminalError::Store(e) => e.code(),
             TerminalError::Sync(e) => e.code(),
             TerminalError::NoSyncServer => "sync.disabled",
+            TerminalError::Bundle(e) => e.code(),
             TerminalError::Task(_) => "terminal.internal",
         }
     }
@@ -118,6 +143,7 @@ impl Terminal {
             source,
         })?;
         let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
+        let (events, _) = broadcast::channel(64);
         let sync = match &profile.sync {
             Some(s) => {
                 let identity = TerminalIdentity::load_or_create(
@@ -125,18 +151,24 @@ impl Terminal {
                     &profile.terminal.id,
                 )
                 .map_err(SyncClientError::from)?;
-                Some(Arc::new(SyncClient::new(
-                    &s.server,
-                    Arc::new(identity),
-                    &profile.terminal.hall_id,
-                    Arc::clone(&store),
-                    Arc::clone(&clock),
-                )?))
+                let progress = events.clone();
+                Some(Arc::new(
+                    SyncClient::new(
+                        &s.server,
+                        Arc::new(identity),
+                        &profile.terminal.hall_id,
+                        Arc::clone(&store),
+                        Arc::clone(&clock),
+                    )?
+                    .with_blob_progress(Arc::new(move |p: &BlobProgress| {
+                        // No subscriber is fine: nobody is looking.
+                        let _ = progress.send(TerminalEvent::from(p));
+                    })),
+                ))
             }
             None => None,
         };
         let devices = Arc::new(DeviceSet::from_profile(&profile.devices));
-        let (events, _) = broadcast::channel(64);
         tracing::info!(terminal = %profile.terminal.id, mode = profile.mode.as_str(), data = %data_dir.display(), "terminal opened");
         Ok(Arc::new(Self {
             profile,
@@ -278,6 +310,58 @@ impl Terminal {
         Ok(())
     }
 
+    /// Export every record and blob not yet synced to an encrypted, signed bundle at `path` (removable
+    /// media for a field terminal that cannot reach the server).
+    pub async fn export_bundle(
+        &self,
+        path: &Path,
+        passphrase: &str,
+    ) -> Result<banshi_sync_client::bundle::BundleHeader, TerminalError> {
+        let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+        let (store, identity) = (Arc::clone(&self.store), Arc::clone(client.identity()));
+        let (path, passphrase, now) = (
+            path.to_path_buf(),
+            passphrase.to_string(),
+            self.clock.now_ms(),
+        );
+        tokio::task::spawn_blocking(move || {
+            banshi_sync_client::bundle::export(
+                &store,
+                identity.key(),
+                identity.terminal_id(),
+                now,
+                &passphrase,
+                &path,
+            )
+        })
+        .await
+        .map_err(|e| TerminalError::Task(e.to_string()))?
+        .map_err(TerminalError::Bundle)
+    }
+
+    /// Import a bundle made by [`Terminal::export_bundle`] on another machine; its records are sent on with
+    /// the next sync. Importing the same bundle again changes nothing.
+    pub async fn import_bundle(
+        &self,
+        path: &Path,
+        passphrase: &str,
+    ) -> Result<banshi_sync_client::bundle::ImportReport, TerminalError> {
+        let store = Arc::clone(&self.store);
+        let (path, passphrase) = (path.to_path_buf(), passphrase.to_string());
+        let report = tokio::task::spawn_blocking(move || {
+            banshi_sync_client::bundle::import(&store, &passphrase, &path)
+        })
+        .await
+        .map_err(|e| TerminalError::Task(e.to_string()))?
+        .map_err(TerminalError::Bundle)?;
+        if report.records_changed > 0 {
+            self.emit(TerminalEvent::TicketsChanged);
+            self.emit(TerminalEvent::SyncChanged);
+            self.sync_now.notify_one();
+        }
+        Ok(report)
+    }
+
     /// Keep `token` to enroll with as soon as the server can be reached (unless already enrolled).
     pub fn offer_enrollment_token(&self, token: String) {
         if !self.is_enrolled() {
@@ -346,6 +430,14 @@ impl Terminal {
         }
         match result {
             Ok(report) => {
+                if report.blobs_uploaded > 0 || report.blobs_refused > 0 {
+                    tracing::debug!(
+                        uploaded = report.blobs_uploaded,
+                        refused = report.blobs_refused,
+                        "blobs synced"
+                    );
+                    self.emit(TerminalEvent::SyncChanged);
+                }
                 if report.pulled > 0 || report.pushed > 0 || report.refused > 0 || report.purged > 0
                 {
                     tracing::debug!(?report, "synced");
@@ -367,7 +459,8 @@ impl Terminal {
     /// The terminal as the UI's first screen shows it.
     pub async fn status(&self) -> Result<StatusView, TerminalError> {
         let store = Arc::clone(&self.store);
-        let counts = blocking(move || store.sync_counts()).await?;
+        let (counts, pending_blobs) =
+            blocking(move || Ok((store.sync_counts()?, store.pending_blobs()?.len()))).await?;
         let p = &self.profile;
         let (online, last_sync_at, blocked) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
@@ -409,10 +502,64 @@ impl Terminal {
                 last_sync_at,
                 pending: counts.pending(),
                 refused: counts.refused,
+                pending_blobs,
             },
             version: env!("CARGO_PKG_VERSION"),
             server_time: self.clock.now().format(&Rfc3339).unwrap_or_default(),
         })
+    }
+
+    /// Keep a blob (a scanned page, a photo, a PDF) in this terminal's hall scope; it is durable when this
+    /// returns and is uploaded by the next sync pass, which starts now. Returns what the store knows of it
+    /// (its SM3 is the name records refer to it by).
+    pub async fn add_blob_bytes(&self, content: Vec<u8>) -> Result<BlobMeta, TerminalError> {
+        let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
+        let meta = blocking(move || store.add_blob_bytes(&scope, &content)).await?;
+        self.sync_now.notify_one();
+        Ok(meta)
+    }
+
+    /// [`Terminal::add_blob_bytes`] from a file (what a scanner or the PDF writer produced).
+    pub async fn add_blob_file(&self, path: &Path) -> Result<BlobMeta, TerminalError> {
+        let (store, scope, path) = (
+            Arc::clone(&self.store),
+            self.hall_scope(),
+            path.to_path_buf(),
+        );
+        let meta = blocking(move || store.add_blob_file(&scope, &path)).await?;
+        self.sync_now.notify_one();
+        Ok(meta)
+    }
+
+    /// The content of blob `sm3` of this terminal's hall, downloaded from the sync server first when it is
+    /// not here yet (with `blob.progress` events). Checked against its SM3 either way.
+    pub async fn fetch_blob(&self, sm3: &str) -> Result<Vec<u8>, TerminalError> {
+        let (store, id, scope) = (Arc::clone(&self.store), sm3.to_string(), self.hall_scope());
+        let here = blocking(move || {
+            Ok(store.blob(&id, &scope)?.is_some() && store.blob_path(&id).is_file())
+        })
+        .await?;
+        if !here {
+            let client = self.sync.as_ref().ok_or(TerminalError::NoSyncServer)?;
+            let events = self.events.clone();
+            let id = sm3.to_string();
+            client
+                .download_blob(sm3, &self.hall_scope(), move |done_bytes, total_bytes| {
+                    let _ = events.send(TerminalEvent::BlobProgress {
+                        sm3: id.clone(),
+                        direction: BlobDirection::Download,
+                        done_bytes,
+                        total_bytes,
+                    });
+                })
+                .await?;
+        }
+        let (store, sm3) = (Arc::clone(&self.store), sm3.to_string());
+        blocking(move || store.read_blob(&sm3)).await
+    }
+
+    fn hall_scope(&self) -> String {
+        hall_scope(&self.profile.terminal.hall_id)
     }
 
     /// Issue a ticket in `category`: numbered, saved durably, then printed. A printing failure is reported

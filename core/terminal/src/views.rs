@@ -52,6 +52,8 @@ pub struct SyncView {
     pub last_sync_at: Option<String>,
     /// Records waiting to be sent (local or sending): the indicator's "n records waiting".
     pub pending: usize,
+    /// Blobs (scans, photos) not yet verified by the server.
+    pub pending_blobs: usize,
     /// Records the server refused; they stay here and are listed with the reason.
     pub refused: usize,
 }

@@ -1,5 +1,5 @@
 //! One authenticated connection to a sync server: enrollment, signed requests, the session handshake, the
-//! change feed and the per-document message exchange. [`crate::SyncClient`] uses it for a terminal's
+//! change feed, the per-document message exchange and blob chunks. [`crate::SyncClient`] uses it for a terminal's
 //! store; a hall relay (`banshi-server --upstream`) uses it for its own storage.
 
 use std::sync::Arc;
@@ -227,6 +227,97 @@ impl Connection {
             .map_err(|e| SyncClientError::BadReply(e.to_string()))
     }
 
+    /// What the server holds of blob `sm3` for `scope`; `None` when it holds nothing (`blob.unknown`).
+    pub async fn blob_status(
+        &self,
+        version: u32,
+        sm3: &str,
+        scope: &str,
+    ) -> Result<Option<proto::BlobStatus>, SyncClientError> {
+        let response = self
+            .send(
+                reqwest::Method::GET,
+                &proto::blob_path(sm3),
+                &[("scope", scope)],
+                Vec::new(),
+                &[(proto::VERSION_HEADER, version.to_string())],
+            )
+            .await?;
+        match check(response).await {
+            Ok(response) => response.json().await.map(Some).map_err(read_error),
+            Err(SyncClientError::Refused {
+                status: 404, code, ..
+            }) if code == "blob.unknown" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Send chunk `index` of blob `sm3` (`size` bytes in all) for `scope`.
+    pub async fn put_blob_chunk(
+        &self,
+        version: u32,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        index: u32,
+        chunk: Vec<u8>,
+    ) -> Result<(), SyncClientError> {
+        let response = self
+            .send(
+                reqwest::Method::PUT,
+                &proto::blob_chunk_path(sm3, index),
+                &[("size", &size.to_string()), ("scope", scope)],
+                chunk,
+                &[
+                    (proto::VERSION_HEADER, version.to_string()),
+                    ("content-type", proto::BLOB_CHUNK_MEDIA_TYPE.to_string()),
+                ],
+            )
+            .await?;
+        check(response).await?;
+        Ok(())
+    }
+
+    /// Ask the server to verify and keep the uploaded blob `sm3` for `scope`.
+    pub async fn complete_blob(
+        &self,
+        version: u32,
+        sm3: &str,
+        scope: &str,
+    ) -> Result<proto::BlobStatus, SyncClientError> {
+        let response = self
+            .send(
+                reqwest::Method::POST,
+                &proto::blob_complete_path(sm3),
+                &[("scope", scope)],
+                Vec::new(),
+                &[(proto::VERSION_HEADER, version.to_string())],
+            )
+            .await?;
+        check(response).await?.json().await.map_err(read_error)
+    }
+
+    /// Chunk `index` of verified blob `sm3` in `scope`.
+    pub async fn blob_chunk(
+        &self,
+        version: u32,
+        sm3: &str,
+        scope: &str,
+        index: u32,
+    ) -> Result<Vec<u8>, SyncClientError> {
+        let response = self
+            .send(
+                reqwest::Method::GET,
+                &proto::blob_chunk_path(sm3, index),
+                &[("scope", scope)],
+                Vec::new(),
+                &[(proto::VERSION_HEADER, version.to_string())],
+            )
+            .await?;
+        let bytes = check(response).await?.bytes().await.map_err(read_error)?;
+        Ok(bytes.to_vec())
+    }
+
     /// Exchange automerge sync messages for `doc_id` until neither side has anything to send.
     pub async fn exchange(
         &self,
@@ -269,6 +360,18 @@ impl Connection {
             }
         }
         Ok(())
+    }
+}
+
+/// An answer's body could not be read: a link cut mid-answer is the link's fault (retry), a body that
+/// arrived whole but does not parse is the server's.
+fn read_error(e: reqwest::Error) -> SyncClientError {
+    // reqwest calls both "decode" errors; only a JSON error underneath means the bytes were all there.
+    let unparsable = std::error::Error::source(&e).is_some_and(|s| s.is::<serde_json::Error>());
+    if unparsable {
+        SyncClientError::BadReply(e.to_string())
+    } else {
+        SyncClientError::Unreachable(e)
     }
 }
 

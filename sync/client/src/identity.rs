@@ -91,6 +91,11 @@ impl TerminalIdentity {
         &self.terminal_id
     }
 
+    /// The key pair, for signing what this terminal produces (bundles).
+    pub fn key(&self) -> &SigningKeyPair {
+        &self.key
+    }
+
     pub fn public_key_hex(&self) -> String {
         self.key.public_key_hex()
     }

@@ -5,6 +5,7 @@
 //! syncs the documents it lists. Each document sync is the standard automerge message exchange, one HTTP
 //! request per message, until neither side has anything to send. A record's status moves local → sending →
 //! synced (the server holds all our heads) or refused (the server said why; the record stays here).
+//! Between push and pull the pass uploads pending blobs ([`blobs`]): resumable, chunk by chunk.
 //!
 //! Every request is signed with the terminal's SM2 key ([`identity`]); a terminal enrolls once with an
 //! admin's token ([`SyncClient::enroll`]). When the server says the terminal was revoked, or grants other
@@ -13,6 +14,8 @@
 //! Between passes, [`SyncClient::wait_for_feed`] long-polls a scope's feed so a terminal learns of another
 //! terminal's change as soon as the server commits it, not one `sync.interval_ms` later.
 
+pub mod blobs;
+pub mod bundle;
 pub mod connection;
 pub mod identity;
 
@@ -25,6 +28,7 @@ use banshi_core::{Clock, ErrorCode};
 use banshi_store::{Store, StoreError, SyncStatus};
 use banshi_sync_protocol as proto;
 
+pub use blobs::{BlobDirection, BlobProgress, BlobProgressSink, BlobTransfer};
 pub use connection::Connection;
 pub use identity::{IdentityError, TerminalIdentity};
 
@@ -98,16 +102,30 @@ pub struct SyncReport {
     pub refused: usize,
     /// Records removed because the server no longer grants their scope.
     pub purged: usize,
+    /// Blobs the server verified during this pass (sent now, or found already there).
+    pub blobs_uploaded: usize,
+    /// Blobs the server refused for good (too large, out of scope) or whose file is damaged.
+    pub blobs_refused: usize,
 }
 
 /// Syncs one store with one server.
-#[derive(Debug)]
 pub struct SyncClient {
     conn: Connection,
     store: Arc<Store>,
     /// Per scope, the newest feed position [`SyncClient::wait_for_feed`] has reported: the next wait looks
     /// past it, so one change is announced once even before a sync pass has pulled it.
     announced: std::sync::Mutex<HashMap<String, i64>>,
+    blob_progress: Option<BlobProgressSink>,
+}
+
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient")
+            .field("conn", &self.conn)
+            .field("store", &self.store)
+            .field("blob_progress", &self.blob_progress.is_some())
+            .finish()
+    }
 }
 
 impl SyncClient {
@@ -122,7 +140,14 @@ impl SyncClient {
             conn: Connection::new(server, identity, hall_id, clock)?,
             store,
             announced: std::sync::Mutex::default(),
+            blob_progress: None,
         })
+    }
+
+    /// Report the progress of blobs uploaded by [`SyncClient::sync_once`] to `sink`.
+    pub fn with_blob_progress(mut self, sink: BlobProgressSink) -> Self {
+        self.blob_progress = Some(sink);
+        self
     }
 
     pub fn identity(&self) -> &Arc<TerminalIdentity> {
@@ -143,7 +168,7 @@ impl SyncClient {
         self.conn.enroll(token).await
     }
 
-    /// One full pass: push the outbox, pull every granted scope's feed.
+    /// One full pass: push the outbox, upload pending blobs, pull every granted scope's feed.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncClientError> {
         let result = self.sync_pass().await;
         match &result {
@@ -229,6 +254,9 @@ impl SyncClient {
                 Err(e) => return Err(e),
             }
         }
+
+        // Records first: they are small and what the hall waits for; the scans they refer to follow.
+        (report.blobs_uploaded, report.blobs_refused) = self.upload_pending_blobs().await?;
 
         for scope in scopes {
             loop {

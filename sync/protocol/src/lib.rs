@@ -3,6 +3,8 @@
 //! The protocol is deliberately thin (full text: `docs/sync-protocol.md`): per document, the body of a
 //! request and of its answer is exactly one standard automerge sync message (`Message::encode`), so any
 //! automerge implementation can sync a document; JSON is used only for the handshake and the change feed.
+//! Blobs (scans, photos, PDFs) travel separately, content-addressed by SM3 and in fixed-size chunks, so a
+//! transfer cut at any point resumes at the last whole chunk.
 
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +133,77 @@ pub struct FeedEntry {
     pub position: i64,
 }
 
+/// Blob routes (`docs/sync-protocol.md` §7), all signed and all taking `?scope=S`:
+///
+/// - `GET {prefix}{sm3}` → [`BlobStatus`], or 404 `blob.unknown`;
+/// - `PUT {prefix}{sm3}/chunks/{index}?size=TOTAL&scope=S`, body = the chunk's bytes → 204;
+/// - `POST {prefix}{sm3}/complete?scope=S` → [`BlobStatus`] once the server has verified the content's SM3;
+/// - `GET {prefix}{sm3}/chunks/{index}?scope=S` → the chunk's bytes.
+pub const BLOBS_PATH_PREFIX: &str = "/sync/v1/blobs/";
+
+/// Every chunk of a blob is this long, except the last, which holds the rest (1 to this many bytes; a
+/// zero-byte blob is one empty chunk). Fixed, so a chunk's index alone says which bytes it holds and an
+/// interrupted transfer resumes at a chunk boundary without any negotiation.
+pub const BLOB_CHUNK_BYTES: u64 = 1024 * 1024;
+
+/// The largest blob a server accepts (64 MiB): a 10 MP scan is a few MiB, a multi-page PDF tens of MiB.
+pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Body limit of a blob request: one chunk plus room to spare; larger bodies get 413 `sync.too_large`
+/// before their signature is even checked.
+pub const MAX_BLOB_REQUEST_BYTES: usize = BLOB_CHUNK_BYTES as usize + 64 * 1024;
+
+/// Media type of chunk bodies, both ways.
+pub const BLOB_CHUNK_MEDIA_TYPE: &str = "application/octet-stream";
+
+/// What the server holds of one blob for one scope: the answer to `GET …/blobs/{sm3}` and to `…/complete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    /// The whole content's length in bytes.
+    pub size: u64,
+    /// [`BLOB_CHUNK_BYTES`], repeated so a client can check it speaks the same chunking.
+    pub chunk_size: u64,
+    /// True once the content was verified against its SM3 and may be downloaded in this scope.
+    pub complete: bool,
+    /// Indexes of the chunks the server holds, ascending (every index when `complete`).
+    pub chunks_present: Vec<u32>,
+}
+
+/// Whether `id` is a blob id: the lower-case hex SM3 of the content (64 characters). Never a path.
+pub fn valid_blob_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// How many chunks a blob of `size` bytes has (at least one: an empty blob is one empty chunk).
+pub fn blob_chunk_count(size: u64) -> u32 {
+    // Sizes are checked against MAX_BLOB_BYTES before anything is stored, so the count fits easily.
+    (size.div_ceil(BLOB_CHUNK_BYTES).max(1)).min(u64::from(u32::MAX)) as u32
+}
+
+/// The length chunk `index` of a blob of `size` bytes must have, or `None` when there is no such chunk.
+pub fn blob_chunk_len(size: u64, index: u32) -> Option<u64> {
+    if index >= blob_chunk_count(size) {
+        return None;
+    }
+    let start = u64::from(index) * BLOB_CHUNK_BYTES;
+    Some((size - start.min(size)).min(BLOB_CHUNK_BYTES))
+}
+
+/// `/sync/v1/blobs/{sm3}`
+pub fn blob_path(sm3: &str) -> String {
+    format!("{BLOBS_PATH_PREFIX}{sm3}")
+}
+
+/// `/sync/v1/blobs/{sm3}/chunks/{index}`
+pub fn blob_chunk_path(sm3: &str, index: u32) -> String {
+    format!("{BLOBS_PATH_PREFIX}{sm3}/chunks/{index}")
+}
+
+/// `/sync/v1/blobs/{sm3}/complete`
+pub fn blob_complete_path(sm3: &str) -> String {
+    format!("{BLOBS_PATH_PREFIX}{sm3}/complete")
+}
+
 /// The newest version in both lists, if any.
 pub fn negotiate(ours: &[u32], theirs: &[u32]) -> Option<u32> {
     ours.iter().copied().filter(|v| theirs.contains(v)).max()
@@ -163,6 +236,39 @@ mod tests {
                 "cd"
             ),
             "BANSHI-SM2-V1\nPOST\n/sync/v1/feed?scope=hall:a&after=3\nt1\n1700000000000\nab\ncd"
+        );
+    }
+
+    #[test]
+    fn chunking_covers_every_byte_once() {
+        const C: u64 = BLOB_CHUNK_BYTES;
+        assert_eq!(blob_chunk_count(0), 1);
+        assert_eq!(blob_chunk_len(0, 0), Some(0));
+        assert_eq!(blob_chunk_len(0, 1), None);
+        assert_eq!(blob_chunk_count(C), 1);
+        assert_eq!(blob_chunk_count(C + 1), 2);
+        assert_eq!(blob_chunk_len(C + 1, 0), Some(C));
+        assert_eq!(blob_chunk_len(C + 1, 1), Some(1));
+        assert_eq!(blob_chunk_len(C + 1, 2), None);
+        for size in [1, 5, C - 1, C, 3 * C + 7, MAX_BLOB_BYTES] {
+            let total: u64 = (0..blob_chunk_count(size))
+                .map(|i| blob_chunk_len(size, i).unwrap())
+                .sum();
+            assert_eq!(total, size);
+        }
+        assert_eq!(blob_chunk_count(MAX_BLOB_BYTES), 64);
+    }
+
+    #[test]
+    fn blob_ids_are_lower_case_sm3_hex() {
+        let id = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0";
+        assert!(valid_blob_id(id));
+        assert!(!valid_blob_id(&id.to_uppercase()));
+        assert!(!valid_blob_id(&id[1..]));
+        assert!(!valid_blob_id("../../../../etc/passwd"));
+        assert_eq!(
+            blob_chunk_path(id, 3),
+            format!("/sync/v1/blobs/{id}/chunks/3")
         );
     }
 

@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use banshi_core::{Clock, ErrorBody, ErrorCode, SystemClock};
 use banshi_sync_protocol as proto;
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tracing::Instrument;
 
 use crate::auth::{self, AuthedTerminal};
+use crate::blobs;
 use crate::feed_wait::FeedWaiters;
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
@@ -66,6 +67,20 @@ pub struct ApiError(StatusCode, ErrorBody);
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self(status, ErrorBody::new(code, message))
+    }
+
+    pub(crate) fn from_body(status: StatusCode, body: ErrorBody) -> Self {
+        Self(status, body)
+    }
+
+    /// The answer's status, for tests of error shapes.
+    pub fn status(&self) -> StatusCode {
+        self.0
+    }
+
+    /// The answer's `{code, message}`.
+    pub fn body(&self) -> &ErrorBody {
+        &self.1
     }
 
     /// A storage failure while handling a request: logged here, answered as a server error.
@@ -129,7 +144,8 @@ impl From<SyncError> for ApiError {
 
 /// The server's routes.
 ///
-/// Everything under `/sync/v1` except enrollment requires a signed request ([`auth::authenticate`]).
+/// Everything under `/sync/v1` except enrollment requires a signed request ([`auth::authenticate`]),
+/// blobs included ([`blobs`]).
 pub fn router(state: AppState) -> Router {
     let signed = Router::new()
         .route(proto::HELLO_PATH, post(hello))
@@ -139,6 +155,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route(proto::FEED_PATH, get(feed))
         .route(proto::HALL_TERMINALS_PATH, get(auth::hall_terminals))
+        .route(
+            &format!("{}{{sm3}}", proto::BLOBS_PATH_PREFIX),
+            get(blobs::status),
+        )
+        .route(
+            &format!("{}{{sm3}}/chunks/{{index}}", proto::BLOBS_PATH_PREFIX),
+            put(blobs::put_chunk).get(blobs::get_chunk),
+        )
+        .route(
+            &format!("{}{{sm3}}/complete", proto::BLOBS_PATH_PREFIX),
+            post(blobs::complete),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -238,7 +266,7 @@ async fn hello(
 }
 
 /// Every request after the handshake names the protocol version it speaks.
-fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
     let version = headers
         .get(proto::VERSION_HEADER)
         .and_then(|v| v.to_str().ok())

@@ -126,15 +126,14 @@ async fn verify_request(state: &AppState, request: Request) -> Result<Request, A
     }
 
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_SYNC_MESSAGE_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "sync.too_large",
-                format!("request bodies are limited to {MAX_SYNC_MESSAGE_BYTES} bytes"),
-            )
-        })?;
+    let limit = body_limit(parts.uri.path());
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "sync.too_large",
+            format!("request bodies are limited to {limit} bytes here"),
+        )
+    })?;
     let target = parts
         .uri
         .path_and_query()
@@ -183,6 +182,16 @@ async fn verify_request(state: &AppState, request: Request) -> Result<Request, A
         role: terminal.role,
     });
     Ok(request)
+}
+
+/// The most body a signed request to `path` may carry. The body is read (and hashed) before the
+/// signature can be checked, so blob routes, whose bodies are at most one chunk, get a tight limit.
+fn body_limit(path: &str) -> usize {
+    if path.starts_with(proto::BLOBS_PATH_PREFIX) {
+        proto::MAX_BLOB_REQUEST_BYTES
+    } else {
+        MAX_SYNC_MESSAGE_BYTES
+    }
 }
 
 /// `POST /sync/v1/enroll`: redeem a token, bind the terminal's key to the token's hall.

@@ -6,12 +6,14 @@
 //! `banshi-core`, so the server stays small and any node can serve any terminal.
 //!
 //! Layout: [`storage`] (the backend trait, SQLite and PostgreSQL), [`sync`] (the protocol handlers),
-//! [`auth`] (enrollment and signed requests), [`relay`] (a hall relay's upstream sync), [`feed_wait`] (feed
-//! long-polls woken by storage change announcements), [`metrics`] (Prometheus), [`app`] (the router that
-//! ties them together), [`testing`] (scratch PostgreSQL databases for tests).
+//! [`blobs`] (chunked, content-addressed blob transfer), [`auth`] (enrollment and signed requests),
+//! [`relay`] (a hall relay's upstream sync), [`feed_wait`] (feed long-polls woken by storage change
+//! announcements), [`metrics`] (Prometheus), [`app`] (the router that ties them together), [`testing`]
+//! (scratch PostgreSQL databases for tests).
 
 pub mod app;
 pub mod auth;
+pub mod blobs;
 pub mod feed_wait;
 pub mod metrics;
 pub mod relay;

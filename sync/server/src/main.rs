@@ -116,7 +116,9 @@ enum TerminalCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to stderr: stdout carries command output (`token create` prints the token).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BANSHI_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

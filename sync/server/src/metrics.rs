@@ -24,6 +24,10 @@ pub struct Metrics {
     pub documents_changed: Counter,
     pub documents: Gauge,
     pub feed_waiting: Gauge,
+    pub blob_chunks_received: Counter,
+    pub blob_chunks_sent: Counter,
+    pub blobs_stored: Counter,
+    pub blobs_deduplicated: Counter,
 }
 
 impl Default for Metrics {
@@ -71,6 +75,30 @@ impl Default for Metrics {
             "feed long-polls waiting for their scope to change",
             feed_waiting.clone(),
         );
+        let blob_chunks_received = Counter::default();
+        let blob_chunks_sent = Counter::default();
+        let blobs_stored = Counter::default();
+        let blobs_deduplicated = Counter::default();
+        registry.register(
+            "blob_chunks_received",
+            "blob chunks received and kept for an upload",
+            blob_chunks_received.clone(),
+        );
+        registry.register(
+            "blob_chunks_sent",
+            "blob chunks sent to downloading terminals",
+            blob_chunks_sent.clone(),
+        );
+        registry.register(
+            "blobs_stored",
+            "blob uploads verified whose content was new",
+            blobs_stored.clone(),
+        );
+        registry.register(
+            "blobs_deduplicated",
+            "blob uploads verified whose content was already stored",
+            blobs_deduplicated.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -80,6 +108,10 @@ impl Default for Metrics {
             documents_changed,
             documents,
             feed_waiting,
+            blob_chunks_received,
+            blob_chunks_sent,
+            blobs_stored,
+            blobs_deduplicated,
         }
     }
 }

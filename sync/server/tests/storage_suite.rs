@@ -93,6 +93,8 @@ stories!(
     saves_are_announced_to_every_node,
     a_record_syncs_over_http_from_one_terminal_to_another,
     a_long_poll_answers_when_another_node_stores_a_change,
+    a_blob_upload_is_kept_once_and_read_only_in_its_scopes,
+    tokens_terminals_and_nonces_behave_the_same,
 );
 
 // ---- helpers ----
@@ -403,6 +405,197 @@ async fn saves_are_announced_to_every_node(b: Backend) {
     save_new(&*other, &doc_id(2), "hall:b").await;
     expect_change(&mut here, "hall:b").await;
     expect_change(&mut there, "hall:b").await;
+}
+
+async fn a_blob_upload_is_kept_once_and_read_only_in_its_scopes(b: Backend) {
+    let s = &*b.storage;
+    let sm3 = banshi_crypto::sm3_hex(b"scan");
+    s.put_blob_upload_chunk(&sm3, "hall:a", 4, 0, b"sc".to_vec())
+        .await
+        .expect("chunk");
+    // A new declared size starts the upload over.
+    s.put_blob_upload_chunk(&sm3, "hall:a", 4, 0, b"scan".to_vec())
+        .await
+        .expect("chunk");
+    let upload = s
+        .blob_upload(&sm3, "hall:a")
+        .await
+        .expect("upload")
+        .expect("in progress");
+    assert_eq!((upload.size, upload.chunks_present.clone()), (4, vec![0]));
+    assert_eq!(s.blob_in_scope(&sm3, "hall:a").await.expect("lookup"), None);
+    // A stale generation changes nothing.
+    assert_eq!(
+        s.finish_blob_upload(&sm3, "hall:a", upload.generation - 1)
+            .await
+            .expect("finish"),
+        storage::FinishedUpload::Changed
+    );
+    assert_eq!(
+        s.finish_blob_upload(&sm3, "hall:a", upload.generation)
+            .await
+            .expect("finish"),
+        storage::FinishedUpload::Stored
+    );
+    assert_eq!(
+        s.blob_in_scope(&sm3, "hall:a").await.expect("lookup"),
+        Some(4)
+    );
+    assert_eq!(s.blob_in_scope(&sm3, "hall:b").await.expect("lookup"), None);
+    assert_eq!(
+        s.blob_chunk(&sm3, 0).await.expect("chunk").as_deref(),
+        Some(&b"scan"[..])
+    );
+    // The same content uploaded for another scope is deduplicated.
+    s.put_blob_upload_chunk(&sm3, "hall:b", 4, 0, b"scan".to_vec())
+        .await
+        .expect("chunk");
+    let g = s
+        .blob_upload(&sm3, "hall:b")
+        .await
+        .expect("upload")
+        .expect("upload")
+        .generation;
+    assert_eq!(
+        s.finish_blob_upload(&sm3, "hall:b", g)
+            .await
+            .expect("finish"),
+        storage::FinishedUpload::Deduplicated
+    );
+    assert_eq!(
+        s.blob_in_scope(&sm3, "hall:b").await.expect("lookup"),
+        Some(4)
+    );
+    // A bad upload is discarded whole.
+    let other = banshi_crypto::sm3_hex(b"other");
+    s.put_blob_upload_chunk(&other, "hall:a", 5, 0, b"xxxxx".to_vec())
+        .await
+        .expect("chunk");
+    let g = s
+        .blob_upload(&other, "hall:a")
+        .await
+        .expect("upload")
+        .expect("upload")
+        .generation;
+    assert!(s
+        .discard_blob_upload(&other, "hall:a", g)
+        .await
+        .expect("discard"));
+    assert!(s
+        .blob_upload(&other, "hall:a")
+        .await
+        .expect("upload")
+        .is_none());
+    assert!(s
+        .blob_upload_chunk(&other, "hall:a", 0)
+        .await
+        .expect("chunk")
+        .is_none());
+}
+
+async fn tokens_terminals_and_nonces_behave_the_same(b: Backend) {
+    let s = &*b.storage;
+    let token = admin::create_token(
+        s,
+        &SystemClock,
+        "hall-x",
+        TerminalRole::Relay,
+        2,
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("token");
+    let hash = banshi_crypto::sm3_hex(token.as_bytes());
+    let now = banshi_core::Clock::now_ms(&SystemClock);
+    let first = s.redeem_enrollment_token(&hash, now).await.expect("redeem");
+    assert_eq!(
+        first.map(|t| (t.hall_id, t.role, t.uses_left)),
+        Some(("hall-x".to_string(), TerminalRole::Relay, 1))
+    );
+    assert!(s
+        .redeem_enrollment_token(&hash, now)
+        .await
+        .expect("redeem")
+        .is_some());
+    assert!(
+        s.redeem_enrollment_token(&hash, now)
+            .await
+            .expect("redeem")
+            .is_none(),
+        "used up"
+    );
+    let fresh = admin::create_token(
+        s,
+        &SystemClock,
+        "h",
+        TerminalRole::Terminal,
+        1,
+        Duration::from_secs(60),
+    )
+    .await
+    .expect("token");
+    let expired_at = now + 120_000;
+    assert!(
+        s.redeem_enrollment_token(&banshi_crypto::sm3_hex(fresh.as_bytes()), expired_at)
+            .await
+            .expect("redeem")
+            .is_none(),
+        "expired"
+    );
+
+    let t = storage::TerminalRecord {
+        id: "qm-01".into(),
+        hall_id: "hall-x".into(),
+        public_key: "04ab".into(),
+        role: TerminalRole::Terminal,
+        revoked: false,
+        enrolled_at_ms: now,
+        updated_at_ms: now,
+    };
+    s.put_terminal(t.clone()).await.expect("put");
+    assert_eq!(s.terminal("qm-01").await.expect("get"), Some(t.clone()));
+    assert!(admin::revoke(s, &SystemClock, "qm-01")
+        .await
+        .expect("revoke"));
+    assert!(
+        s.terminal("qm-01")
+            .await
+            .expect("get")
+            .expect("kept")
+            .revoked
+    );
+    assert_eq!(s.terminals(Some("hall-x")).await.expect("list").len(), 1);
+    assert!(s
+        .terminals(Some("elsewhere"))
+        .await
+        .expect("list")
+        .is_empty());
+
+    assert!(s
+        .remember_nonce("qm-01", "n1", now + 1000, now)
+        .await
+        .expect("nonce"));
+    assert!(
+        !s.remember_nonce("qm-01", "n1", now + 1000, now)
+            .await
+            .expect("nonce"),
+        "replay"
+    );
+    assert!(
+        s.remember_nonce("qm-02", "n1", now + 1000, now)
+            .await
+            .expect("nonce"),
+        "per terminal"
+    );
+    // Once expired it is forgotten.
+    assert!(s
+        .remember_nonce("qm-01", "n1", now + 9000, now + 2000)
+        .await
+        .expect("nonce"));
+
+    assert_eq!(s.cursor("push:hall-x").await.expect("cursor"), 0);
+    s.set_cursor("push:hall-x", 42).await.expect("cursor");
+    assert_eq!(s.cursor("push:hall-x").await.expect("cursor"), 42);
 }
 
 async fn a_record_syncs_over_http_from_one_terminal_to_another(b: Backend) {

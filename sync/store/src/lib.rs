@@ -9,10 +9,15 @@
 //! [`COMPACT_AFTER_CHUNKS`] writes; per-peer sync state; per-record sync status (the outbox); change-feed
 //! cursors. Writes the UI reports as saved use [`Durability::Promised`], which commits with
 //! `synchronous=FULL` so they survive power loss, not only a crash.
+//!
+//! Blobs (scans, photos, PDFs) are files named by their SM3 in `blobs/` next to the database, with one
+//! row each in the `blobs` table saying which scope holds them and whether the server has them yet.
 
+mod blobs;
 mod record;
 mod store;
 
+pub use blobs::{BlobDownload, BlobMeta, BlobState};
 pub use record::{DocHeader, Record, RecordError, RecordKind};
 pub use store::{
     DocMeta, Durability, Store, StoreError, SyncCounts, SyncStatus, UnsyncedDoc,

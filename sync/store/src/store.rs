@@ -1,6 +1,6 @@
 //! The terminal's SQLite store of record documents.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use automerge::sync::State as SyncState;
@@ -15,7 +15,10 @@ use crate::record::{self, DocHeader, Record, RecordError, RecordKind};
 /// (the same threshold samod uses, tech-research A10).
 pub const COMPACT_AFTER_CHUNKS: i64 = 10;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_initial.sql")),
+    M::up(include_str!("../migrations/0002_blobs.sql")),
+];
 
 /// How hard a write must be on disk before it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +122,20 @@ pub enum StoreError {
     Record(#[from] RecordError),
     #[error("record {0} not found")]
     NotFound(String),
+    #[error("blob file {path}: {source}")]
+    BlobIo {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "blobs are limited to {} MiB ({} bytes)",
+        banshi_sync_protocol::MAX_BLOB_BYTES / (1024 * 1024),
+        banshi_sync_protocol::MAX_BLOB_BYTES
+    )]
+    BlobTooLarge,
+    #[error("blob {expected} does not match its SM3 (the bytes hash to {got})")]
+    BlobHashMismatch { expected: String, got: String },
 }
 
 impl ErrorCode for StoreError {
@@ -128,15 +145,20 @@ impl ErrorCode for StoreError {
             StoreError::Corrupt { .. } => "store.corrupt_document",
             StoreError::Record(_) => "store.bad_record",
             StoreError::NotFound(_) => "store.not_found",
+            StoreError::BlobIo { .. } => "store.blob_io",
+            StoreError::BlobTooLarge => "blob.too_large",
+            StoreError::BlobHashMismatch { .. } => "blob.hash_mismatch",
         }
     }
 }
 
 /// The local store. One SQLite connection behind a mutex: terminals write little, and one writer keeps
-/// SQLite's locking out of the picture. Callers on async runtimes use `spawn_blocking`.
+/// SQLite's locking out of the picture. Callers on async runtimes use `spawn_blocking`. Blob contents are
+/// files in `blobs/` next to the database (see `blobs.rs`).
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    pub(crate) blob_dir: PathBuf,
 }
 
 impl Store {
@@ -148,12 +170,17 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        let blob_dir = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("blobs");
         Ok(Self {
             conn: Mutex::new(conn),
+            blob_dir,
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll back), so the
         // connection is still usable.
         self.conn
@@ -266,6 +293,43 @@ impl Store {
         set_status(&tx, id, SyncStatus::Synced, None)?;
         tx.commit()?;
         Ok(true)
+    }
+
+    /// Merge a record document that came from elsewhere (an import from removable media) into the store.
+    /// Returns whether anything was new. New changes make the record `local` again so it is sent on; the
+    /// same document imported twice changes nothing.
+    pub fn import_doc(&self, incoming: &mut AutoCommit) -> Result<bool, StoreError> {
+        let header = record::read_header(incoming)?;
+        let id = header.id.clone();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = match load_doc(&tx, &id)? {
+            Some(mut stored) => {
+                let before = stored.get_heads();
+                stored.merge(incoming).map_err(|e| StoreError::Corrupt {
+                    id: id.clone(),
+                    source: Box::new(e),
+                })?;
+                if stored.get_heads() == before {
+                    false
+                } else {
+                    append_changes(&tx, &id, &mut stored)?
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                    params![id, header.kind, header.scope, header.schema_version as i64, incoming.save(), now_ms()],
+                )?;
+                true
+            }
+        };
+        if changed {
+            mark_local(&tx, &id)?;
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Documents with changes the server has not confirmed (status local or sending).
@@ -422,8 +486,15 @@ impl Store {
 
     /// Delete every record outside `keep_scopes`, with its sync bookkeeping, and forget feed cursors of
     /// other scopes. Used when the server no longer grants a scope (terminal moved to another hall) or no
-    /// longer trusts the terminal at all (revoked: `keep_scopes` empty). Returns how many records went.
+    /// longer trusts the terminal at all (revoked: `keep_scopes` empty). Blobs of other scopes go too
+    /// (their files once no kept scope refers to them). Returns how many records went.
     pub fn purge_outside_scopes(&self, keep_scopes: &[String]) -> Result<usize, StoreError> {
+        let records = self.purge_records_outside_scopes(keep_scopes)?;
+        self.purge_blobs_outside_scopes(keep_scopes)?;
+        Ok(records)
+    }
+
+    fn purge_records_outside_scopes(&self, keep_scopes: &[String]) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let keep = serde_json::to_string(keep_scopes).unwrap_or_else(|_| "[]".into());
@@ -488,14 +559,14 @@ impl Store {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
-fn with_durability<R>(
+pub(crate) fn with_durability<R>(
     conn: &mut Connection,
     durability: Durability,
     work: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,

@@ -5,10 +5,12 @@
 //! Terminals are enrolled the way an installer would (a one-time token from the server's admin
 //! operations); [`RawTerminal`] speaks the signed wire protocol by hand for tests of refusals.
 //! [`Hall::with_storage`] puts the server on another backend, e.g. one of two PostgreSQL nodes.
+//! [`proxy::CuttingProxy`] stands between a terminal and a server and cuts the link at chosen bytes.
 //!
 //! [`crash`] is the harness of the crash-safety test: a writer process (`crash-writer`) and its line protocol.
 
 pub mod crash;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -434,6 +436,30 @@ impl Hall {
         )?;
         client.enroll(&self.token(hall_id).await?).await?;
         Ok(identity)
+    }
+}
+
+impl Hall {
+    /// A bare sync client with its own store (in the terminal's data folder), enrolled centrally into
+    /// `hall_id` and talking to `server` (the central server, a relay or a [`proxy::CuttingProxy`]).
+    pub async fn sync_client(
+        &self,
+        terminal_id: &str,
+        hall_id: &str,
+        server: &str,
+    ) -> anyhow::Result<(Arc<banshi_store::Store>, banshi_sync_client::SyncClient)> {
+        let identity = self.enrolled_identity(terminal_id, hall_id).await?;
+        let store = Arc::new(banshi_store::Store::open(
+            &self.dir.path().join(terminal_id).join("terminal.sqlite"),
+        )?);
+        let client = banshi_sync_client::SyncClient::new(
+            server,
+            identity,
+            hall_id,
+            Arc::clone(&store),
+            Arc::new(SystemClock),
+        )?;
+        Ok((store, client))
     }
 }
 

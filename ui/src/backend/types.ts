@@ -61,6 +61,8 @@ export interface Status {
     pending: number
     /** Records the server refused; listed with the reason on the /sync screen. */
     refused: number
+    /** Scans and photos not yet verified by the server (absent from older backends). */
+    pending_blobs?: number
   }
   version: string
   /** RFC 3339 */

@@ -114,6 +114,8 @@ const en: MessageSchema = {
     'printer.offline': 'The printer is not connected',
     'printer.error': 'Printer fault',
     'printer.not_configured': 'No printer is configured on this terminal',
+    'blob.too_large': 'The file is too large: files are limited to 64 MiB',
+    'blob.hash_mismatch': 'The file was damaged in transfer, please try again',
   },
   devices: {
     title: 'Devices',

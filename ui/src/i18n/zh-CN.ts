@@ -116,6 +116,8 @@ const zhCN = {
     'printer.offline': '打印机未连接',
     'printer.error': '打印机故障',
     'printer.not_configured': '本机未配置打印机',
+    'blob.too_large': '文件过大：单个文件不得超过 64 MiB',
+    'blob.hash_mismatch': '文件传输中损坏，请重试',
   },
   devices: {
     title: '设备状态',

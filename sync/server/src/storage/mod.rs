@@ -74,6 +74,28 @@ pub struct EnrollmentToken {
     pub created_at_ms: i64,
 }
 
+/// An upload in progress for one (blob, scope): its declared size and the chunks received so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobUpload {
+    pub size: u64,
+    /// Indexes of the chunks received, ascending.
+    pub chunks_present: Vec<u32>,
+    /// Grows with every chunk received; passed back to `finish_blob_upload`/`discard_blob_upload`, which
+    /// act only if no chunk arrived in between (another node may take chunks while this one verifies).
+    pub generation: i64,
+}
+
+/// What `finish_blob_upload` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishedUpload {
+    /// The content was new and is now stored.
+    Stored,
+    /// The same content was already stored; only the scope was added.
+    Deduplicated,
+    /// The upload is gone or received chunks after it was read: nothing was done, verify again.
+    Changed,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("server database error: {0}")]
@@ -182,6 +204,56 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
     /// Announcements of committed saves, from now on: the scope of every saved document (from every node
     /// sharing the database), or [`Change::Unknown`] when some may have been missed.
     fn changes(&self) -> broadcast::Receiver<Change>;
+
+    // --- blobs (see `crate::blobs`) ---
+    //
+    // Verified content is kept once per SM3, in chunks; scopes are granted per (blob, scope); uploads in
+    // progress are kept per (blob, scope), apart from verified content. The handlers serialise every call
+    // about one blob on a node, and `finish_blob_upload` must be atomic, so several nodes stay consistent.
+
+    /// The size of verified blob `sm3` if `scope` may read it.
+    async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError>;
+    /// One chunk of verified blob `sm3`.
+    async fn blob_chunk(&self, sm3: &str, index: u32) -> Result<Option<Vec<u8>>, StorageError>;
+    /// The upload in progress for (`sm3`, `scope`), if any.
+    async fn blob_upload(&self, sm3: &str, scope: &str)
+        -> Result<Option<BlobUpload>, StorageError>;
+    /// Keep chunk `index` of the upload for (`sm3`, `scope`) of a blob declared `size` bytes long,
+    /// replacing a chunk already received at that index, and bump the upload's generation. An upload in
+    /// progress that declared another size starts over (its chunks are dropped): the content decides which
+    /// declaration was right.
+    async fn put_blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        index: u32,
+        bytes: Vec<u8>,
+    ) -> Result<(), StorageError>;
+    /// One chunk of the upload in progress for (`sm3`, `scope`).
+    async fn blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StorageError>;
+    /// The upload for (`sm3`, `scope`) at `generation` was verified: keep its chunks as the blob's content
+    /// unless that content is already stored (deduplication), let `scope` read the blob, and forget the
+    /// upload, all in one transaction, and only if the upload is still at `generation` (else `Changed`).
+    async fn finish_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<FinishedUpload, StorageError>;
+    /// Forget the upload for (`sm3`, `scope`) and its chunks (its content did not match its SM3), if it is
+    /// still at `generation`. Returns whether it was forgotten.
+    async fn discard_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<bool, StorageError>;
 }
 
 /// Open the backend a `--db` URL names: `sqlite:PATH`, `postgres://…` or `postgresql://…`.

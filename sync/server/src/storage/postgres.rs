@@ -25,8 +25,8 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{
-    merge_with_stored, Change, EnrollmentToken, ServerStorage, StorageError, StoredDoc,
-    TerminalRecord, TerminalRole, CHANGES_CAPACITY,
+    merge_with_stored, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
+    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
 };
 
 struct Migration {
@@ -46,6 +46,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "0002_terminals",
         sql: include_str!("../../migrations/postgres/0002_terminals.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_blobs",
+        sql: include_str!("../../migrations/postgres/0003_blobs.sql"),
     },
 ];
 
@@ -637,6 +642,211 @@ impl ServerStorage for PostgresStorage {
         Ok(())
     }
 
+    async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT b.size FROM blobs b JOIN blob_scopes s ON s.sm3 = b.sm3
+                 WHERE b.sm3 = $1 AND s.scope = $2",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("looking up a blob"))?
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    async fn blob_chunk(&self, sm3: &str, index: u32) -> Result<Option<Vec<u8>>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT bytes FROM blob_chunks WHERE sm3 = $1 AND idx = $2",
+                &[&sm3, &i64::from(index)],
+            )
+            .await
+            .map_err(pg("reading a blob chunk"))?
+            .map(|r| r.get(0)))
+    }
+
+    async fn blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+    ) -> Result<Option<BlobUpload>, StorageError> {
+        let client = self.client().await?;
+        let Some(row) = client
+            .query_opt(
+                "SELECT size, generation FROM blob_uploads WHERE sm3 = $1 AND scope = $2",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("reading an upload"))?
+        else {
+            return Ok(None);
+        };
+        let chunks_present = client
+            .query(
+                "SELECT idx FROM blob_upload_chunks WHERE sm3 = $1 AND scope = $2 ORDER BY idx",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("reading an upload"))?
+            .iter()
+            .map(|r| r.get::<_, i64>(0) as u32)
+            .collect();
+        Ok(Some(BlobUpload {
+            size: row.get::<_, i64>(0) as u64,
+            chunks_present,
+            generation: row.get(1),
+        }))
+    }
+
+    async fn put_blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        index: u32,
+        bytes: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg("keeping a chunk"))?;
+        let now = now_ms();
+        let size = size as i64;
+        // Lock the upload row (when it exists) so a size change and its chunk clean-up are one step.
+        let declared = tx
+            .query_opt(
+                "SELECT size FROM blob_uploads WHERE sm3 = $1 AND scope = $2 FOR UPDATE",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("keeping a chunk"))?
+            .map(|r| r.get::<_, i64>(0));
+        if declared.is_some_and(|d| d != size) {
+            tx.execute(
+                "DELETE FROM blob_upload_chunks WHERE sm3 = $1 AND scope = $2",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("keeping a chunk"))?;
+        }
+        tx.execute(
+            "INSERT INTO blob_uploads (sm3, scope, size, generation, created_at_ms, updated_at_ms)
+             VALUES ($1, $2, $3, 1, $4, $4)
+             ON CONFLICT (sm3, scope) DO UPDATE SET size = excluded.size,
+             generation = blob_uploads.generation + 1, updated_at_ms = excluded.updated_at_ms",
+            &[&sm3, &scope, &size, &now],
+        )
+        .await
+        .map_err(pg("keeping a chunk"))?;
+        tx.execute(
+            "INSERT INTO blob_upload_chunks (sm3, scope, idx, bytes) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sm3, scope, idx) DO UPDATE SET bytes = excluded.bytes",
+            &[&sm3, &scope, &i64::from(index), &bytes],
+        )
+        .await
+        .map_err(pg("keeping a chunk"))?;
+        tx.commit().await.map_err(pg("keeping a chunk"))
+    }
+
+    async fn blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT bytes FROM blob_upload_chunks WHERE sm3 = $1 AND scope = $2 AND idx = $3",
+                &[&sm3, &scope, &i64::from(index)],
+            )
+            .await
+            .map_err(pg("reading an upload chunk"))?
+            .map(|r| r.get(0)))
+    }
+
+    async fn finish_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<FinishedUpload, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg("keeping a blob"))?;
+        let now = now_ms();
+        let upload = tx
+            .query_opt(
+                "SELECT size, generation FROM blob_uploads WHERE sm3 = $1 AND scope = $2 FOR UPDATE",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("keeping a blob"))?
+            .map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)));
+        let size = match upload {
+            Some((size, g)) if g == generation => size,
+            _ => return Ok(FinishedUpload::Changed),
+        };
+        let stored = tx
+            .execute(
+                "INSERT INTO blobs (sm3, size, created_at_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT (sm3) DO NOTHING",
+                &[&sm3, &size, &now],
+            )
+            .await
+            .map_err(pg("keeping a blob"))?
+            == 1;
+        if stored {
+            tx.execute(
+                "INSERT INTO blob_chunks (sm3, idx, bytes)
+                 SELECT sm3, idx, bytes FROM blob_upload_chunks WHERE sm3 = $1 AND scope = $2",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("keeping a blob"))?;
+        }
+        tx.execute(
+            "INSERT INTO blob_scopes (sm3, scope, created_at_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (sm3, scope) DO NOTHING",
+            &[&sm3, &scope, &now],
+        )
+        .await
+        .map_err(pg("keeping a blob"))?;
+        delete_upload(&tx, sm3, scope).await?;
+        tx.commit().await.map_err(pg("keeping a blob"))?;
+        Ok(if stored {
+            FinishedUpload::Stored
+        } else {
+            FinishedUpload::Deduplicated
+        })
+    }
+
+    async fn discard_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<bool, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg("discarding an upload"))?;
+        let current = tx
+            .query_opt(
+                "SELECT generation FROM blob_uploads WHERE sm3 = $1 AND scope = $2 FOR UPDATE",
+                &[&sm3, &scope],
+            )
+            .await
+            .map_err(pg("discarding an upload"))?
+            .map(|r| r.get::<_, i64>(0));
+        if current != Some(generation) {
+            return Ok(false);
+        }
+        delete_upload(&tx, sm3, scope).await?;
+        tx.commit().await.map_err(pg("discarding an upload"))?;
+        Ok(true)
+    }
+
     async fn document_count(&self) -> Result<i64, StorageError> {
         let client = self.client().await?;
         Ok(client
@@ -664,4 +874,20 @@ fn terminal_row(r: &tokio_postgres::Row) -> TerminalRecord {
         enrolled_at_ms: r.get(5),
         updated_at_ms: r.get(6),
     }
+}
+
+async fn delete_upload(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sm3: &str,
+    scope: &str,
+) -> Result<(), StorageError> {
+    for sql in [
+        "DELETE FROM blob_upload_chunks WHERE sm3 = $1 AND scope = $2",
+        "DELETE FROM blob_uploads WHERE sm3 = $1 AND scope = $2",
+    ] {
+        tx.execute(sql, &[&sm3, &scope])
+            .await
+            .map_err(pg("forgetting an upload"))?;
+    }
+    Ok(())
 }

@@ -10,13 +10,14 @@ use rusqlite_migration::{Migrations, M};
 use tokio::sync::broadcast;
 
 use super::{
-    merge_with_stored, Change, EnrollmentToken, ServerStorage, StorageError, StoredDoc,
-    TerminalRecord, TerminalRole, CHANGES_CAPACITY,
+    merge_with_stored, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
+    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_terminals.sql")),
+    M::up(include_str!("../../migrations/0003_blobs.sql")),
 ];
 
 #[derive(Debug, Clone)]
@@ -355,6 +356,217 @@ impl ServerStorage for SqliteStorage {
         })
         .await
     }
+
+    async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let size: Option<i64> = conn
+                .query_row(
+                    "SELECT b.size FROM blobs b JOIN blob_scopes s ON s.sm3 = b.sm3
+                     WHERE b.sm3 = ?1 AND s.scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(size.map(|s| s as u64))
+        })
+        .await
+    }
+
+    async fn blob_chunk(&self, sm3: &str, index: u32) -> Result<Option<Vec<u8>>, StorageError> {
+        let sm3 = sm3.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bytes FROM blob_chunks WHERE sm3 = ?1 AND idx = ?2",
+                    params![sm3, index],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+    ) -> Result<Option<BlobUpload>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let upload: Option<(i64, i64)> = conn
+                .query_row(
+                    "SELECT size, generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((size, generation)) = upload else {
+                return Ok(None);
+            };
+            let mut stmt = conn.prepare_cached(
+                "SELECT idx FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2 ORDER BY idx",
+            )?;
+            let chunks_present = stmt
+                .query_map([&sm3, &scope], |r| r.get::<_, u32>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(BlobUpload {
+                size: size as u64,
+                chunks_present,
+                generation,
+            }))
+        })
+        .await
+    }
+
+    async fn put_blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        index: u32,
+        bytes: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let declared: Option<i64> = tx
+                .query_row(
+                    "SELECT size FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if declared.is_some_and(|d| d as u64 != size) {
+                tx.execute(
+                    "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO blob_uploads (sm3, scope, size, generation, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?4)
+                 ON CONFLICT (sm3, scope) DO UPDATE SET size = excluded.size,
+                 generation = blob_uploads.generation + 1, updated_at_ms = excluded.updated_at_ms",
+                params![sm3, scope, size as i64, now],
+            )?;
+            tx.execute(
+                "INSERT INTO blob_upload_chunks (sm3, scope, idx, bytes) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sm3, scope, idx) DO UPDATE SET bytes = excluded.bytes",
+                params![sm3, scope, index, bytes],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blob_upload_chunk(
+        &self,
+        sm3: &str,
+        scope: &str,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bytes FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2 AND idx = ?3",
+                    params![sm3, scope, index],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn finish_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<FinishedUpload, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let upload: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT size, generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let size = match upload {
+                Some((size, g)) if g == generation => size,
+                _ => return Ok(FinishedUpload::Changed),
+            };
+            let stored = tx.execute(
+                "INSERT INTO blobs (sm3, size, created_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sm3) DO NOTHING",
+                params![sm3, size, now],
+            )? == 1;
+            if stored {
+                tx.execute(
+                    "INSERT INTO blob_chunks (sm3, idx, bytes)
+                     SELECT sm3, idx, bytes FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO blob_scopes (sm3, scope, created_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sm3, scope) DO NOTHING",
+                params![sm3, scope, now],
+            )?;
+            delete_upload(&tx, &sm3, &scope)?;
+            tx.commit()?;
+            Ok(if stored {
+                FinishedUpload::Stored
+            } else {
+                FinishedUpload::Deduplicated
+            })
+        })
+        .await
+    }
+
+    async fn discard_blob_upload(
+        &self,
+        sm3: &str,
+        scope: &str,
+        generation: i64,
+    ) -> Result<bool, StorageError> {
+        let (sm3, scope) = (sm3.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT generation FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+                    [&sm3, &scope],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if current != Some(generation) {
+                return Ok(false);
+            }
+            delete_upload(&tx, &sm3, &scope)?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+}
+
+fn delete_upload(tx: &rusqlite::Transaction<'_>, sm3: &str, scope: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM blob_upload_chunks WHERE sm3 = ?1 AND scope = ?2",
+        [sm3, scope],
+    )?;
+    tx.execute(
+        "DELETE FROM blob_uploads WHERE sm3 = ?1 AND scope = ?2",
+        [sm3, scope],
+    )?;
+    Ok(())
 }
 
 const TERMINAL_COLUMNS: &str =

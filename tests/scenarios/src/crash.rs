@@ -19,6 +19,8 @@ use anyhow::{bail, Context};
 use banshi_core::queue::{Ticket, TicketStatus};
 use banshi_store::{Durability, Store, SyncStatus};
 
+use crate::proxy::SplitMix64;
+
 /// The store file inside a terminal's data folder, as `Terminal::open` names it.
 pub const STORE_FILE: &str = "terminal.sqlite";
 
@@ -28,34 +30,6 @@ const HALL: &str = "crash-hall";
 /// How many of the records the writer is given take most updates, so their chunks pile up past the compaction
 /// threshold again and again.
 pub const HOT_RECORDS: usize = 3;
-
-/// SplitMix64: a tiny, seedable generator, so a failing run can be repeated from its seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// True with probability `percent`/100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 /// The kinds of write the writer makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +173,7 @@ pub fn run_writer(
     records: Vec<String>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     let store = Store::open(&data_dir.join(STORE_FILE)).context("opening the store")?;
     // Stands in for the server: documents "pulled" from it were written by another actor in another store.
     let server = Store::open(Path::new(":memory:")).context("opening the stand-in server store")?;
@@ -224,7 +198,7 @@ pub fn run_writer(
         let target = match op {
             Op::Create | Op::PullNew => None,
             _ => {
-                let pick = if rng.chance(70) {
+                let pick = if rng.below(100) < 70 {
                     rng.below(known.len().min(HOT_RECORDS) as u64)
                 } else {
                     rng.below(known.len() as u64)

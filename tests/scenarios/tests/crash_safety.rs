@@ -18,7 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use banshi_core::queue::Ticket;
-use banshi_scenarios::crash::{self, Line, Op, Rng, HOT_RECORDS, STORE_FILE};
+use banshi_scenarios::crash::{self, Line, Op, HOT_RECORDS, STORE_FILE};
+use banshi_scenarios::proxy::SplitMix64;
 use banshi_store::{Durability, Store, SyncStatus};
 
 const ROUNDS: usize = 200;
@@ -69,7 +70,7 @@ fn sigkill_during_writes_loses_no_acknowledged_write_and_leaves_the_store_intact
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         });
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
     // By id, so oldest first (UUIDv7).

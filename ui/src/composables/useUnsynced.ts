@@ -1,6 +1,6 @@
 import { onScopeDispose, ref, shallowRef } from 'vue'
 import { toBackendError, type BackendError } from '../backend/errors'
-import type { Backend, UnsyncedList } from '../backend/types'
+import type { Backend, BackendEventType, UnsyncedList } from '../backend/types'
 
 /**
  * The records not yet synced, loaded now and reloaded on every event that can change them and whenever the live channel comes back. Reloads that arrive while one is running are
@@ -44,9 +44,10 @@ export function useUnsynced(backend: Backend) {
   }
 
   // A new record (tickets), a sync pass (sync) or "reload everything" after a lagging channel (status); device
-  // health has nothing to do with the outbox.
+  // health, and anything a newer backend adds, has nothing to do with the outbox.
+  const RELOAD_ON: readonly BackendEventType[] = ['tickets.changed', 'sync.changed', 'status.changed']
   const offEvents = backend.subscribe((event) => {
-    if (event.type !== 'devices.changed') void refresh()
+    if (RELOAD_ON.includes(event.type)) void refresh()
   })
   let previous = backend.connectionState()
   const offConnection = backend.onConnection((state) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_profile::{Mode, Profile};
-use banshi_terminal::{StatusView, Terminal, TerminalEvent, TicketView};
+use banshi_terminal::{StatusView, Terminal, TerminalEvent, TicketView, UnsyncedView};
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
 /// The event name the UI listens on (`ui/src/backend/tauri.ts`).
@@ -31,6 +31,11 @@ async fn issue_ticket(
 #[tauri::command]
 async fn list_tickets(terminal: State<'_, Arc<Terminal>>) -> Result<Vec<TicketView>, ErrorBody> {
     terminal.list_tickets().await.map_err(|e| e.to_body())
+}
+
+#[tauri::command]
+async fn unsynced_records(terminal: State<'_, Arc<Terminal>>) -> Result<UnsyncedView, ErrorBody> {
+    terminal.unsynced_records().await.map_err(|e| e.to_body())
 }
 
 pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
@@ -75,7 +80,12 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![status, issue_ticket, list_tickets])
+        .invoke_handler(tauri::generate_handler![
+            status,
+            issue_ticket,
+            list_tickets,
+            unsynced_records
+        ])
         .run(tauri::generate_context!())
         .context("running the terminal window")
 }

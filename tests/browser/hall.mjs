@@ -75,9 +75,9 @@ export class Hall {
   }
 
   async start(modes = MODES) {
-    const serverPort = await freePort()
+    this.serverPort = await freePort()
     const printerPort = await freePort()
-    this.serverUrl = `http://127.0.0.1:${serverPort}`
+    this.serverUrl = `http://127.0.0.1:${this.serverPort}`
     this.printerOut = join(this.dir, 'printer')
     mkdirSync(this.printerOut)
     const db = `sqlite:${join(this.dir, 'server.sqlite')}`
@@ -85,9 +85,7 @@ export class Hall {
     this.enrollmentToken = execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
       'token', 'create', '--db', db, '--hall', 'hk-longhua', '--uses', '50',
     ], { encoding: 'utf8' }).trim()
-    this.spawn('banshi-server', bin('BANSHI_SERVER_BIN', 'banshi-server'), [
-      'serve', '--listen', `127.0.0.1:${serverPort}`, '--db', db,
-    ])
+    this.startServerProcess()
     this.spawn('printer', bin('BANSHI_PRINTER_SIM_BIN', 'banshi-escpos-sim'), [
       '--listen', `127.0.0.1:${printerPort}`, '--out', this.printerOut,
     ])
@@ -107,6 +105,31 @@ export class Hall {
       this.terminals[mode] = `http://127.0.0.1:${port}`
     }
     await Promise.all(Object.values(this.terminals).map((url) => waitForHttp(`${url}/api/status`)))
+  }
+
+  startServerProcess() {
+    this.server = this.spawn('banshi-server', bin('BANSHI_SERVER_BIN', 'banshi-server'), [
+      'serve', '--listen', `127.0.0.1:${this.serverPort}`, '--db', `sqlite:${join(this.dir, 'server.sqlite')}`,
+    ])
+  }
+
+  /** Stop the sync server (the hall goes offline); its database stays for `startServer`. */
+  async stopServer() {
+    const server = this.server
+    server.expectedExit = true
+    if (server.exitCode !== null || server.signalCode !== null) return
+    const exited = new Promise((resolve) => server.once('exit', resolve))
+    server.kill('SIGTERM')
+    // A graceful shutdown waits for open connections; a hall test must not wait on a stuck one.
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+
+  /** Bring the sync server back on the same address and database. */
+  async startServer() {
+    this.startServerProcess()
+    await waitForHttp(`${this.serverUrl}/healthz`)
   }
 
   /** Start (or restart) one `banshi serve` terminal for `mode` on its existing data folder. */

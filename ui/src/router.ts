@@ -7,6 +7,7 @@ import BackgroundView from './views/BackgroundView.vue'
 import CallScreenView from './views/CallScreenView.vue'
 import FieldView from './views/FieldView.vue'
 import OfficeView from './views/OfficeView.vue'
+import SyncListView from './views/SyncListView.vue'
 import QueueTicketView from './views/QueueTicketView.vue'
 import SelfServiceView from './views/SelfServiceView.vue'
 import WindowView from './views/WindowView.vue'
@@ -33,9 +34,17 @@ export function modePath(mode: RunMode): string {
   return `/${mode}`
 }
 
+/** The chrome size of a mode's screens; screens shared by every mode (/sync) take their terminal's. */
+export function modeVariant(mode: RunMode): ChromeVariant {
+  return VIEWS[mode].variant
+}
+
+/** The list of records not yet synced, opened from the sync indicator on every mode's screen. */
+export const SYNC_PATH = '/sync'
+
 /**
- * A route per run mode. `/` waits for the first status and goes to the profile's mode. Hash history works under
- * Tauri's custom protocol and behind `banshi serve` alike, with no server-side routes.
+ * A route per run mode, plus `/sync` for every mode. `/` waits for the first status and goes to the profile's mode.
+ * Hash history works under Tauri's custom protocol and behind `banshi serve` alike, with no server-side routes.
  */
 export function createAppRouter(state: AppState): Router {
   const routes: RouteRecordRaw[] = [
@@ -53,6 +62,7 @@ export function createAppRouter(state: AppState): Router {
         meta: { mode, variant: v.variant },
       }),
     ),
+    { path: SYNC_PATH, name: 'sync', component: SyncListView },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ]
   const router = createRouter({ history: createWebHashHistory(), routes })

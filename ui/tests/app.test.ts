@@ -95,11 +95,11 @@ describe('app start', () => {
     expect(wrapper.get('[data-testid="sync-pending"]').text()).toBe('已全部同步')
     backend.statusValue = makeStatus({
       mode: 'field',
-      sync: { server: null, state: 'offline', last_sync_at: null, pending: 4 },
+      sync: { server: null, state: 'offline', last_sync_at: null, pending: 4, refused: 0 },
     })
     backend.emit({ type: 'sync.changed' })
     await flushPromises()
-    expect(wrapper.get('[data-testid="sync-pending"]').text()).toBe('待同步 4 条')
+    expect(wrapper.get('[data-testid="sync-pending"]').text()).toBe('4 条待同步')
     expect(wrapper.get('[data-testid="sync-indicator"]').text()).toContain('离线')
     wrapper.unmount()
   })

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BackendError } from '../src/backend/errors'
 import { eventsUrlFor, HttpBackend, type WebSocketLike } from '../src/backend/http'
 import type { BackendEvent, ConnectionState } from '../src/backend/types'
-import { makeStatus, makeTicket } from './helpers'
+import { makeStatus, makeTicket, makeUnsynced } from './helpers'
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
@@ -57,6 +57,23 @@ describe('HTTP transport: requests', () => {
     const list = [makeTicket(), makeTicket({ id: 'tk-2', number: 'A002' })]
     const backend = new HttpBackend({ baseUrl: 'http://x', fetch: async () => json(list) })
     await expect(backend.listTickets()).resolves.toEqual(list)
+  })
+
+  it('GETs the records not yet synced from /api/sync/pending', async () => {
+    const unsynced = { total: 3, records: [makeUnsynced(), makeUnsynced({ id: 'x', label: '…6e7f8a9b', status: 'refused' })] }
+    const fetch = vi.fn(async () => json(unsynced))
+    const backend = new HttpBackend({ baseUrl: 'http://hall.local:8080', fetch })
+    await expect(backend.unsyncedRecords()).resolves.toEqual(unsynced)
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit]
+    expect(url).toBe('http://hall.local:8080/api/sync/pending')
+    expect(init.method).toBe('GET')
+  })
+
+  it('rejects an unsynced list of the wrong shape as client.bad_response', async () => {
+    for (const body of [[], { total: 1 }, { total: 1, records: [{ id: 'x' }] }]) {
+      const backend = new HttpBackend({ baseUrl: 'http://x', fetch: async () => json(body) })
+      await expect(backend.unsyncedRecords()).rejects.toMatchObject({ code: 'client.bad_response' })
+    }
   })
 
   it('maps a {code, message} error body to a BackendError', async () => {

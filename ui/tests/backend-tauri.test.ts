@@ -3,7 +3,7 @@ import { BackendError, toBackendError } from '../src/backend/errors'
 import { parseEvent } from '../src/backend/parse'
 import { EVENT_CHANNEL, TauriBackend, type InvokeFn, type ListenFn } from '../src/backend/tauri'
 import type { BackendEvent } from '../src/backend/types'
-import { makeStatus, makeTicket } from './helpers'
+import { makeStatus, makeTicket, makeUnsynced } from './helpers'
 
 describe('Tauri transport', () => {
   it('invokes the commands with their arguments', async () => {
@@ -13,13 +13,21 @@ describe('Tauri transport', () => {
       if (cmd === 'status') return status
       if (cmd === 'issue_ticket') return ticket
       if (cmd === 'list_tickets') return [ticket]
+      if (cmd === 'unsynced_records') return unsynced
       throw new Error(`unexpected ${cmd}`)
     })
+    const unsynced = { total: 1, records: [makeUnsynced()] }
     const backend = new TauriBackend({ invoke, listen: vi.fn() })
     await expect(backend.status()).resolves.toEqual(status)
     await expect(backend.issueTicket('A')).resolves.toEqual(ticket)
     await expect(backend.listTickets()).resolves.toEqual([ticket])
-    expect(invoke.mock.calls).toEqual([['status', undefined], ['issue_ticket', { category: 'A' }], ['list_tickets', undefined]])
+    await expect(backend.unsyncedRecords()).resolves.toEqual(unsynced)
+    expect(invoke.mock.calls).toEqual([
+      ['status', undefined],
+      ['issue_ticket', { category: 'A' }],
+      ['list_tickets', undefined],
+      ['unsynced_records', undefined],
+    ])
   })
 
   it('rejects with the {code, message} the command rejected with', async () => {

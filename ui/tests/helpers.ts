@@ -3,8 +3,9 @@
 import { enableAutoUnmount, flushPromises, mount, type ComponentMountingOptions } from '@vue/test-utils'
 import { afterEach, vi } from 'vitest'
 import type { Component } from 'vue'
+import type { Router } from 'vue-router'
 import { BACKEND_KEY } from '../src/backend/inject'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket } from '../src/backend/types'
+import type { Backend, BackendEvent, ConnectionState, Status, Ticket, UnsyncedList, UnsyncedRecord } from '../src/backend/types'
 import { APP_STATE_KEY, createAppState, type AppState } from '../src/composables/appState'
 import { createAppI18n } from '../src/i18n'
 
@@ -35,7 +36,7 @@ export function makeStatus(overrides: Partial<Status> = {}): Status {
         { code: 'B', name: { 'zh-CN': '社保医保' } },
       ],
     },
-    sync: { server: 'https://sync.example.gov.cn', state: 'online', last_sync_at: null, pending: 0 },
+    sync: { server: 'https://sync.example.gov.cn', state: 'online', last_sync_at: null, pending: 0, refused: 0 },
     version: '0.1.0',
     server_time: new Date().toISOString(),
     ...overrides,
@@ -59,6 +60,18 @@ export function makeTicket(overrides: Partial<Ticket> = {}): Ticket {
   }
 }
 
+export function makeUnsynced(overrides: Partial<UnsyncedRecord> = {}): UnsyncedRecord {
+  return {
+    id: '0195f3a4-7b2c-7d10-9a3e-4c5d6e7f8a9b',
+    kind: 'ticket',
+    label: 'A001',
+    status: 'local',
+    reason: { code: 'sync.offline', message: 'the sync server cannot be reached; the record is sent once it can' },
+    changed_at: '2026-11-23T01:15:00Z',
+    ...overrides,
+  }
+}
+
 /** A Backend whose calls are vi.fn()s and whose events the test emits by hand. */
 export class FakeBackend implements Backend {
   readonly transport = 'http' as const
@@ -70,6 +83,7 @@ export class FakeBackend implements Backend {
   status = vi.fn(async (): Promise<Status> => this.statusValue)
   issueTicket = vi.fn(async (category: string): Promise<Ticket> => makeTicket({ category }))
   listTickets = vi.fn(async (): Promise<Ticket[]> => [])
+  unsyncedRecords = vi.fn(async (): Promise<UnsyncedList> => ({ total: 0, records: [] }))
 
   constructor(status: Status = makeStatus()) {
     this.statusValue = status
@@ -111,7 +125,7 @@ export async function readyState(backend: Backend): Promise<AppState> {
 export async function mountView<C extends Component>(
   component: C,
   backend: FakeBackend,
-  options: { locale?: string; props?: Record<string, unknown>; attach?: boolean } = {},
+  options: { locale?: string; props?: Record<string, unknown>; attach?: boolean; router?: Router } = {},
 ) {
   const state = await readyState(backend)
   const i18n = createAppI18n(options.locale ?? 'zh-CN')
@@ -119,7 +133,7 @@ export async function mountView<C extends Component>(
     props: options.props,
     attachTo: options.attach ? document.body : undefined,
     global: {
-      plugins: [i18n],
+      plugins: options.router ? [i18n, options.router] : [i18n],
       provide: {
         [BACKEND_KEY as symbol]: backend,
         [APP_STATE_KEY as symbol]: state,

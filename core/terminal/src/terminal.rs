@@ -20,6 +20,8 @@ use tokio::sync::{broadcast, Notify};
 use crate::messages;
 use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, TicketView};
 
+mod outbox;
+
 /// How often devices are asked for their health.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -457,8 +459,8 @@ impl Terminal {
     /// The terminal as the UI's first screen shows it.
     pub async fn status(&self) -> Result<StatusView, TerminalError> {
         let store = Arc::clone(&self.store);
-        let (pending, pending_blobs) =
-            blocking(move || Ok((store.pending()?.len(), store.pending_blobs()?.len()))).await?;
+        let (counts, pending_blobs) =
+            blocking(move || Ok((store.sync_counts()?, store.pending_blobs()?.len()))).await?;
         let p = &self.profile;
         let (online, last_sync_at, blocked) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
@@ -498,7 +500,8 @@ impl Terminal {
                     (Some(_), None, false) => "offline",
                 },
                 last_sync_at,
-                pending,
+                pending: counts.pending(),
+                refused: counts.refused,
                 pending_blobs,
             },
             version: env!("CARGO_PKG_VERSION"),
@@ -597,6 +600,8 @@ impl Terminal {
             )
         };
         self.emit(TerminalEvent::TicketsChanged);
+        // One more record waits for the server: sync indicators and the outbox screen count it.
+        self.emit(TerminalEvent::SyncChanged);
 
         let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
         let slip = self.ticket_slip(

@@ -50,9 +50,37 @@ pub struct SyncView {
     /// terminal) or `disabled` (no sync server in the profile).
     pub state: &'static str,
     pub last_sync_at: Option<String>,
+    /// Records waiting to be sent (local or sending): the indicator's "n records waiting".
     pub pending: usize,
     /// Blobs (scans, photos) not yet verified by the server.
     pub pending_blobs: usize,
+    /// Records the server refused; they stay here and are listed with the reason.
+    pub refused: usize,
+}
+
+/// The records this terminal holds that the server does not (yet), for the "not yet synced" screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnsyncedView {
+    /// How many there are in all; `records` holds at most the first page of them.
+    pub total: usize,
+    pub records: Vec<UnsyncedRecordView>,
+}
+
+/// One not-yet-synced record. Shown on hall screens, so it names the record without personal data.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnsyncedRecordView {
+    pub id: String,
+    /// Record kind (`ticket`, …); the UI translates it.
+    pub kind: String,
+    /// A ticket's number (`A003`), else the last characters of the id: never a name or an ID number.
+    pub label: String,
+    /// `local`, `sending` or `refused`.
+    pub status: SyncStatus,
+    /// Why it is not synced: `sync.disabled`, `sync.unenrolled`, `sync.revoked`, `sync.offline`,
+    /// `sync.queued`, `sync.sending` or `sync.refused` (the message then is what the server said).
+    pub reason: ErrorBody,
+    /// When the record last changed here (RFC 3339).
+    pub changed_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

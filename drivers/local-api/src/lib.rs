@@ -6,6 +6,7 @@
 //! and return the same JSON, so the UI's one adapter (`ui/src/backend`) only switches transport.
 //!
 //! Routes: `GET /api/status`, `GET /api/tickets`, `POST /api/tickets` `{"category":"A"}`,
+//! `GET /api/sync/pending` (the records the server does not hold yet, each with its reason),
 //! `GET /api/events` (WebSocket, one JSON event per message); anything else is a UI asset, with
 //! `index.html` for `/`. Errors are `{code, message}` with a fitting status.
 

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use banshi_core::{ErrorBody, ErrorCode};
-use banshi_terminal::{StatusView, Terminal, TerminalError, TerminalEvent, TicketView};
+use banshi_terminal::{
+    StatusView, Terminal, TerminalError, TerminalEvent, TicketView, UnsyncedView,
+};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -51,6 +53,7 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
     Router::new()
         .route("/api/status", get(status))
         .route("/api/tickets", get(list_tickets).post(issue_ticket))
+        .route("/api/sync/pending", get(unsynced_records))
         .route("/api/events", get(events))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
         .fallback(ui_asset)
@@ -65,6 +68,10 @@ async fn status(State(s): State<ApiState>) -> Result<Json<StatusView>, ApiError>
 
 async fn list_tickets(State(s): State<ApiState>) -> Result<Json<Vec<TicketView>>, ApiError> {
     Ok(Json(s.terminal.list_tickets().await?))
+}
+
+async fn unsynced_records(State(s): State<ApiState>) -> Result<Json<UnsyncedView>, ApiError> {
+    Ok(Json(s.terminal.unsynced_records().await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,10 +5,14 @@ use std::time::Duration;
 
 use banshi_local_api::DirAssets;
 use banshi_scenarios::Hall;
+use banshi_terminal::Terminal;
 use futures_util::StreamExt;
 
 async fn serve_terminal(hall: &Hall, mode: &str, id: &str) -> String {
-    let terminal = hall.terminal(mode, id).await.expect("terminal");
+    serve(hall, hall.terminal(mode, id).await.expect("terminal")).await
+}
+
+async fn serve(hall: &Hall, terminal: Arc<Terminal>) -> String {
     let ui_dir = hall.dir.path().join("ui");
     std::fs::create_dir_all(&ui_dir).expect("ui dir");
     std::fs::write(
@@ -131,4 +135,71 @@ async fn the_ui_is_served_at_the_root_and_paths_cannot_escape_it() {
         .await
         .expect("get");
     assert_eq!(escape.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_not_yet_synced_are_listed_with_their_reason_until_the_server_has_them() {
+    let hall = Hall::start().await.expect("hall");
+    let terminal = hall
+        .terminal("queue-ticket", "qm-01")
+        .await
+        .expect("terminal");
+    let base = serve(&hall, Arc::clone(&terminal)).await;
+    let pending = || async {
+        let response = reqwest::get(format!("{base}/api/sync/pending"))
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200);
+        response.json::<serde_json::Value>().await.expect("json")
+    };
+    let status = || async {
+        reqwest::get(format!("{base}/api/status"))
+            .await
+            .expect("get")
+            .json::<serde_json::Value>()
+            .await
+            .expect("json")
+    };
+    assert_eq!(
+        pending().await,
+        serde_json::json!({"total": 0, "records": []})
+    );
+
+    // No sync pass has reached the server yet: the terminal counts as offline.
+    let first = terminal.issue_ticket("A").await.expect("issue");
+    let list = pending().await;
+    assert_eq!(list["total"], 1);
+    let record = &list["records"][0];
+    assert_eq!(record["id"], first.id.as_str());
+    assert_eq!(record["kind"], "ticket");
+    assert_eq!(record["label"], "A001");
+    assert_eq!(record["status"], "local");
+    assert_eq!(record["reason"]["code"], "sync.offline");
+    assert!(
+        record["changed_at"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 20 && t.ends_with('Z')),
+        "{record}"
+    );
+    let sync = &status().await["sync"];
+    assert_eq!(
+        (sync["state"].as_str(), sync["pending"].as_u64()),
+        (Some("offline"), Some(1))
+    );
+    assert_eq!(sync["refused"], 0);
+
+    terminal.sync_now().await;
+    assert_eq!(pending().await["total"], 0);
+    let sync = &status().await["sync"];
+    assert_eq!(
+        (sync["state"].as_str(), sync["pending"].as_u64()),
+        (Some("online"), Some(0))
+    );
+
+    // Online, a new ticket only waits for the next pass.
+    terminal.issue_ticket("B").await.expect("issue");
+    let list = pending().await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["records"][0]["label"], "B001");
+    assert_eq!(list["records"][0]["reason"]["code"], "sync.queued");
 }

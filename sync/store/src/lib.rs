@@ -19,6 +19,9 @@ mod store;
 
 pub use blobs::{BlobDownload, BlobMeta, BlobState};
 pub use record::{DocHeader, Record, RecordError, RecordKind};
-pub use store::{DocMeta, Durability, Store, StoreError, SyncStatus, COMPACT_AFTER_CHUNKS};
+pub use store::{
+    DocMeta, Durability, Store, StoreError, SyncCounts, SyncStatus, UnsyncedDoc,
+    COMPACT_AFTER_CHUNKS,
+};
 
 pub use automerge;

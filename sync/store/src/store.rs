@@ -72,6 +72,39 @@ pub struct DocMeta {
     pub sync_status: SyncStatus,
 }
 
+/// A record whose changes the server does not hold yet, as the outbox screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsyncedDoc {
+    pub id: String,
+    pub kind: String,
+    /// `Local`, `Sending` or `Refused`, never `Synced`.
+    pub sync_status: SyncStatus,
+    /// What the server said when it refused the record (`Refused` only).
+    pub reason: Option<String>,
+    /// When the document last changed here, Unix milliseconds.
+    pub changed_at_ms: i64,
+}
+
+/// How many records stand in each not-yet-synced status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub local: usize,
+    pub sending: usize,
+    pub refused: usize,
+}
+
+impl SyncCounts {
+    /// Records the next sync pass will send (what [`Store::pending`] lists).
+    pub fn pending(&self) -> usize {
+        self.local + self.sending
+    }
+
+    /// Every record the server does not hold yet, refused ones included.
+    pub fn unsynced(&self) -> usize {
+        self.pending() + self.refused
+    }
+}
+
 /// Errors of the local store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -309,6 +342,64 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
+    }
+
+    /// Records the server does not hold yet (local, sending or refused), the longest-waiting first, at most
+    /// `limit` of them: a terminal that was offline for days may hold thousands, and a screen shows a page.
+    pub fn unsynced(&self, limit: usize) -> Result<Vec<UnsyncedDoc>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT d.id, d.kind, s.status, s.reason, d.updated_at_ms FROM sync_status s
+             JOIN documents d ON d.id = s.doc_id
+             WHERE s.status IN ('local', 'sending', 'refused')
+             ORDER BY d.updated_at_ms, d.id LIMIT ?1",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let docs = stmt
+            .query_map([limit], |r| {
+                Ok(UnsyncedDoc {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    sync_status: SyncStatus::parse(&r.get::<_, String>(2)?),
+                    reason: r.get(3)?,
+                    changed_at_ms: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(docs)
+    }
+
+    /// How many records are local, sending and refused; one indexed query, cheap enough for every status
+    /// refresh.
+    pub fn sync_counts(&self) -> Result<SyncCounts, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT status, count(*) FROM sync_status WHERE status != 'synced' GROUP BY status",
+        )?;
+        let mut counts = SyncCounts::default();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (status, n) = row?;
+            let n = usize::try_from(n).unwrap_or(0);
+            match SyncStatus::parse(&status) {
+                SyncStatus::Local => counts.local += n,
+                SyncStatus::Sending => counts.sending += n,
+                SyncStatus::Refused => counts.refused += n,
+                SyncStatus::Synced => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// SQLite's own consistency check of the whole file: `["ok"]` when the database is sound, otherwise
+    /// one line per problem found.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let lines = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(lines)
     }
 
     pub fn set_sync_status(
@@ -729,6 +820,69 @@ mod tests {
         let seen = store.local_changes(&header.id).expect("seen");
         assert!(store.mark_synced(&header.id, seen).expect("mark"));
         assert!(store.pending().expect("pending").is_empty());
+    }
+
+    #[test]
+    fn unsynced_lists_local_sending_and_refused_records_with_the_refusal_reason() {
+        let (_dir, store) = store();
+        let ids: Vec<String> = (1..=4)
+            .map(|n| {
+                store
+                    .create("hall:x", &ticket(n), Durability::Normal)
+                    .expect("create")
+                    .id
+            })
+            .collect();
+        let seen = store.local_changes(&ids[0]).expect("seen");
+        assert!(store.mark_synced(&ids[0], seen).expect("mark"));
+        store
+            .set_sync_status(&ids[1], SyncStatus::Sending, None)
+            .expect("sending");
+        store
+            .set_sync_status(&ids[2], SyncStatus::Refused, Some("scope not granted"))
+            .expect("refused");
+
+        let unsynced = store.unsynced(100).expect("unsynced");
+        let summary: Vec<(&str, SyncStatus, Option<&str>)> = unsynced
+            .iter()
+            .map(|d| (d.id.as_str(), d.sync_status, d.reason.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (ids[1].as_str(), SyncStatus::Sending, None),
+                (
+                    ids[2].as_str(),
+                    SyncStatus::Refused,
+                    Some("scope not granted")
+                ),
+                (ids[3].as_str(), SyncStatus::Local, None),
+            ]
+        );
+        assert!(unsynced
+            .iter()
+            .all(|d| d.kind == "ticket" && d.changed_at_ms > 0));
+        assert_eq!(store.unsynced(2).expect("unsynced").len(), 2);
+        let counts = store.sync_counts().expect("counts");
+        assert_eq!(
+            counts,
+            SyncCounts {
+                local: 1,
+                sending: 1,
+                refused: 1
+            }
+        );
+        assert_eq!((counts.pending(), counts.unsynced()), (2, 3));
+        assert_eq!(counts.pending(), store.pending().expect("pending").len());
+    }
+
+    #[test]
+    fn integrity_check_reports_ok_for_a_sound_file() {
+        let (_dir, store) = store();
+        store
+            .create("hall:x", &ticket(1), Durability::Promised)
+            .expect("create");
+        assert_eq!(store.integrity_check().expect("check"), vec!["ok"]);
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! A hall on one machine, for scenario tests: a real `banshi-server` on loopback over a real SQLite file,
 //! a wire-level ESC/POS printer simulator on TCP, and terminals built from the example profiles in
 //! `kiosk-profiles/examples/`, each with its own data folder. Everything talks over real sockets.
+//!
 //! Terminals are enrolled the way an installer would (a one-time token from the server's admin
 //! operations); [`RawTerminal`] speaks the signed wire protocol by hand for tests of refusals.
 //! [`Hall::with_storage`] puts the server on another backend, e.g. one of two PostgreSQL nodes.
 //! [`proxy::CuttingProxy`] stands between a terminal and a server and cuts the link at chosen bytes.
+//!
+//! [`crash`] is the harness of the crash-safety test: a writer process (`crash-writer`) and its line protocol.
 
+pub mod crash;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 
 import { BackendError, CLIENT_ERRORS, httpError, toBackendError } from './errors'
 import { EventHub } from './hub'
-import { checkStatus, checkTicket, checkTicketList, parseEvent } from './parse'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe } from './types'
+import { checkStatus, checkTicket, checkTicketList, checkUnsyncedList, parseEvent } from './parse'
+import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe, UnsyncedList } from './types'
 
 /** The part of the WebSocket API we use, so tests can pass a fake. */
 export interface WebSocketLike {
@@ -84,6 +84,10 @@ export class HttpBackend implements Backend {
 
   listTickets(): Promise<Ticket[]> {
     return this.request('GET', 'api/tickets').then(checkTicketList)
+  }
+
+  unsyncedRecords(): Promise<UnsyncedList> {
+    return this.request('GET', 'api/sync/pending').then(checkUnsyncedList)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

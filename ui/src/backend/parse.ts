@@ -2,7 +2,7 @@
 // proxy or talk to an older build: a clear `client.bad_response` beats a blank screen from `undefined.terminal`.
 
 import { BackendError, CLIENT_ERRORS } from './errors'
-import type { BackendEvent, BackendEventType, Status, Ticket } from './types'
+import type { BackendEvent, BackendEventType, Status, Ticket, UnsyncedList } from './types'
 import { RUN_MODES } from './types'
 
 const EVENT_TYPES: readonly BackendEventType[] = [
@@ -75,4 +75,24 @@ export function checkTicket(value: unknown): Ticket {
 export function checkTicketList(value: unknown): Ticket[] {
   if (!Array.isArray(value)) throw bad('ticket list')
   return value.map(checkTicket)
+}
+
+export function checkUnsyncedList(value: unknown): UnsyncedList {
+  if (!isObject(value) || typeof value.total !== 'number' || !Array.isArray(value.records)) {
+    throw bad('list of unsynced records')
+  }
+  for (const r of value.records) {
+    if (
+      !isObject(r) ||
+      typeof r.id !== 'string' ||
+      typeof r.kind !== 'string' ||
+      typeof r.label !== 'string' ||
+      typeof r.status !== 'string' ||
+      !isObject(r.reason) ||
+      typeof r.reason.code !== 'string'
+    ) {
+      throw bad('unsynced record')
+    }
+  }
+  return value as unknown as UnsyncedList
 }

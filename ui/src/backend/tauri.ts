@@ -5,8 +5,8 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core'
 import { listen as tauriListen } from '@tauri-apps/api/event'
 import { toBackendError } from './errors'
 import { EventHub } from './hub'
-import { checkStatus, checkTicket, checkTicketList, parseEvent } from './parse'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe } from './types'
+import { checkStatus, checkTicket, checkTicketList, checkUnsyncedList, parseEvent } from './parse'
+import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe, UnsyncedList } from './types'
 
 export const EVENT_CHANNEL = 'banshi://event'
 
@@ -41,6 +41,10 @@ export class TauriBackend implements Backend {
 
   listTickets(): Promise<Ticket[]> {
     return this.call('list_tickets').then(checkTicketList)
+  }
+
+  unsyncedRecords(): Promise<UnsyncedList> {
+    return this.call('unsynced_records').then(checkUnsyncedList)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

@@ -41,7 +41,8 @@ export interface QueueCategory {
   name: LocalizedName
 }
 
-export type SyncState = 'online' | 'offline' | 'disabled'
+/** `unenrolled`: no enrollment token used yet; `revoked`: an administrator revoked the terminal. */
+export type SyncState = 'online' | 'offline' | 'unenrolled' | 'revoked' | 'disabled'
 
 export interface Status {
   terminal: { id: string; label: string; outlet: string; hall_id: string; fault_hotline: string }
@@ -56,7 +57,10 @@ export interface Status {
     server: string | null
     state: SyncState
     last_sync_at: string | null
+    /** Records waiting to be sent (local or sending): the indicator's "n 条待同步". */
     pending: number
+    /** Records the server refused; listed with the reason on the /sync screen. */
+    refused: number
     /** Scans and photos not yet verified by the server (absent from older backends). */
     pending_blobs?: number
   }
@@ -84,6 +88,29 @@ export interface Ticket {
   sync_status: TicketSyncStatus
 }
 
+/** A record the server does not hold yet. Named without personal data: a ticket number or a short id. */
+export interface UnsyncedRecord {
+  id: string
+  /** Record kind, e.g. "ticket" (translated by the UI). */
+  kind: string
+  /** e.g. "A003", or "…6e7f8a9b" for records without a number */
+  label: string
+  status: Exclude<TicketSyncStatus, 'synced'>
+  /**
+   * Why it is not synced: sync.disabled / sync.unenrolled / sync.revoked / sync.offline / sync.queued / sync.sending /
+   * sync.refused (message: the server's words).
+   */
+  reason: { code: string; message: string }
+  /** RFC 3339: when the record last changed on this terminal */
+  changed_at: string
+}
+
+export interface UnsyncedList {
+  /** All unsynced records; `records` may hold only the longest-waiting of them. */
+  total: number
+  records: UnsyncedRecord[]
+}
+
 export type BackendEventType = 'tickets.changed' | 'devices.changed' | 'sync.changed' | 'status.changed'
 export type BackendEvent = { type: BackendEventType }
 
@@ -101,6 +128,8 @@ export interface Backend {
   issueTicket(category: string): Promise<Ticket>
   /** Tickets ordered by issue time. */
   listTickets(): Promise<Ticket[]>
+  /** Records the server does not hold yet, the longest-waiting first, each with its reason. */
+  unsyncedRecords(): Promise<UnsyncedList>
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe
   /** Current live-channel state; `onConnection` calls back on every change. */

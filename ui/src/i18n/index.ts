@@ -80,6 +80,25 @@ export function modeTitleKey(mode: RunMode): string {
   return `modes.${MODE_KEYS[mode]}`
 }
 
+/**
+ * The text of a dotted backend `code` in a catalogue section keyed by whole codes (`errors`, `syncList.reasons`),
+ * in `locale` or else zh-CN; null when neither has it. Codes are looked up as one key, not as a path.
+ */
+export function translateCode(
+  getMessages: (locale: string) => unknown,
+  locale: string,
+  section: readonly string[],
+  code: string,
+): string | null {
+  for (const loc of [locale, FALLBACK_LOCALE]) {
+    let node: unknown = getMessages(loc)
+    for (const key of section) node = (node as Record<string, unknown> | undefined)?.[key]
+    const text = (node as Record<string, unknown> | undefined)?.[code]
+    if (typeof text === 'string') return text
+  }
+  return null
+}
+
 /** Translate a backend error by its `code`; fall back to the backend's own message. */
 export function translateError(
   getMessages: (locale: string) => unknown,
@@ -87,12 +106,7 @@ export function translateError(
   err: unknown,
 ): string {
   const e = toBackendError(err)
-  for (const loc of [locale, FALLBACK_LOCALE]) {
-    const errors = (getMessages(loc) as { errors?: Record<string, unknown> } | undefined)?.errors
-    const text = errors?.[e.code]
-    if (typeof text === 'string') return text
-  }
-  return e.message || e.code
+  return translateCode(getMessages, locale, ['errors'], e.code) ?? (e.message || e.code)
 }
 
 /** `errorText(err)`: the error in the current language. */

@@ -33,17 +33,17 @@ pub fn run_bench(_args: &[String]) -> anyhow::Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     ));
     lines.push(String::new());
-    for (label, args) in [
-        ("SQLite", vec!["all".to_string()]),
-        ("PostgreSQL", {
-            let url = fresh_database(&postgres)?;
-            vec!["reconverge".into(), "--postgres".into(), url.clone()]
-        }),
-        ("PostgreSQL", {
-            let url = fresh_database(&postgres)?;
-            vec!["throughput".into(), "--postgres".into(), url]
-        }),
+    // Each PostgreSQL run gets a fresh database, made just before it runs.
+    for (label, scenario) in [
+        ("SQLite", "all"),
+        ("PostgreSQL", "reconverge"),
+        ("PostgreSQL", "throughput"),
     ] {
+        let mut args = vec![scenario.to_string()];
+        if label == "PostgreSQL" {
+            args.push("--postgres".into());
+            args.push(fresh_database(&postgres)?);
+        }
         println!("xtask: bench ({label}): {}", args.join(" "));
         let output = Command::new(&bench)
             .args(&args)

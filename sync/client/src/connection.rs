@@ -190,11 +190,21 @@ impl Connection {
                 .to_string();
             query.push(("wait_ms", wait_ms.as_str()));
         }
+        self.get_json(version, proto::FEED_PATH, &query).await
+    }
+
+    /// A signed `GET` whose answer is JSON.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        version: u32,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, SyncClientError> {
         let response = self
             .send(
                 reqwest::Method::GET,
-                proto::FEED_PATH,
-                &query,
+                path,
+                query,
                 Vec::new(),
                 &[(proto::VERSION_HEADER, version.to_string())],
             )
@@ -211,20 +221,8 @@ impl Connection {
         &self,
         version: u32,
     ) -> Result<Vec<proto::TerminalEntry>, SyncClientError> {
-        let response = self
-            .send(
-                reqwest::Method::GET,
-                proto::HALL_TERMINALS_PATH,
-                &[],
-                Vec::new(),
-                &[(proto::VERSION_HEADER, version.to_string())],
-            )
-            .await?;
-        check(response)
-            .await?
-            .json()
+        self.get_json(version, proto::HALL_TERMINALS_PATH, &[])
             .await
-            .map_err(|e| SyncClientError::BadReply(e.to_string()))
     }
 
     /// What the server holds of blob `sm3` for `scope`; `None` when it holds nothing (`blob.unknown`).

@@ -185,20 +185,8 @@ impl Store {
             }
             sync_dir(&self.blob_dir)?;
         }
-        let mut conn = self.conn();
-        with_durability(&mut conn, Durability::Promised, |tx| {
-            let now = now_ms();
-            tx.execute(
-                "INSERT INTO blobs (sm3, scope, size, state, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, ?3, 'local', ?4, ?4) ON CONFLICT (sm3, scope) DO NOTHING",
-                params![sm3, scope, size as i64, now],
-            )?;
-            Ok(tx.query_row(
-                &format!("{META_COLUMNS} WHERE sm3 = ?1 AND scope = ?2"),
-                [&sm3, scope],
-                meta_row,
-            )?)
-        })
+        // A blob the user was told is kept must survive power loss: Promised.
+        self.record_blob(&sm3, scope, size, BlobState::Local, Durability::Promised)
     }
 
     /// [`Store::add_blob`] from bytes in memory.
@@ -210,6 +198,31 @@ impl Store {
     pub fn add_blob_file(&self, scope: &str, path: &Path) -> Result<BlobMeta, StoreError> {
         let file = File::open(path).map_err(io_error(path))?;
         self.add_blob(scope, file)
+    }
+
+    /// Record that blob `sm3` (whose file is in place) belongs to `scope`, unless it already does; its row.
+    fn record_blob(
+        &self,
+        sm3: &str,
+        scope: &str,
+        size: u64,
+        state: BlobState,
+        durability: Durability,
+    ) -> Result<BlobMeta, StoreError> {
+        let mut conn = self.conn();
+        with_durability(&mut conn, durability, |tx| {
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO blobs (sm3, scope, size, state, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (sm3, scope) DO NOTHING",
+                params![sm3, scope, size as i64, state.as_str(), now],
+            )?;
+            Ok(tx.query_row(
+                &format!("{META_COLUMNS} WHERE sm3 = ?1 AND scope = ?2"),
+                [sm3, scope],
+                meta_row,
+            )?)
+        })
     }
 
     /// What the store knows of blob `sm3` in `scope`.
@@ -342,20 +355,8 @@ impl Store {
         let path = self.blob_path(sm3);
         std::fs::rename(&partial, &path).map_err(io_error(&path))?;
         sync_dir(&self.blob_dir)?;
-        let mut conn = self.conn();
-        with_durability(&mut conn, Durability::Normal, |tx| {
-            let now = now_ms();
-            tx.execute(
-                "INSERT INTO blobs (sm3, scope, size, state, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, ?3, 'synced', ?4, ?4) ON CONFLICT (sm3, scope) DO NOTHING",
-                params![sm3, scope, have as i64, now],
-            )?;
-            Ok(tx.query_row(
-                &format!("{META_COLUMNS} WHERE sm3 = ?1 AND scope = ?2"),
-                [sm3, scope],
-                meta_row,
-            )?)
-        })
+        // Downloaded content can be fetched again: Normal.
+        self.record_blob(sm3, scope, have, BlobState::Synced, Durability::Normal)
     }
 
     /// Remove blob rows outside `keep_scopes`, the files no kept row refers to, and every partial

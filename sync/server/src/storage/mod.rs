@@ -256,6 +256,15 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StorageError>;
 }
 
+/// Wall-clock milliseconds for bookkeeping columns (`updated_at_ms`, `created_at_ms`), the same in every
+/// backend. Request checks use the `AppState` clock instead.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Open the backend a `--db` URL names: `sqlite:PATH`, `postgres://…` or `postgresql://…`.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn ServerStorage>, StorageError> {
     if let Some(path) = url.strip_prefix("sqlite:") {

@@ -25,7 +25,7 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{
-    merge_with_stored, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
+    merge_with_stored, now_ms, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
     StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
 };
 
@@ -337,13 +337,6 @@ impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[async_trait::async_trait]

@@ -10,7 +10,7 @@ use rusqlite_migration::{Migrations, M};
 use tokio::sync::broadcast;
 
 use super::{
-    merge_with_stored, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
+    merge_with_stored, now_ms, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
     StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
 };
 
@@ -68,13 +68,6 @@ impl SqliteStorage {
         })
         .await
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[async_trait::async_trait]

@@ -56,4 +56,4 @@ pub use error::{ClipRef, VoiceError};
 pub use health::{Health, VoiceStatus};
 pub use library::{bundled_clips_dir, ClipLibrary, LoadFailure, FALLBACK_LANGUAGE};
 pub use queue::{Announcer, CallQueue, Playback};
-pub use reading::Reading;
+pub use sink::{AudioSink, RecordingSink, WavFileSink};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// How a ticket's digits or a window number is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Reading {
+pub(crate) enum Reading {
     /// Digit by digit, leading zeros kept: 001 → "zero zero one".
     Digits,
     /// As a number: 12 → "twelve" / "十二".

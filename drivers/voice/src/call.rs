@@ -58,7 +58,11 @@ pub struct Call {
 }
 
 impl Call {
-    pub fn new(ticket: impl Into<String>, window: impl Into<Window>, language: impl Into<String>) -> Self {
+    pub fn new(
+        ticket: impl Into<String>,
+        window: impl Into<Window>,
+        language: impl Into<String>,
+    ) -> Self {
         Self {
             ticket: ticket.into(),
             window: window.into(),
@@ -155,9 +159,14 @@ mod tests {
 
     #[test]
     fn malformed_tickets_are_refused_with_bad_ticket() {
-        for ticket in ["", "A", "ABCD1", "A12B", "A-001", "A1234567", "Ａ001", "甲001"] {
+        for ticket in [
+            "", "A", "ABCD1", "A12B", "A-001", "A1234567", "Ａ001", "甲001",
+        ] {
             let error = TicketNumber::parse(ticket).unwrap_err();
-            assert!(matches!(error, VoiceError::BadTicket { .. }), "{ticket}: {error}");
+            assert!(
+                matches!(error, VoiceError::BadTicket { .. }),
+                "{ticket}: {error}"
+            );
         }
     }
 }

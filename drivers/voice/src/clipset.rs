@@ -33,10 +33,11 @@ impl ClipSet {
     /// Errors: `voice.bad_manifest`, `voice.missing_clip` (listing every absent clip), `voice.bad_clip`.
     pub fn load(dir: &Path) -> Result<Self, VoiceError> {
         let manifest_path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| VoiceError::BadManifest {
-            path: manifest_path.clone(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            std::fs::read_to_string(&manifest_path).map_err(|e| VoiceError::BadManifest {
+                path: manifest_path.clone(),
+                reason: e.to_string(),
+            })?;
         let manifest = Manifest::parse(&text, &manifest_path)?;
         let tokens = manifest.required_tokens();
         let missing: Vec<ClipRef> = tokens
@@ -56,11 +57,12 @@ impl ClipSet {
         let mut clips = HashMap::with_capacity(tokens.len());
         for token in tokens {
             let file = dir.join(manifest.clip_file(&token));
-            let samples = decode_clip(&file, manifest.sample_rate).map_err(|reason| VoiceError::BadClip {
-                language: manifest.language.clone(),
-                file,
-                reason,
-            })?;
+            let samples =
+                decode_clip(&file, manifest.sample_rate).map_err(|reason| VoiceError::BadClip {
+                    language: manifest.language.clone(),
+                    file,
+                    reason,
+                })?;
             clips.insert(token, samples);
         }
         tracing::debug!(language = %manifest.language, dir = %dir.display(), clips = clips.len(), "voice clip set loaded");
@@ -104,11 +106,15 @@ impl ClipSet {
         let mut parts = Vec::new();
         if options.chime && !m.prelude.is_empty() {
             push_spoken(&mut parts, &m.prelude, m.gap_ms);
-            parts.push(Part::Pause { ms: m.repeat_gap_ms });
+            parts.push(Part::Pause {
+                ms: m.repeat_gap_ms,
+            });
         }
         for round in 0..options.repeat.max(1) {
             if round > 0 {
-                parts.push(Part::Pause { ms: m.repeat_gap_ms });
+                parts.push(Part::Pause {
+                    ms: m.repeat_gap_ms,
+                });
             }
             push_spoken(&mut parts, &saying, m.gap_ms);
         }
@@ -125,13 +131,16 @@ impl ClipSet {
                 Part::Clip(token) => {
                     // Load checked every token a script can hold, so this only fails if assembly and
                     // required_tokens ever disagree; it is reported, not panicked on.
-                    let clip = self.clips.get(token).ok_or_else(|| VoiceError::MissingClip {
-                        language: self.manifest.language.clone(),
-                        missing: vec![ClipRef {
-                            token: token.clone(),
-                            file: self.manifest.clip_file(token),
-                        }],
-                    })?;
+                    let clip = self
+                        .clips
+                        .get(token)
+                        .ok_or_else(|| VoiceError::MissingClip {
+                            language: self.manifest.language.clone(),
+                            missing: vec![ClipRef {
+                                token: token.clone(),
+                                file: self.manifest.clip_file(token),
+                            }],
+                        })?;
                     samples.extend_from_slice(clip);
                 }
                 Part::Pause { ms } => {
@@ -160,7 +169,10 @@ impl ClipSet {
         };
         tokens.extend(number.ok_or_else(|| VoiceError::BadTicket {
             ticket: ticket.to_owned(),
-            reason: format!("the number is beyond what the {} clips can read", m.language),
+            reason: format!(
+                "the number is beyond what the {} clips can read",
+                m.language
+            ),
         })?);
         Ok(tokens)
     }
@@ -179,13 +191,20 @@ impl ClipSet {
                     Reading::Cardinal => m.cardinal.read(*n),
                 };
                 let tokens = tokens.ok_or_else(|| {
-                    bad(format!("the {} clips read numbers up to {}", m.language, m.cardinal.max()))
+                    bad(format!(
+                        "the {} clips read numbers up to {}",
+                        m.language,
+                        m.cardinal.max()
+                    ))
                 })?;
                 Ok((&m.numbered, tokens))
             }
             Window::Named(name) => match (m.windows.get(name), &m.named) {
                 (Some(tokens), Some(template)) => Ok((template, tokens.clone())),
-                _ => Err(bad(format!("the {} clip set has no clip for this window name", m.language))),
+                _ => Err(bad(format!(
+                    "the {} clip set has no clip for this window name",
+                    m.language
+                ))),
             },
         }
     }

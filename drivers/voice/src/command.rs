@@ -88,7 +88,10 @@ impl AudioEnvironment {
             None => "paplay not found",
         };
         let aplay_why = match aplay {
-            Some(_) => format!("aplay found but {} has no playback device", self.sound_devices.display()),
+            Some(_) => format!(
+                "aplay found but {} has no playback device",
+                self.sound_devices.display()
+            ),
             None => "aplay not found".to_owned(),
         };
         Err(format!("{paplay_why}; {aplay_why}"))

@@ -128,7 +128,9 @@ mod tests {
             missing,
         };
         let message = error.to_string();
-        assert!(message.starts_with("voice clip set ug: 10 clip(s) missing: t0 (t0.wav), t1 (t1.wav)"));
+        assert!(
+            message.starts_with("voice clip set ug: 10 clip(s) missing: t0 (t0.wav), t1 (t1.wav)")
+        );
         assert!(message.ends_with("t7 (t7.wav) and 2 more"));
         assert_eq!(error.code(), "voice.missing_clip");
     }

@@ -57,7 +57,10 @@ impl ClipLibrary {
             match ClipSet::load(&dir) {
                 Ok(set) => library.add(set),
                 Err(error) => {
-                    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     tracing::warn!(set = %name, %error, "voice clip set not loaded");
                     library.failures.push(LoadFailure { name, error });
                 }
@@ -87,10 +90,17 @@ impl ClipLibrary {
         if let Some(set) = self.sets.get(language) {
             return Ok(set);
         }
-        let fallback = self.sets.get(FALLBACK_LANGUAGE).ok_or_else(|| VoiceError::UnknownLanguage {
-            language: language.to_owned(),
-        })?;
-        tracing::info!(language, fallback = FALLBACK_LANGUAGE, "no voice clips for language, falling back");
+        let fallback =
+            self.sets
+                .get(FALLBACK_LANGUAGE)
+                .ok_or_else(|| VoiceError::UnknownLanguage {
+                    language: language.to_owned(),
+                })?;
+        tracing::info!(
+            language,
+            fallback = FALLBACK_LANGUAGE,
+            "no voice clips for language, falling back"
+        );
         Ok(fallback)
     }
 
@@ -119,7 +129,10 @@ impl ClipLibrary {
         if self.failures.is_empty() {
             Health::ok()
         } else {
-            Health::degraded(format!("calls fall back to {FALLBACK_LANGUAGE} for: {}", failed()))
+            Health::degraded(format!(
+                "calls fall back to {FALLBACK_LANGUAGE} for: {}",
+                failed()
+            ))
         }
     }
 }

@@ -111,7 +111,9 @@ impl Manifest {
         match &raw.templates.named {
             Some(named) => check_template("named", named).map_err(&bad)?,
             None if !raw.windows.is_empty() => {
-                return Err(bad("[windows] lists names but there is no templates.named".into()))
+                return Err(bad(
+                    "[windows] lists names but there is no templates.named".into()
+                ))
             }
             None => {}
         }
@@ -120,7 +122,9 @@ impl Manifest {
         }
         for (name, tokens) in &raw.windows {
             if tokens.is_empty() || tokens.iter().any(|t| is_slot(t)) {
-                return Err(bad(format!("window {name:?} needs one or more clip tokens")));
+                return Err(bad(format!(
+                    "window {name:?} needs one or more clip tokens"
+                )));
             }
         }
         let digits = ten_tokens("numbers.digits", raw.numbers.digits).map_err(&bad)?;
@@ -195,11 +199,18 @@ fn check_template(name: &str, template: &[String]) -> Result<(), String> {
     for slot in [TICKET_SLOT, WINDOW_SLOT] {
         let count = template.iter().filter(|t| *t == slot).count();
         if count != 1 {
-            return Err(format!("templates.{name} must hold {slot} once (found {count})"));
+            return Err(format!(
+                "templates.{name} must hold {slot} once (found {count})"
+            ));
         }
     }
-    match template.iter().find(|t| is_slot(t) && *t != TICKET_SLOT && *t != WINDOW_SLOT) {
-        Some(unknown) => Err(format!("templates.{name} has an unknown placeholder {unknown}")),
+    match template
+        .iter()
+        .find(|t| is_slot(t) && *t != TICKET_SLOT && *t != WINDOW_SLOT)
+    {
+        Some(unknown) => Err(format!(
+            "templates.{name} has an unknown placeholder {unknown}"
+        )),
         None => Ok(()),
     }
 }
@@ -221,7 +232,9 @@ fn numbered_keys(
         .map(|(k, tokens)| match k.parse::<u32>() {
             Ok(n) if n <= max && !tokens.is_empty() => Ok((n, tokens)),
             Ok(n) if n <= max => Err(format!("{key}.{n} is empty")),
-            _ => Err(format!("{key} keys must be numbers from 0 to {max} (found {k:?})")),
+            _ => Err(format!(
+                "{key} keys must be numbers from 0 to {max} (found {k:?})"
+            )),
         })
         .collect()
 }
@@ -269,20 +282,29 @@ mod tests {
         assert_eq!(m.clip_file("d1"), "d1.wav");
         assert_eq!(m.cardinal.max(), 99);
         let tokens = m.required_tokens();
-        assert!(tokens.contains("ten") && tokens.contains("letter_Z") && !tokens.contains("{ticket}"));
+        assert!(
+            tokens.contains("ten") && tokens.contains("letter_Z") && !tokens.contains("{ticket}")
+        );
     }
 
     #[test]
     fn a_gap_in_the_tens_is_refused_naming_the_first_unreadable_number() {
         let text = MINIMAL.replace("4 = [\"d4\", \"ten\"]", "");
-        assert!(reason(&text).contains("no reading for 40"), "{}", reason(&text));
+        assert!(
+            reason(&text).contains("no reading for 40"),
+            "{}",
+            reason(&text)
+        );
     }
 
     #[test]
     fn templates_need_both_placeholders_exactly_once() {
         let text = MINIMAL.replace(r#"["{ticket}", "{window}"]"#, r#"["{ticket}"]"#);
         assert!(reason(&text).contains("{window} once (found 0)"));
-        let text = MINIMAL.replace(r#"["{ticket}", "{window}"]"#, r#"["{ticket}", "{window}", "{name}"]"#);
+        let text = MINIMAL.replace(
+            r#"["{ticket}", "{window}"]"#,
+            r#"["{ticket}", "{window}", "{name}"]"#,
+        );
         assert!(reason(&text).contains("unknown placeholder {name}"));
     }
 

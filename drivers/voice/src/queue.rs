@@ -72,7 +72,9 @@ impl CallQueue {
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("ticket", &self.announcement.ticket()).finish()
+        f.debug_struct("Job")
+            .field("ticket", &self.announcement.ticket())
+            .finish()
     }
 }
 
@@ -92,7 +94,9 @@ impl Playback {
     /// Blocks the thread until the announcement has played. Not for use inside an async runtime
     /// (it would stall it; use [`Playback::finished`] there).
     pub fn wait(self) -> Result<(), VoiceError> {
-        self.finished.blocking_recv().unwrap_or(Err(VoiceError::QueueStopped))
+        self.finished
+            .blocking_recv()
+            .unwrap_or(Err(VoiceError::QueueStopped))
     }
 }
 

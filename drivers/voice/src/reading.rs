@@ -73,7 +73,9 @@ impl Cardinal {
             return Some(vec![self.digit(n)?.clone()]);
         }
         let (tens, units) = (n / 10, n % 10);
-        let after = after_hundred.then(|| self.tens_after_hundred.get(&tens)).flatten();
+        let after = after_hundred
+            .then(|| self.tens_after_hundred.get(&tens))
+            .flatten();
         let mut tokens = after.or_else(|| self.tens.get(&tens))?.clone();
         if units > 0 {
             tokens.push(self.digit(units)?.clone());
@@ -129,7 +131,11 @@ mod tests {
         // 十 alone for the first ten (十二), digit + 十 above it (二十).
         let tens = (1..=9usize)
             .map(|t| {
-                let mut reading = if t == 1 { vec![] } else { vec![digits[t].clone()] };
+                let mut reading = if t == 1 {
+                    vec![]
+                } else {
+                    vec![digits[t].clone()]
+                };
                 reading.push("十".to_owned());
                 (t as u32, reading)
             })
@@ -145,11 +151,29 @@ mod tests {
     }
 
     fn english() -> Cardinal {
-        let teens = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"];
-        let tens = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+        let teens = [
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ];
+        let tens = [
+            "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        ];
         Cardinal {
-            digits: digits(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]),
-            exact: (10..=19).zip(teens).map(|(n, w)| (n, words(&[w]))).collect(),
+            digits: digits([
+                "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+            ]),
+            exact: (10..=19)
+                .zip(teens)
+                .map(|(n, w)| (n, words(&[w])))
+                .collect(),
             tens: (2..=9).map(|t| (t, words(&[tens[t as usize]]))).collect(),
             tens_after_hundred: BTreeMap::new(),
             hundred: words(&["hundred"]),
@@ -199,7 +223,10 @@ mod tests {
     #[test]
     fn digits_are_read_one_by_one_with_leading_zeros() {
         let en = english();
-        assert_eq!(read_digits("001", &en.digits).unwrap().join(" "), "zero zero one");
+        assert_eq!(
+            read_digits("001", &en.digits).unwrap().join(" "),
+            "zero zero one"
+        );
         assert_eq!(read_digits("0x1", &en.digits), None);
     }
 }

@@ -35,7 +35,10 @@ impl RecordingSink {
 
     /// The announcements played so far, oldest first.
     pub fn played(&self) -> Vec<Announcement> {
-        self.played.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.played
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -87,7 +90,11 @@ impl AudioSink for WavFileSink {
         // Tickets are letters and digits (checked when parsed), so they are safe in a file name.
         let path = loop {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
-            let name = format!("{n:06}-{}-{}.wav", announcement.ticket(), announcement.language());
+            let name = format!(
+                "{n:06}-{}-{}.wav",
+                announcement.ticket(),
+                announcement.language()
+            );
             let path = self.dir.join(name);
             if !path.exists() {
                 break path;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use banshi_core::ErrorCode;
 use banshi_voice::{
-    bundled_clips_dir, Announcer, Call, CallOptions, ClipLibrary, ClipSet, RecordingSink, VoiceError,
-    VoiceStatus, WavFileSink, Window,
+    bundled_clips_dir, Announcer, Call, CallOptions, ClipLibrary, ClipSet, RecordingSink,
+    VoiceError, VoiceStatus, WavFileSink, Window,
 };
 
 const RATE: u32 = 16_000;
@@ -21,10 +21,15 @@ fn set(language: &str) -> ClipSet {
 
 /// Reads a clip file with hound directly, not through the crate.
 fn clip_samples(language: &str, token: &str) -> Vec<i16> {
-    let path = bundled_clips_dir().join(language).join(format!("{token}.wav"));
+    let path = bundled_clips_dir()
+        .join(language)
+        .join(format!("{token}.wav"));
     let reader = hound::WavReader::open(&path).expect("clip opens");
     assert_eq!(reader.spec().sample_rate, RATE);
-    reader.into_samples::<i16>().map(|s| s.expect("sample")).collect()
+    reader
+        .into_samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect()
 }
 
 /// The PCM a script of spoken groups should produce: clips joined by GAP, groups joined by REPEAT_GAP.
@@ -45,7 +50,16 @@ fn expected_pcm(language: &str, groups: &[&[&str]]) -> Vec<i16> {
 }
 
 const ZH_A001_AT_5: &[&str] = &[
-    "please", "letter_A", "digit_0", "digit_0", "digit_1", "hao", "dao", "digit_5", "hao_window", "handle",
+    "please",
+    "letter_A",
+    "digit_0",
+    "digit_0",
+    "digit_1",
+    "hao",
+    "dao",
+    "digit_5",
+    "hao_window",
+    "handle",
 ];
 
 fn recording_announcer() -> (Announcer, Arc<RecordingSink>) {
@@ -59,7 +73,11 @@ fn recording_announcer() -> (Announcer, Arc<RecordingSink>) {
 fn zh_a001_at_window_5_says_the_hall_sequence_and_renders_exactly_those_clips() {
     let (announcer, sink) = recording_announcer();
     let call = Call::new("A001", Window::parse("5号"), "zh-CN");
-    announcer.announce(&call, CallOptions::default()).unwrap().wait().unwrap();
+    announcer
+        .announce(&call, CallOptions::default())
+        .unwrap()
+        .wait()
+        .unwrap();
 
     let played = sink.played();
     assert_eq!(played.len(), 1);
@@ -69,13 +87,24 @@ fn zh_a001_at_window_5_says_the_hall_sequence_and_renders_exactly_those_clips() 
     assert_eq!(announcement.tokens(), expected_tokens);
     assert_eq!(announcement.language(), "zh-CN");
     assert_eq!(announcement.sample_rate(), RATE);
-    assert_eq!(announcement.samples(), expected_pcm("zh-CN", &[&["chime"], ZH_A001_AT_5]).as_slice());
+    assert_eq!(
+        announcement.samples(),
+        expected_pcm("zh-CN", &[&["chime"], ZH_A001_AT_5]).as_slice()
+    );
 }
 
 #[test]
 fn zh_repeat_says_the_call_twice_with_one_chime() {
     let call = Call::new("a001", 5, "zh-CN");
-    let announcement = set("zh-CN").render(&call, CallOptions { repeat: 2, chime: true }).unwrap();
+    let announcement = set("zh-CN")
+        .render(
+            &call,
+            CallOptions {
+                repeat: 2,
+                chime: true,
+            },
+        )
+        .unwrap();
     let mut expected = vec!["chime"];
     expected.extend_from_slice(ZH_A001_AT_5);
     expected.extend_from_slice(ZH_A001_AT_5);
@@ -84,8 +113,20 @@ fn zh_repeat_says_the_call_twice_with_one_chime() {
         announcement.samples(),
         expected_pcm("zh-CN", &[&["chime"], ZH_A001_AT_5, ZH_A001_AT_5]).as_slice()
     );
-    let quiet = set("zh-CN").render(&call, CallOptions { repeat: 0, chime: false }).unwrap();
-    assert_eq!(quiet.tokens(), ZH_A001_AT_5, "repeat 0 is once, and no chime");
+    let quiet = set("zh-CN")
+        .render(
+            &call,
+            CallOptions {
+                repeat: 0,
+                chime: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        quiet.tokens(),
+        ZH_A001_AT_5,
+        "repeat 0 is once, and no chime"
+    );
 }
 
 #[test]
@@ -93,7 +134,13 @@ fn zh_windows_are_read_as_numbers() {
     let zh = set("zh-CN");
     let window_part = |window: u32| -> Vec<String> {
         let tokens: Vec<String> = zh
-            .render(&Call::new("C120", window, "zh-CN"), CallOptions { repeat: 1, chime: false })
+            .render(
+                &Call::new("C120", window, "zh-CN"),
+                CallOptions {
+                    repeat: 1,
+                    chime: false,
+                },
+            )
             .unwrap()
             .tokens()
             .into_iter()
@@ -106,8 +153,16 @@ fn zh_windows_are_read_as_numbers() {
     assert_eq!(window_part(12), ["shi", "digit_2"], "12 → 十二");
     assert_eq!(window_part(10), ["shi"], "10 → 十");
     assert_eq!(window_part(20), ["digit_2", "shi"], "20 → 二十");
-    assert_eq!(window_part(105), ["digit_1", "bai", "digit_0", "digit_5"], "105 → 一百零五");
-    assert_eq!(window_part(115), ["digit_1", "bai", "digit_1", "shi", "digit_5"], "115 → 一百一十五");
+    assert_eq!(
+        window_part(105),
+        ["digit_1", "bai", "digit_0", "digit_5"],
+        "105 → 一百零五"
+    );
+    assert_eq!(
+        window_part(115),
+        ["digit_1", "bai", "digit_1", "shi", "digit_5"],
+        "115 → 一百一十五"
+    );
 }
 
 #[test]
@@ -115,20 +170,44 @@ fn en_says_number_a_zero_zero_one_please_go_to_window_five() {
     let announcement = set("en")
         .render(&Call::new("A001", 5, "en"), CallOptions::default())
         .unwrap();
-    let said = ["number", "letter_A", "n_0", "n_0", "n_1", "please_go_to", "window", "n_5"];
+    let said = [
+        "number",
+        "letter_A",
+        "n_0",
+        "n_0",
+        "n_1",
+        "please_go_to",
+        "window",
+        "n_5",
+    ];
     let mut expected = vec!["chime"];
     expected.extend_from_slice(&said);
     assert_eq!(announcement.tokens(), expected);
-    assert_eq!(announcement.samples(), expected_pcm("en", &[&["chime"], &said]).as_slice());
+    assert_eq!(
+        announcement.samples(),
+        expected_pcm("en", &[&["chime"], &said]).as_slice()
+    );
 
     let tokens = set("en")
-        .render(&Call::new("B7", 25, "en"), CallOptions { repeat: 1, chime: false })
+        .render(
+            &Call::new("B7", 25, "en"),
+            CallOptions {
+                repeat: 1,
+                chime: false,
+            },
+        )
         .unwrap()
         .tokens()
         .join(" ");
     assert_eq!(tokens, "number letter_B n_7 please_go_to window n_20 n_5");
     let tokens = set("en")
-        .render(&Call::new("B7", 12, "en"), CallOptions { repeat: 1, chime: false })
+        .render(
+            &Call::new("B7", 12, "en"),
+            CallOptions {
+                repeat: 1,
+                chime: false,
+            },
+        )
         .unwrap()
         .tokens()
         .join(" ");
@@ -142,10 +221,15 @@ fn calls_the_clips_cannot_say_are_refused_before_anything_plays() {
         (Call::new("A-01", 5, "zh-CN"), "voice.bad_ticket"),
         (Call::new("A001", 0, "zh-CN"), "voice.bad_window"),
         (Call::new("A001", 1000, "zh-CN"), "voice.bad_window"),
-        (Call::new("A001", Window::parse("综合窗口"), "zh-CN"), "voice.bad_window"),
+        (
+            Call::new("A001", Window::parse("综合窗口"), "zh-CN"),
+            "voice.bad_window",
+        ),
     ];
     for (call, code) in cases {
-        let error = announcer.announce(&call, CallOptions::default()).unwrap_err();
+        let error = announcer
+            .announce(&call, CallOptions::default())
+            .unwrap_err();
         assert_eq!(error.code(), code, "{call:?}: {error}");
     }
     assert!(sink.played().is_empty());
@@ -174,8 +258,14 @@ fn a_missing_clip_is_named_by_voice_missing_clip() {
     };
     assert_eq!(language, "zh-CN");
     assert_eq!(missing.len(), 1);
-    assert_eq!((missing[0].token.as_str(), missing[0].file.as_str()), ("hao_window", "hao_window.wav"));
-    assert!(error.to_string().contains("hao_window (hao_window.wav)"), "{error}");
+    assert_eq!(
+        (missing[0].token.as_str(), missing[0].file.as_str()),
+        ("hao_window", "hao_window.wav")
+    );
+    assert!(
+        error.to_string().contains("hao_window (hao_window.wav)"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -186,8 +276,13 @@ fn uyghur_without_recordings_reports_its_missing_clips_and_falls_back_to_zh() {
     };
     assert_eq!(language, "ug");
     let tokens: Vec<&str> = missing.iter().map(|c| c.token.as_str()).collect();
-    for token in ["nomurluq", "koznekke", "keling", "nol", "yigirme", "yuz", "letter_A"] {
-        assert!(tokens.contains(&token), "{token} not reported missing: {tokens:?}");
+    for token in [
+        "nomurluq", "koznekke", "keling", "nol", "yigirme", "yuz", "letter_A",
+    ] {
+        assert!(
+            tokens.contains(&token),
+            "{token} not reported missing: {tokens:?}"
+        );
     }
 
     let (announcer, sink) = recording_announcer();
@@ -206,7 +301,10 @@ fn uyghur_without_recordings_reports_its_missing_clips_and_falls_back_to_zh() {
     let health = announcer.health();
     assert_eq!(health.status, VoiceStatus::Degraded);
     let detail = health.detail.unwrap();
-    assert!(detail.contains("ug") && detail.contains("voice clip set ug"), "{detail}");
+    assert!(
+        detail.contains("ug") && detail.contains("voice clip set ug"),
+        "{detail}"
+    );
 }
 
 /// Rewrites one clip of a copied set with the given WAV spec.
@@ -231,9 +329,20 @@ fn a_clip_at_another_sample_rate_is_voice_bad_clip() {
     let error = ClipSet::load(&dir).unwrap_err();
     assert_eq!(error.code(), "voice.bad_clip");
     let message = error.to_string();
-    assert!(message.contains("digit_7.wav") && message.contains("22050"), "{message}");
+    assert!(
+        message.contains("digit_7.wav") && message.contains("22050"),
+        "{message}"
+    );
 
-    rewrite_clip(&dir, "digit_7.wav", hound::WavSpec { channels: 2, sample_rate: RATE, ..spec });
+    rewrite_clip(
+        &dir,
+        "digit_7.wav",
+        hound::WavSpec {
+            channels: 2,
+            sample_rate: RATE,
+            ..spec
+        },
+    );
     let error = ClipSet::load(&dir).unwrap_err();
     assert!(error.to_string().contains("mono"), "{error}");
 
@@ -246,15 +355,33 @@ fn a_named_window_uses_the_named_template_and_its_clip() {
     let (_root, dir) = copy_set("zh-CN");
     std::fs::copy(dir.join("handle.wav"), dir.join("zonghe_window.wav")).unwrap();
     let manifest = std::fs::read_to_string(dir.join("manifest.toml")).unwrap();
-    let manifest = manifest.replacen("[windows]\n", "[windows]\n\"综合窗口\" = [\"zonghe_window\"]\n", 1);
+    let manifest = manifest.replacen(
+        "[windows]\n",
+        "[windows]\n\"综合窗口\" = [\"zonghe_window\"]\n",
+        1,
+    );
     std::fs::write(dir.join("manifest.toml"), manifest).unwrap();
     let announcement = ClipSet::load(&dir)
         .unwrap()
-        .render(&Call::new("A001", Window::parse(" 综合窗口 "), "zh-CN"), CallOptions::default())
+        .render(
+            &Call::new("A001", Window::parse(" 综合窗口 "), "zh-CN"),
+            CallOptions::default(),
+        )
         .unwrap();
     assert_eq!(
         announcement.tokens(),
-        ["chime", "please", "letter_A", "digit_0", "digit_0", "digit_1", "hao", "dao", "zonghe_window", "handle"]
+        [
+            "chime",
+            "please",
+            "letter_A",
+            "digit_0",
+            "digit_0",
+            "digit_1",
+            "hao",
+            "dao",
+            "zonghe_window",
+            "handle"
+        ]
     );
 }
 
@@ -264,9 +391,19 @@ fn the_wav_file_sink_writes_a_wav_lasting_the_clips_plus_gaps() {
     let sink = Arc::new(WavFileSink::new(out.path().join("calls")));
     let library = ClipLibrary::load(&bundled_clips_dir()).unwrap();
     let announcer = Announcer::new(library, sink).unwrap();
-    assert_eq!(announcer.health().status, VoiceStatus::Degraded, "ug is missing its clips");
+    assert_eq!(
+        announcer.health().status,
+        VoiceStatus::Degraded,
+        "ug is missing its clips"
+    );
     announcer
-        .announce(&Call::new("A001", 5, "zh-CN"), CallOptions { repeat: 2, chime: true })
+        .announce(
+            &Call::new("A001", 5, "zh-CN"),
+            CallOptions {
+                repeat: 2,
+                chime: true,
+            },
+        )
         .unwrap()
         .wait()
         .unwrap();
@@ -279,7 +416,10 @@ fn the_wav_file_sink_writes_a_wav_lasting_the_clips_plus_gaps() {
     assert!(files[0].ends_with("000001-A001-zh-CN.wav"), "{files:?}");
     let reader = hound::WavReader::open(&files[0]).unwrap();
     let spec = reader.spec();
-    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, RATE, 16));
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (1, RATE, 16)
+    );
 
     let clips: usize = std::iter::once("chime")
         .chain(ZH_A001_AT_5.iter().copied())
@@ -290,5 +430,8 @@ fn the_wav_file_sink_writes_a_wav_lasting_the_clips_plus_gaps() {
     let silence = 2 * 9 * GAP + 2 * REPEAT_GAP;
     assert_eq!(reader.duration() as usize, clips + silence);
     let written: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
-    assert_eq!(written, expected_pcm("zh-CN", &[&["chime"], ZH_A001_AT_5, ZH_A001_AT_5]));
+    assert_eq!(
+        written,
+        expected_pcm("zh-CN", &[&["chime"], ZH_A001_AT_5, ZH_A001_AT_5])
+    );
 }

@@ -122,7 +122,9 @@ impl Card {
     /// Age in whole years on `today` (hall date, e.g. `clock.hall_now().date()`).
     pub fn age_on(&self, today: Date) -> i32 {
         let mut age = today.year() - self.birth_date.year();
-        if (today.month() as u8, today.day()) < (self.birth_date.month() as u8, self.birth_date.day()) {
+        if (today.month() as u8, today.day())
+            < (self.birth_date.month() as u8, self.birth_date.day())
+        {
             age -= 1;
         }
         age
@@ -181,11 +183,11 @@ impl ErrorCode for DecodeError {
 
 /// Decodes the data of a successful `30 01` response: `TL(2) PL(2) text photo`.
 pub fn decode_base_info(data: &[u8]) -> Result<Card, DecodeError> {
-    let (Some(tl), Some(pl)) = (data.get(0..2), data.get(2..4)) else {
+    let Some(&[t0, t1, p0, p1]) = data.get(0..4) else {
         return Err(DecodeError::Payload("missing length header"));
     };
-    let text_len = usize::from(u16::from_be_bytes([tl[0], tl[1]]));
-    let photo_len = usize::from(u16::from_be_bytes([pl[0], pl[1]]));
+    let text_len = usize::from(u16::from_be_bytes([t0, t1]));
+    let photo_len = usize::from(u16::from_be_bytes([p0, p1]));
     let text = data
         .get(4..4 + text_len)
         .ok_or(DecodeError::Payload("text shorter than announced"))?;
@@ -325,7 +327,10 @@ impl Text<'_> {
         if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(DecodeError::Field(name));
         }
-        value.parse().map(Some).map_err(|_| DecodeError::Field(name))
+        value
+            .parse()
+            .map(Some)
+            .map_err(|_| DecodeError::Field(name))
     }
 
     fn checked_number(self, field: Field) -> Result<String, DecodeError> {

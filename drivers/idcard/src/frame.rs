@@ -384,7 +384,9 @@ impl<R: Read> FrameReader<R> {
                 }
                 Scan::NeedMore => match self.inner.read(&mut chunk) {
                     Ok(0) => return Err(FrameError::Closed),
-                    Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                    Ok(n) => self
+                        .buf
+                        .extend_from_slice(chunk.get(..n).unwrap_or_default()),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(FrameError::Io(e)),
                 },
@@ -472,19 +474,34 @@ mod tests {
     #[test]
     fn response_frames_match_the_research_byte_for_byte() {
         let cases = [
-            (Response::new(0x90, vec![]), "AA AA AA 96 69 00 04 00 00 90 94"),
-            (Response::new(0x60, vec![]), "AA AA AA 96 69 00 04 00 00 60 64"),
+            (
+                Response::new(0x90, vec![]),
+                "AA AA AA 96 69 00 04 00 00 90 94",
+            ),
+            (
+                Response::new(0x60, vec![]),
+                "AA AA AA 96 69 00 04 00 00 60 64",
+            ),
             (
                 Response::new(0x9F, vec![0; 4]),
                 "AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97",
             ),
-            (Response::new(0x80, vec![]), "AA AA AA 96 69 00 04 00 00 80 84"),
+            (
+                Response::new(0x80, vec![]),
+                "AA AA AA 96 69 00 04 00 00 80 84",
+            ),
             (
                 Response::new(0x90, vec![0; 8]),
                 "AA AA AA 96 69 00 0C 00 00 90 00 00 00 00 00 00 00 00 9C",
             ),
-            (Response::new(0x81, vec![]), "AA AA AA 96 69 00 04 00 00 81 85"),
-            (Response::new(0x41, vec![]), "AA AA AA 96 69 00 04 00 00 41 45"),
+            (
+                Response::new(0x81, vec![]),
+                "AA AA AA 96 69 00 04 00 00 81 85",
+            ),
+            (
+                Response::new(0x41, vec![]),
+                "AA AA AA 96 69 00 04 00 00 41 45",
+            ),
         ];
         for (response, golden) in cases {
             assert_eq!(response.encode(), hex(golden), "{response:?}");
@@ -554,10 +571,7 @@ mod tests {
                 reader.read_frame(),
                 Err(FrameError::BadLength { .. })
             ));
-            assert_eq!(
-                reader.read_request().unwrap(),
-                Some(Request::select_card())
-            );
+            assert_eq!(reader.read_request().unwrap(), Some(Request::select_card()));
         }
     }
 

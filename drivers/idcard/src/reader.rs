@@ -86,7 +86,10 @@ impl ErrorCode for ReaderError {
 impl ReaderError {
     /// True for the outcomes that mean "nothing to read yet", which a poller keeps waiting through.
     pub fn is_no_new_card(&self) -> bool {
-        matches!(self, Self::NoCard | Self::CardAlreadyRead | Self::CardRemoved)
+        matches!(
+            self,
+            Self::NoCard | Self::CardAlreadyRead | Self::CardRemoved
+        )
     }
 
     /// The error for a status byte that is not the success expected.

@@ -71,7 +71,9 @@ fn mutate(rng: &mut XorShift64, input: &mut Vec<u8>) {
                     let len = match rng.range(0, 2) {
                         0 => rng.range(0, 8),
                         1 => rng.range(0x0900, 0xFFFF),
-                        _ => usize::from(u16::from_be_bytes([input[5], input[6]])) + rng.range(0, 4),
+                        _ => {
+                            usize::from(u16::from_be_bytes([input[5], input[6]])) + rng.range(0, 4)
+                        }
                     } as u16;
                     input[5..7].copy_from_slice(&len.to_be_bytes());
                 }

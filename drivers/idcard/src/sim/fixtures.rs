@@ -385,7 +385,7 @@ impl CardFixture {
     /// The appended address as UCS-2 LE (≤ 70 bytes), if the card has one.
     pub fn appended_address_bytes(&self) -> Option<Vec<u8>> {
         self.appended_address.as_ref().map(|address| {
-            let mut bytes = vec![0x20, 0x00].repeat(35);
+            let mut bytes = [0x20, 0x00].repeat(35);
             put_ucs2(&mut bytes, 0, 70, address);
             bytes
         })

@@ -10,7 +10,11 @@ pub struct XorShift64(u64);
 impl XorShift64 {
     /// A generator from `seed` (0 is replaced by a fixed non-zero constant).
     pub fn new(seed: u64) -> Self {
-        Self(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Self(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -37,7 +41,7 @@ impl XorShift64 {
 
     /// True with probability `1 / n`.
     pub fn one_in(&mut self, n: u64) -> bool {
-        n == 0 || self.next_u64() % n == 0
+        n == 0 || self.next_u64().is_multiple_of(n)
     }
 }
 

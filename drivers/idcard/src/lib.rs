@@ -53,9 +53,9 @@
 //! `.dll` needs `unsafe` FFI, which this workspace forbids, so no library is loaded here. A decoder
 //! plugs in by implementing [`PhotoDecoder`] in the crate that owns the vendor integration, e.g.:
 //!
-//! * a process decoder: write the 1024 bytes to a temporary `.wlt` file, run the vendor's command-line
-//!   converter (`std::process::Command`, with a timeout), read the BMP it writes and re-encode it as
-//!   PNG ([`DecodedPhoto::png`], `placeholder: false`);
+//! * [`photo::CommandDecoder`] (shipped): runs the vendor's command-line converter on a private
+//!   temporary `.wlt` file with a timeout and re-encodes the BMP/PNG it writes as PNG
+//!   (`placeholder: false`); a crashing vendor tool cannot take the terminal down with it;
 //! * an HTTP decoder for readers whose vendor runs a local web service (华视 on port 19196, 新中新 on
 //!   8989) that returns the decoded photo as base64;
 //! * an FFI decoder in a separate crate that opts out of `unsafe_code = "forbid"` with a documented
@@ -84,6 +84,8 @@ pub mod sim;
 pub use card::{decode_base_info, decode_text_block, Card, CardKind, DecodeError, ValidUntil};
 pub use codes::{Ethnicity, Gender};
 pub use id_number::{check_digit, is_valid_id_number, mask_id_number};
-pub use photo::{DecodedPhoto, PhotoDecoder, PhotoError, PlaceholderDecoder, WltPhoto};
+pub use photo::{
+    CommandDecoder, DecodedPhoto, PhotoDecoder, PhotoError, PlaceholderDecoder, WltPhoto,
+};
 pub use reader::{Health, ReaderError, ReaderStatus, SamReader};
 pub use serial::{SerialConfig, SerialReader, DEFAULT_BAUD_RATE};

@@ -120,6 +120,89 @@ impl PhotoDecoder for PlaceholderDecoder {
     }
 }
 
+/// Decodes by running a vendor's command-line converter (e.g. a `wlt2bmp` tool shipped with the reader).
+///
+/// The photo is written to a private temporary `.wlt` file; `args` are passed with `{wlt}` replaced by
+/// its path and `{out}` by the path the tool must write its picture to (BMP or PNG, detected by
+/// content). The tool gets `timeout` to finish and is killed after that. Temporary files are removed
+/// whatever happens. No library is loaded into this process, so no `unsafe` is involved, and a crashing
+/// vendor tool cannot take the terminal down with it.
+#[derive(Debug, Clone)]
+pub struct CommandDecoder {
+    /// The converter executable.
+    pub program: std::path::PathBuf,
+    /// Its arguments, with `{wlt}` and `{out}` placeholders.
+    pub args: Vec<String>,
+    /// How long the converter may run.
+    pub timeout: std::time::Duration,
+}
+
+impl CommandDecoder {
+    fn run(&self, wlt: &std::path::Path, out: &std::path::Path) -> Result<(), PhotoError> {
+        let args = self.args.iter().map(|arg| {
+            arg.replace("{wlt}", &wlt.to_string_lossy())
+                .replace("{out}", &out.to_string_lossy())
+        });
+        let mut child = std::process::Command::new(&self.program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| PhotoError::Decoder(format!("cannot start the converter: {e}")))?;
+        let deadline = std::time::Instant::now() + self.timeout;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    return Err(PhotoError::Decoder(format!(
+                        "the converter failed: {status}"
+                    )))
+                }
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(PhotoError::Decoder("the converter timed out".into()));
+                }
+                Err(e) => {
+                    return Err(PhotoError::Decoder(format!(
+                        "waiting for the converter: {e}"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+impl PhotoDecoder for CommandDecoder {
+    fn decode(&self, photo: &WltPhoto) -> Result<DecodedPhoto, PhotoError> {
+        let io_error = |e: std::io::Error| PhotoError::Decoder(format!("temporary file: {e}"));
+        // A private directory (mode 0700): the photo is personal data.
+        let dir = tempfile::Builder::new()
+            .prefix("banshi-wlt-")
+            .tempdir()
+            .map_err(io_error)?;
+        let wlt = dir.path().join("photo.wlt");
+        let out = dir.path().join("photo.out");
+        std::fs::write(&wlt, photo.as_bytes()).map_err(io_error)?;
+        self.run(&wlt, &out)?;
+        let bytes = std::fs::read(&out).map_err(io_error)?;
+        let picture = image::load_from_memory(&bytes)?.to_rgb8();
+        let (width, height) = picture.dimensions();
+        let mut png = Cursor::new(Vec::new());
+        picture.write_to(&mut png, image::ImageFormat::Png)?;
+        Ok(DecodedPhoto {
+            png: png.into_inner(),
+            width,
+            height,
+            placeholder: false,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +220,52 @@ mod tests {
         assert_eq!(picture.get_pixel(2, 2), &image::Rgb([0xE4, 0xE4, 0xE4]));
         assert_eq!(picture.get_pixel(51, 50), &image::Rgb([0xB0, 0xB0, 0xB0]));
         assert_eq!(picture.get_pixel(51, 120), &image::Rgb([0xB0, 0xB0, 0xB0]));
+    }
+
+    fn converter(script: &str) -> CommandDecoder {
+        CommandDecoder {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".into(),
+                script.into(),
+                "sh".into(),
+                "{wlt}".into(),
+                "{out}".into(),
+            ],
+            timeout: std::time::Duration::from_secs(20),
+        }
+    }
+
+    #[test]
+    fn a_command_line_converter_gets_the_blob_and_its_bmp_becomes_a_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let bmp = dir.path().join("face.bmp");
+        image::RgbImage::from_pixel(PHOTO_WIDTH, PHOTO_HEIGHT, image::Rgb([10, 20, 30]))
+            .save_with_format(&bmp, image::ImageFormat::Bmp)
+            .unwrap();
+        // The stand-in vendor tool insists on a 1024-byte input, as a real one would.
+        let decoder = converter(&format!(
+            "test \"$(wc -c < \"$1\")\" -eq 1024 && cp '{}' \"$2\"",
+            bmp.display()
+        ));
+        let decoded = decoder.decode(&WltPhoto::new(vec![7; WLT_LEN])).unwrap();
+        assert!(!decoded.placeholder);
+        let picture = image::load_from_memory(&decoded.png).unwrap().to_rgb8();
+        assert_eq!(picture.dimensions(), (PHOTO_WIDTH, PHOTO_HEIGHT));
+        assert_eq!(picture.get_pixel(50, 60), &image::Rgb([10, 20, 30]));
+
+        let err = decoder.decode(&WltPhoto::new(vec![7; 10])).unwrap_err();
+        assert_eq!(err.code(), "idcard.photo_decode");
+    }
+
+    #[test]
+    fn a_hanging_converter_is_killed_at_its_timeout() {
+        let mut decoder = converter("exec sleep 30");
+        decoder.timeout = std::time::Duration::from_millis(100);
+        let err = decoder
+            .decode(&WltPhoto::new(vec![0; WLT_LEN]))
+            .unwrap_err();
+        assert!(err.to_string().contains("timed out"), "{err}");
     }
 
     #[test]

@@ -26,8 +26,10 @@ enum Kind {
     /// 港澳台居民居住证 (J)
     Hmt,
     /// 外国人永久居留身份证 2017 (I)
+    #[value(name = "foreigner-2017")]
     Foreigner2017,
     /// 外国人永久居留身份证 2023 (Y)
+    #[value(name = "foreigner-2023")]
     Foreigner2023,
 }
 
@@ -38,6 +40,7 @@ enum Kind {
 ///   remove | unplug | replug | status | help | quit
 ///   fault noise on|off | fault chunked on|off | fault corrupt N | fault drop N
 ///   fault remove-mid-read | fault sam ok|selftest|unauthorised | fault clear
+/// When standard input ends (e.g. started from a script with </dev/null) it keeps serving until killed.
 /// Log verbosity follows RUST_LOG (default: info).
 #[derive(Debug, Parser)]
 #[command(version, verbatim_doc_comment)]
@@ -175,9 +178,13 @@ fn main() -> anyhow::Result<()> {
         let line = line.context("reading standard input")?;
         match execute(&sim, &line) {
             Ok(true) => println!("ok"),
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Err(e) => eprintln!("error: {e:#}"),
         }
     }
-    Ok(())
+    // Started in the background with no terminal (demo scripts, services): keep serving until killed.
+    tracing::info!("standard input closed; serving until terminated");
+    loop {
+        std::thread::park();
+    }
 }

@@ -285,3 +285,111 @@ impl<P: Read + Write> SamReader<P> {
         Ok(card)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+
+    /// An in-memory port: each write releases the next scripted answer (or nothing, for a timeout).
+    struct ScriptedPort {
+        answers: VecDeque<Option<Vec<u8>>>,
+        readable: VecDeque<u8>,
+        written: Vec<u8>,
+    }
+
+    impl ScriptedPort {
+        fn new(answers: Vec<Option<Response>>) -> Self {
+            Self {
+                answers: answers.into_iter().map(|a| a.map(|r| r.encode())).collect(),
+                readable: VecDeque::new(),
+                written: Vec::new(),
+            }
+        }
+    }
+
+    impl Write for ScriptedPort {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.extend_from_slice(buf);
+            if let Some(Some(answer)) = self.answers.pop_front() {
+                self.readable.extend(answer);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Read for ScriptedPort {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.readable.is_empty() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            let n = buf.len().min(self.readable.len());
+            for slot in buf.iter_mut().take(n) {
+                *slot = self.readable.pop_front().unwrap_or_default();
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_sams_own_checksum_complaint_repeats_the_request_once() {
+        let ok = Response::new(sw3::OK, vec![]);
+        let complaint = Response::new(sw3::CHECKSUM_ERROR, vec![]);
+        let mut reader = SamReader::new(ScriptedPort::new(vec![Some(complaint.clone()), Some(ok)]));
+        reader.sam_status().unwrap();
+        let status = Request::sam_status().encode();
+        assert_eq!(reader.get_mut().written, [status.clone(), status].concat());
+
+        let mut reader = SamReader::new(ScriptedPort::new(vec![
+            Some(complaint.clone()),
+            Some(complaint),
+        ]));
+        assert_eq!(
+            reader.sam_status().unwrap_err().code(),
+            "idcard.bad_checksum"
+        );
+    }
+
+    #[test]
+    fn status_bytes_map_to_their_documented_codes() {
+        let cases = [
+            (sw3::FIND_FAILED, "idcard.no_card"),
+            (sw3::SELF_TEST_FAILED, "idcard.sam_fault"),
+            (sw3::NOT_AUTHORISED, "idcard.sam_fault"),
+            (sw3::SAM_AUTH_FAILED, "idcard.card_rejected"),
+            (sw3::UNKNOWN_CARD_TYPE, "idcard.card_rejected"),
+            (sw3::COMMAND_ERROR, "idcard.command_rejected"),
+        ];
+        for (status, code) in cases {
+            let answer = Response::new(status, vec![]);
+            let mut reader = SamReader::new(ScriptedPort::new(vec![Some(answer)]));
+            assert_eq!(
+                reader.read_card().unwrap_err().code(),
+                code,
+                "{status:#04x}"
+            );
+        }
+        let mut reader = SamReader::new(ScriptedPort::new(vec![None]));
+        assert_eq!(reader.read_card().unwrap_err().code(), "idcard.timeout");
+        assert_eq!(
+            Health::from_error(&ReaderError::Timeout).status,
+            ReaderStatus::Offline
+        );
+    }
+
+    #[test]
+    fn a_select_failure_after_a_find_means_the_card_left() {
+        let mut reader = SamReader::new(ScriptedPort::new(vec![
+            Some(Response::new(sw3::FOUND, vec![0; 4])),
+            Some(Response::new(sw3::SELECT_FAILED, vec![])),
+        ]));
+        assert_eq!(
+            reader.read_card().unwrap_err().code(),
+            "idcard.card_removed"
+        );
+    }
+}

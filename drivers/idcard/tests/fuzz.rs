@@ -182,8 +182,11 @@ fn card_decoder_survives_a_million_mutated_inputs() {
         0x0020, 0x0000, 0x0030, 0x0039, 0x957F, 0x671F, 0xD800, 0xDC00, 0xFFFF, 0x0058,
     ];
     let (mut decoded, mut refused) = (0usize, 0usize);
+    // One buffer, refilled each round: allocation would dominate the run time in the debug profile.
+    let mut payload = Vec::with_capacity(2048);
     for i in 0..INPUTS {
-        let mut payload = payloads[i % payloads.len()].clone();
+        payload.clear();
+        payload.extend_from_slice(&payloads[i % payloads.len()]);
         match rng.range(0, 9) {
             // Damage a UCS-2 unit inside the text block with a character decoders trip on.
             0..=4 => {
@@ -223,8 +226,11 @@ fn card_decoder_survives_a_million_mutated_inputs() {
         match decode_base_info(&payload) {
             Ok(card) => {
                 decoded += 1;
-                // The derived views must not panic on whatever was decoded either.
-                let _ = format!("{card:?}");
+                // The derived views must not panic on whatever was decoded either (Debug is the
+                // slowest of them, so it is sampled).
+                if i % 16 == 0 {
+                    let _ = format!("{card:?}");
+                }
                 let _ = card.age_on(date!(2026 - 01 - 01));
                 let _ = card.is_valid_on(date!(2026 - 01 - 01));
                 let _ = card.ethnicity.map(|e| e.label_zh());

@@ -116,7 +116,7 @@ impl HidScanner {
     pub fn next_scan(&mut self, wait: Duration) -> Result<Option<String>, ScannerError> {
         let deadline = Instant::now() + wait;
         // Wake up often enough to end a gap-terminated scan close to its gap.
-        let tick = (self.decoder_gap() / 2).max(Duration::from_millis(5));
+        let tick = (self.decoder.gap() / 2).max(Duration::from_millis(5));
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.messages.recv_timeout(left.min(tick)) {
@@ -151,10 +151,6 @@ impl HidScanner {
                 };
             }
         }
-    }
-
-    fn decoder_gap(&self) -> Duration {
-        self.decoder.gap()
     }
 }
 

@@ -77,12 +77,13 @@ impl Default for VirtualPrinterOptions {
 /// A running `ippeveprinter` accepting PDFs at [`VirtualPrinter::url`]. Killed on drop.
 #[derive(Debug)]
 pub struct VirtualPrinter {
-    printer: Child,
-    bus: Child,
+    // Fields drop in order: the printer goes before its bus, both before the work directory.
+    _printer: KillOnDrop,
+    _bus: KillOnDrop,
     port: u16,
     spool: PathBuf,
     trays: Vec<u32>,
-    // Dropped last: holds the bus socket, the log and (by default) the spool.
+    /// Holds the bus socket, the log and (by default) the spool.
     _work: tempfile::TempDir,
 }
 
@@ -109,52 +110,46 @@ impl VirtualPrinter {
             None => work.path().join("spool"),
         };
         std::fs::create_dir_all(&spool)?;
-        let bus = start_bus(&dbus_daemon, work.path())?;
+        let bus = KillOnDrop(start_bus(&dbus_daemon, work.path())?);
         let bus_address = format!("unix:path={}", work.path().join("bus").display());
-        let mut bus = Some(bus);
         let mut last_error = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
             let log_path = work.path().join("ippeveprinter.log");
-            let mut printer = Command::new(&ippeveprinter)
-                .args(["-p", &port.to_string(), "-k", "-d"])
-                .arg(&spool)
-                .args(["-f", "application/pdf", "-r", "off", &options.name])
-                .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_address)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::from(File::create(&log_path)?))
-                .spawn()?;
-            match wait_until_answering(&mut printer, port) {
-                Ok(()) => {
-                    let Some(bus) = bus.take() else {
-                        break;
-                    };
-                    let mut virtual_printer = Self {
-                        printer,
-                        bus,
-                        port,
-                        spool,
-                        trays: Vec::new(),
-                        _work: work,
-                    };
-                    virtual_printer.trays = virtual_printer.discover_trays()?;
-                    virtual_printer.set_paper(PaperLevel::Full)?;
-                    tracing::info!(url = %virtual_printer.url(), spool = %virtual_printer.spool.display(), "virtual A4 printer started");
-                    return Ok(virtual_printer);
-                }
-                Err(reason) => {
-                    let _ = printer.kill();
-                    let _ = printer.wait();
-                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    last_error = format!("{reason}; log: {}", log.trim());
-                    // A port taken between our probe and its bind is the only reason worth a retry.
-                }
+            let mut printer = KillOnDrop(
+                Command::new(&ippeveprinter)
+                    .args(["-p", &port.to_string(), "-k", "-d"])
+                    .arg(&spool)
+                    .args(["-f", "application/pdf", "-r", "off", &options.name])
+                    .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_address)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::from(File::create(&log_path)?))
+                    .spawn()?,
+            );
+            let answering = wait_until_answering(&mut printer.0, port);
+            if answering.is_ok() {
+                let mut virtual_printer = Self {
+                    _printer: printer,
+                    _bus: bus,
+                    port,
+                    spool,
+                    trays: Vec::new(),
+                    _work: work,
+                };
+                virtual_printer.trays = virtual_printer.discover_trays()?;
+                virtual_printer.set_paper(PaperLevel::Full)?;
+                tracing::info!(url = %virtual_printer.url(), spool = %virtual_printer.spool.display(), "virtual A4 printer started");
+                return Ok(virtual_printer);
             }
-        }
-        if let Some(mut bus) = bus {
-            let _ = bus.kill();
-            let _ = bus.wait();
+            // Usually the port was taken between our probe and its bind: try another one.
+            drop(printer);
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            last_error = format!(
+                "{}; log: {}",
+                answering.err().unwrap_or_default(),
+                log.trim()
+            );
         }
         Err(VirtualPrinterError::StartFailed(last_error))
     }
@@ -270,12 +265,15 @@ impl VirtualPrinter {
     }
 }
 
-impl Drop for VirtualPrinter {
+/// A child process that is killed and reaped when dropped, so no error path leaves a stray
+/// printer or bus behind.
+#[derive(Debug)]
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        for child in [&mut self.printer, &mut self.bus] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

@@ -28,6 +28,8 @@ async fn receipt_printed_over_ipp_arrives_with_chinese_text_subset_font_and_qr()
         .unwrap();
     assert_eq!(documents.len(), 1);
     let received = &documents[0];
+    let file_name = received.file_name().unwrap().to_string_lossy();
+    assert!(file_name.starts_with(&format!("{job_id}-")), "{file_name}");
     assert_eq!(
         std::fs::read(received).unwrap(),
         pdf,

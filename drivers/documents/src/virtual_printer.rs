@@ -16,7 +16,8 @@
 //!   sets each tray's paper level, and the level drives `printer-state-reasons`: 0 sheets gives
 //!   `media-empty-report`, 5 sheets `media-low-report`. [`VirtualPrinter::set_paper`] fills that form
 //!   for every tray, so tests can drive a printer out of paper through the real IPP status path.
-//!   (Set-Printer-Attributes cannot do this: `printer-state-reasons` is computed, not settable.)
+//!   (ippeveprinter computes `printer-state-reasons` from internal flags, so an `-a` attributes
+//!   file cannot preset it; Set-Printer-Attributes was not tried.)
 //!
 //! It listens on all interfaces of the chosen port (the program offers no bind address); the URL
 //! we hand out is the loopback one.

@@ -22,6 +22,11 @@ const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "chromium",
     "fonts-noto-cjk",
+    // drivers/documents: the virtual IPP printer (ippeveprinter needs a private D-Bus daemon) and
+    // the poppler tools its tests check PDFs with
+    "cups-ipp-utils",
+    "dbus-daemon",
+    "poppler-utils",
     "nodejs",
     "npm",
 ];

@@ -264,8 +264,11 @@ impl SplitMix {
 pub struct SyntheticSource {
     scene: SyntheticScene,
     clock: Arc<dyn Clock>,
-    frame: Option<(Vec<u8>, Option<[(f32, f32); 4]>)>,
+    frame: Option<EncodedScene>,
 }
+
+/// The scene's JPEG bytes and its page corners, made once on `open`.
+type EncodedScene = (Vec<u8>, Option<[(f32, f32); 4]>);
 
 impl SyntheticSource {
     /// A source showing `scene`; it is rendered once, on `open`.

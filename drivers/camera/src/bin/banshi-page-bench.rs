@@ -91,7 +91,7 @@ fn main() -> anyhow::Result<()> {
 
     if args.compare_encoders {
         let decoded = image::load_from_memory(&page.jpeg)?.to_rgb8();
-        let encoders: [(&str, &dyn Fn() -> anyhow::Result<Vec<u8>>); 2] = [
+        let encoders: [(&str, &Encode); 2] = [
             ("jpeg-encoder", &|| Ok(encode_jpeg(&decoded, 85)?)),
             ("image", &|| {
                 let mut out = Vec::new();
@@ -124,6 +124,9 @@ fn main() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// One way of turning the page into JPEG bytes.
+type Encode<'a> = dyn Fn() -> anyhow::Result<Vec<u8>> + 'a;
 
 /// Nearest-rank percentile.
 fn percentile(values: &mut [f64], quantile: f64) -> f64 {

@@ -467,18 +467,43 @@ impl Camera {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Voice {
-    /// Folder of recorded clips.
+    /// Folder of recorded clip sets, one sub-folder per language (`zh-CN/manifest.toml`, …).
     pub clips: String,
     /// Language of the announcements.
     pub language: String,
+    /// Where announcements go: `"speaker"` (the sound card, through paplay/aplay) or `"wav:DIR"` (WAV files,
+    /// for a demo hall without speakers or for diagnosis).
+    #[serde(default = "default_voice_output")]
+    pub output: String,
+}
+
+fn default_voice_output() -> String {
+    "speaker".to_owned()
 }
 
 /// The local device service (localhost HTTP + WebSocket) and its JS SDK.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SdkSettings {
     /// Web origins allowed to call the device API, e.g. `http://10.1.2.3:8080` (no path).
     pub allowed_origins: Vec<String>,
+    /// Minutes a device-API session may sit unused before its token stops working.
+    #[serde(default = "default_session_idle_minutes")]
+    #[schemars(range(min = 1, max = 1440))]
+    pub session_idle_minutes: u32,
+}
+
+impl Default for SdkSettings {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            session_idle_minutes: default_session_idle_minutes(),
+        }
+    }
+}
+
+fn default_session_idle_minutes() -> u32 {
+    15
 }
 
 /// Kiosk lockdown options.
@@ -550,6 +575,7 @@ mod tests {
             voice: Some(Voice {
                 clips: "/usr/share/banshi/voice/zh-CN".to_owned(),
                 language: "zh-CN".to_owned(),
+                output: "speaker".to_owned(),
             }),
             ..Devices::default()
         };

@@ -41,6 +41,11 @@ pub enum Command {
         #[arg(long, env = "BANSHI_DATA_DIR")]
         data: Option<PathBuf>,
     },
+    /// Device tools for installers: list, status, test, simulators.
+    Devices {
+        #[command(subcommand)]
+        command: crate::devices_cmd::DevicesCommand,
+    },
     /// Kiosk profile tools.
     Profile {
         #[command(subcommand)]

@@ -5,6 +5,7 @@
 //! ([`serve`]). Everything worth testing lives in the libraries; this crate only wires them.
 
 mod cli;
+mod devices_cmd;
 mod serve;
 mod window;
 
@@ -42,6 +43,10 @@ fn main() -> anyhow::Result<()> {
             let profile = cli::load_profile(&profile_path)?;
             let data = cli::data_dir(data.or(cli.data), &profile);
             serve::run(profile, listen, data)
+        }
+        Some(Command::Devices { command }) => {
+            let profile = cli.profile.as_deref().map(cli::load_profile).transpose()?;
+            devices_cmd::run(command, profile)
         }
         Some(Command::Profile {
             command: ProfileCommand::Validate { files },

@@ -10,11 +10,11 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const bin = (env, name) => process.env[env] ?? join(root, 'target', 'debug', name)
+export const bin = (env, name) => process.env[env] ?? join(root, 'target', 'debug', name)
 
 export const MODES = ['self-service', 'queue-ticket', 'call-screen', 'window', 'field', 'office', 'background', 'admin']
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
@@ -62,8 +62,8 @@ export class Hall {
     this.terminals = {}
   }
 
-  spawn(name, cmd, args, env = {}) {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn', ...env } })
+  spawn(name, cmd, args, env = {}, { stdin = 'ignore' } = {}) {
+    const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn', ...env } })
     const log = []
     child.stdout.on('data', (d) => log.push(d.toString()))
     child.stderr.on('data', (d) => log.push(d.toString()))
@@ -74,7 +74,11 @@ export class Hall {
     return child
   }
 
-  async start(modes = MODES) {
+  /**
+   * Start the server, the printer simulator and one terminal per mode. `adjustProfile(mode, toml)` may rewrite
+   * a profile's text first (to point a device at a simulator, say).
+   */
+  async start(modes = MODES, { adjustProfile = (_mode, toml) => toml } = {}) {
     this.serverPort = await freePort()
     const printerPort = await freePort()
     this.serverUrl = `http://127.0.0.1:${this.serverPort}`
@@ -86,16 +90,15 @@ export class Hall {
       'token', 'create', '--db', db, '--hall', 'hk-longhua', '--uses', '50',
     ], { encoding: 'utf8' }).trim()
     this.startServerProcess()
-    this.spawn('printer', bin('BANSHI_PRINTER_SIM_BIN', 'banshi-escpos-sim'), [
-      '--listen', `127.0.0.1:${printerPort}`, '--out', this.printerOut,
-    ])
+    this.printerPort = printerPort
+    this.startPrinter()
     await waitForHttp(`${this.serverUrl}/healthz`)
     await waitForTcp(printerPort)
     for (const mode of modes) {
       const source = readFileSync(join(root, 'kiosk-profiles', 'examples', `${mode}.toml`), 'utf8')
-      const profile = source
+      const profile = adjustProfile(mode, source
         .replaceAll('http://127.0.0.1:8300', this.serverUrl)
-        .replaceAll('127.0.0.1:9100', `127.0.0.1:${printerPort}`)
+        .replaceAll('127.0.0.1:9100', `127.0.0.1:${printerPort}`))
       const profilePath = join(this.dir, `${mode}.toml`)
       writeFileSync(profilePath, profile)
       const port = await freePort()
@@ -105,6 +108,28 @@ export class Hall {
       this.terminals[mode] = `http://127.0.0.1:${port}`
     }
     await Promise.all(Object.values(this.terminals).map((url) => waitForHttp(`${url}/api/status`)))
+  }
+
+  /** Start (or, after `unplugPrinter`, restart) the ESC/POS printer simulator; type commands with `printerCommand`. */
+  startPrinter() {
+    this.printer = this.spawn('printer', bin('BANSHI_PRINTER_SIM_BIN', 'banshi-escpos-sim'), [
+      '--listen', `127.0.0.1:${this.printerPort}`, '--out', this.printerOut,
+    ], {}, { stdin: 'pipe' })
+    return waitForTcp(this.printerPort)
+  }
+
+  /** A command for the printer simulator's stdin: `paper out`, `paper ok`, `offline on` … */
+  printerCommand(line) {
+    this.printer.stdin.write(`${line}\n`)
+  }
+
+  /** Pull the printer's cable: the simulator stops listening. */
+  async unplugPrinter() {
+    const printer = this.printer
+    printer.expectedExit = true
+    const exited = new Promise((resolve) => printer.once('exit', resolve))
+    printer.kill('SIGKILL')
+    await exited
   }
 
   startServerProcess() {

@@ -2,8 +2,11 @@
 //!
 //! Starts `banshi-server` (127.0.0.1:8300, SQLite under target/demo), the ESC/POS printer simulator
 //! (127.0.0.1:9100, each ticket decoded to the log and to text/PNG files), and three terminals from the
-//! example profiles: a queue machine, window 5 and a call screen. With a display they open as windows;
-//! without one (or with `--serve`) they run as `banshi serve` and the URLs are printed. Ctrl-C stops all.
+//! example profiles: a queue machine, window 5 and a call screen. The profiles' ID card readers are one
+//! simulated reader on a pty (`target/demo/idcard`, a resident's card on it), and voice calls are written
+//! as WAV files to `target/demo/voice` (the demo machine may have no speakers). With a display the
+//! terminals open as windows; without one (or with `--serve`) they run as `banshi serve` and the URLs are
+//! printed. Ctrl-C stops all.
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -96,12 +99,20 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
             .arg(&out)
             .env("BANSHI_LOG", "info"),
     )?);
+    let reader = demo.join("idcard");
+    running.push(spawn(
+        "ID card reader simulator",
+        Command::new(bin("banshi-idcard-sim"))
+            .arg("--link")
+            .arg(&reader)
+            .args(["--card", "resident"])
+            .stdin(std::process::Stdio::null())
+            .env("BANSHI_LOG", "info"),
+    )?);
     wait_for(SERVER)?;
     wait_for(PRINTER)?;
     for (mode, address, _) in TERMINALS {
-        let profile = root()
-            .join("kiosk-profiles/examples")
-            .join(format!("{mode}.toml"));
+        let profile = demo_profile(demo, mode, &reader)?;
         let data = demo.join(mode);
         let mut cmd = Command::new(bin("banshi"));
         if windows {
@@ -122,6 +133,33 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
         }
     }
     Ok(())
+}
+
+/// The example profile for `mode`, with its reader pointed at the simulator and its voice at the bundled
+/// clips, speaking into WAV files.
+fn demo_profile(demo: &Path, mode: &str, reader: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let example = root()
+        .join("kiosk-profiles/examples")
+        .join(format!("{mode}.toml"));
+    let text = std::fs::read_to_string(&example)
+        .with_context(|| format!("reading {}", example.display()))?;
+    let clips = root().join("drivers/voice/clips");
+    let text = text
+        .replace(
+            "port = \"/dev/ttyUSB0\"",
+            &format!("port = \"{}\"", reader.display()),
+        )
+        .replace(
+            "clips = \"/usr/share/banshi/voice\"",
+            &format!(
+                "clips = \"{}\"\noutput = \"wav:{}\"",
+                clips.display(),
+                demo.join("voice").display()
+            ),
+        );
+    let profile = demo.join(format!("{mode}.toml"));
+    std::fs::write(&profile, text).with_context(|| format!("writing {}", profile.display()))?;
+    Ok(profile)
 }
 
 fn spawn(name: &str, cmd: &mut Command) -> anyhow::Result<Running> {

@@ -101,6 +101,8 @@ pub fn build_binaries() -> anyhow::Result<()> {
         "banshi-server",
         "-p",
         "banshi-escpos-sim",
+        "-p",
+        "banshi-idcard",
     ]))
 }
 

@@ -74,6 +74,7 @@ pub fn run_all() -> anyhow::Result<Vec<(&'static str, f64)>> {
                     .env("BANSHI_BIN", bin("banshi"))
                     .env("BANSHI_SERVER_BIN", bin("banshi-server"))
                     .env("BANSHI_PRINTER_SIM_BIN", bin("banshi-escpos-sim"))
+                    .env("BANSHI_IDCARD_SIM_BIN", bin("banshi-idcard-sim"))
                     .env("BANSHI_SCREENSHOTS", &shots),
             )
         },

@@ -22,8 +22,8 @@ use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, 
 
 mod outbox;
 
-/// How often devices are asked for their health.
-const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+/// How often devices are asked for their health: a printer running out of paper shows within two seconds.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long one feed long-poll waits (the protocol's maximum).
 const FEED_WAIT: Duration = Duration::from_millis(banshi_sync_client::MAX_FEED_WAIT_MS);
@@ -186,6 +186,16 @@ impl Terminal {
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The devices the profile configures, for the local device API (which calls them directly).
+    pub fn devices(&self) -> Arc<DeviceSet> {
+        Arc::clone(&self.devices)
+    }
+
+    /// The terminal's clock, for whatever must agree with its notion of time.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// Events for the UI; each subscriber gets every event from now on.

@@ -1,86 +1,84 @@
 //! The terminal's devices, built from the profile's `[devices]` tables.
 //!
-//! Each device class has its own driver crate (ESC/POS in `banshi-escpos`; ID card reader, cameras, QR,
-//! evaluator and voice arrive with the devices issue). This crate is the seam between them and the
-//! terminal: it opens what the profile configures, reports health for every configured device — including
-//! classes this build cannot drive yet, which report `unknown` rather than pretending to work — and renders
-//! print templates (what goes on a ticket) into the printer-agnostic slip model.
+//! Each device class has its own driver crate with a wire-level simulator (ESC/POS in `banshi-escpos`,
+//! …). This crate is the seam between them and the terminal: it opens what the profile configures,
+//! probes every configured device for its health — each on its own thread, so one slow device never
+//! delays another's report — and offers the operations the terminal and the local device API call.
+//! Drivers reopen their device on every use or probe, which is what makes hot-plug work: a reader
+//! unplugged and plugged back in is `offline` for a probe or two and then `ok` again, with no restart.
+//!
+//! Operations block (serial ports, sockets, cameras); callers run them on a blocking thread.
 
 mod health;
+mod id_reader;
 pub mod templates;
+mod thermal;
+mod voice;
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use banshi_core::ErrorCode;
-use banshi_escpos::{EncodeOptions, PaperStatus, Printer, Transport};
-use banshi_profile::{CutMode, Devices, EscPosPrinter, EscPosTransport};
+use banshi_profile::Devices;
 
 pub use health::{DeviceHealth, DeviceStatus};
+pub use id_reader::IdCardView;
+pub use thermal::{slip_from_spec, AlignSpec, SizeSpec, SlipLineSpec, ThermalRole};
 
-/// How long a printer may take to accept a connection or bytes before it counts as offline.
-const PRINTER_TIMEOUT: Duration = Duration::from_secs(3);
+use id_reader::IdReader;
+use thermal::ThermalPrinter;
+use voice::VoiceDevice;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("no {0} is configured on this terminal")]
     NotConfigured(&'static str),
-    #[error("the {class} cannot be driven by this build ({driver})")]
-    Unsupported { class: &'static str, driver: String },
     #[error("the printer is out of paper")]
     PaperOut,
     #[error(transparent)]
     Printer(#[from] banshi_escpos::EscPosError),
+    #[error(transparent)]
+    Voice(#[from] banshi_voice::VoiceError),
+    #[error(transparent)]
+    IdCard(#[from] banshi_idcard::ReaderError),
 }
 
 impl ErrorCode for DeviceError {
     fn code(&self) -> &'static str {
         match self {
             DeviceError::NotConfigured(_) => "device.not_configured",
-            DeviceError::Unsupported { .. } => "device.unsupported",
             DeviceError::PaperOut => "printer.paper_out",
             DeviceError::Printer(e) => e.code(),
+            DeviceError::Voice(e) => e.code(),
+            DeviceError::IdCard(e) => e.code(),
         }
     }
 }
 
-/// An ESC/POS printer as configured.
-#[derive(Debug)]
-struct ThermalPrinter {
-    printer: Option<Printer>,
-    options: EncodeOptions,
-    driver: String,
-}
-
-impl ThermalPrinter {
-    fn open(config: &EscPosPrinter) -> Self {
-        let (printer, driver) = match &config.transport {
-            EscPosTransport::Tcp { address } => (
-                Some(Printer::new(Transport::Tcp {
-                    address: address.clone(),
-                    timeout: PRINTER_TIMEOUT,
-                })),
-                "escpos-tcp",
-            ),
-            EscPosTransport::File { path } => (
-                Some(Printer::new(Transport::File { path: path.into() })),
-                "escpos-file",
-            ),
-            // Serial ESC/POS arrives with the devices issue; until then the printer reports `unknown`.
-            EscPosTransport::Serial { .. } => (None, "escpos-serial"),
-        };
-        let cut = match config.cut {
-            CutMode::Full => banshi_escpos::CutMode::Full,
-            CutMode::Partial => banshi_escpos::CutMode::Partial,
-            CutMode::None => banshi_escpos::CutMode::None,
-        };
-        Self {
-            printer,
-            options: EncodeOptions {
-                cut,
-                paper_width_mm: config.paper_width_mm,
+impl DeviceError {
+    /// The HTTP status that fits: the caller's mistake (4xx), a device that is not ready (503), or a
+    /// device that failed (502).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            DeviceError::NotConfigured(_) => 404,
+            DeviceError::PaperOut => 503,
+            DeviceError::Printer(e) => match e {
+                banshi_escpos::EscPosError::UnencodableText { .. }
+                | banshi_escpos::EscPosError::QrTooLong { .. }
+                | banshi_escpos::EscPosError::InvalidInput(_) => 400,
+                banshi_escpos::EscPosError::Offline { .. } => 503,
+                _ => 502,
             },
-            driver: driver.into(),
+            DeviceError::Voice(e) => match e.code() {
+                "voice.bad_ticket" | "voice.bad_window" | "voice.unknown_language" => 400,
+                "voice.no_output" => 503,
+                _ => 502,
+            },
+            DeviceError::IdCard(e) => match e.code() {
+                // Nobody put a (new) card on the reader in time.
+                "idcard.no_card" | "idcard.card_already_read" => 408,
+                "idcard.offline" | "idcard.sam_fault" => 503,
+                _ => 502,
+            },
         }
     }
 }
@@ -89,6 +87,9 @@ impl ThermalPrinter {
 #[derive(Debug)]
 pub struct DeviceSet {
     ticket_printer: Option<ThermalPrinter>,
+    receipt_printer: Option<ThermalPrinter>,
+    voice: Option<VoiceDevice>,
+    id_reader: Option<IdReader>,
     health: Mutex<Vec<DeviceHealth>>,
 }
 
@@ -101,6 +102,9 @@ impl DeviceSet {
             .collect();
         Self {
             ticket_printer: devices.ticket_printer.as_ref().map(ThermalPrinter::open),
+            receipt_printer: devices.receipt_printer.as_ref().map(ThermalPrinter::open),
+            voice: devices.voice.as_ref().map(VoiceDevice::open),
+            id_reader: devices.id_reader.as_ref().map(IdReader::open),
             health: Mutex::new(health),
         }
     }
@@ -113,23 +117,65 @@ impl DeviceSet {
             .clone()
     }
 
-    /// Ask every device how it is (blocking: talks to hardware). Returns whether anything changed.
+    /// Probe one device class (blocking: talks to hardware). `None`: the device is busy serving someone, so
+    /// its last status stands.
+    fn probe(&self, class: &str) -> Option<(DeviceStatus, Option<String>)> {
+        let not_built = || {
+            (
+                DeviceStatus::Unknown,
+                Some(format!("no driver for {class} in this build")),
+            )
+        };
+        if class == "id_reader" {
+            return self
+                .id_reader
+                .as_ref()
+                .map_or_else(|| Some(not_built()), IdReader::probe);
+        }
+        Some(match class {
+            "ticket_printer" => self
+                .ticket_printer
+                .as_ref()
+                .map_or_else(not_built, ThermalPrinter::probe),
+            "receipt_printer" => self
+                .receipt_printer
+                .as_ref()
+                .map_or_else(not_built, ThermalPrinter::probe),
+            "voice" => self
+                .voice
+                .as_ref()
+                .map_or_else(not_built, VoiceDevice::probe),
+            _ => not_built(),
+        })
+    }
+
+    /// Ask every device how it is, all at once (blocking). Returns whether anything changed.
     pub fn refresh_health(&self) -> bool {
-        let ticket = self.ticket_printer.as_ref().map(probe_printer);
+        let classes: Vec<String> = self.health().into_iter().map(|h| h.class).collect();
+        let probes: Vec<Option<(DeviceStatus, Option<String>)>> = std::thread::scope(|scope| {
+            let running: Vec<_> = classes
+                .iter()
+                .map(|class| scope.spawn(move || self.probe(class)))
+                .collect();
+            running
+                .into_iter()
+                .map(|probe| {
+                    probe.join().unwrap_or(Some((
+                        DeviceStatus::Degraded,
+                        Some("the device probe failed".into()),
+                    )))
+                })
+                .collect()
+        });
         let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
         let mut changed = false;
-        for entry in health.iter_mut() {
-            let (status, detail) = match (entry.class.as_str(), &ticket) {
-                ("ticket_printer", Some(probe)) => probe.clone(),
-                _ => (
-                    DeviceStatus::Unknown,
-                    Some(format!("driver {} is not in this build yet", entry.driver)),
-                ),
+        for (entry, probe) in health.iter_mut().zip(probes) {
+            let Some((status, detail)) = probe else {
+                continue;
             };
             if entry.status != status || entry.detail != detail {
                 match status {
                     DeviceStatus::Ok => tracing::info!(class = %entry.class, "device ok"),
-                    // A class this build cannot drive yet is not a fault of the device.
                     DeviceStatus::Unknown => {
                         tracing::debug!(class = %entry.class, detail = detail.as_deref().unwrap_or(""), "device status unknown")
                     }
@@ -145,44 +191,56 @@ impl DeviceSet {
         changed
     }
 
-    /// Print a queue ticket (blocking). Refuses before sending anything when the printer reports no paper.
-    pub fn print_ticket(&self, ticket: &templates::TicketSlip) -> Result<(), DeviceError> {
-        let printer = self
-            .ticket_printer
-            .as_ref()
-            .ok_or(DeviceError::NotConfigured("ticket_printer"))?;
-        let driver = printer
-            .printer
-            .as_ref()
-            .ok_or_else(|| DeviceError::Unsupported {
-                class: "ticket_printer",
-                driver: printer.driver.clone(),
-            })?;
-        if driver.paper_status()? == PaperStatus::Out {
-            return Err(DeviceError::PaperOut);
+    fn thermal(&self, role: ThermalRole) -> Result<&ThermalPrinter, DeviceError> {
+        match role {
+            ThermalRole::Ticket => self.ticket_printer.as_ref(),
+            ThermalRole::Receipt => self
+                .receipt_printer
+                .as_ref()
+                .or(self.ticket_printer.as_ref()),
         }
-        let bytes = banshi_escpos::encode(&templates::ticket_slip(ticket), &printer.options)?;
-        driver.print(&bytes)?;
-        Ok(())
+        .ok_or(DeviceError::NotConfigured(match role {
+            ThermalRole::Ticket => "ticket_printer",
+            ThermalRole::Receipt => "receipt_printer",
+        }))
     }
-}
 
-fn probe_printer(printer: &ThermalPrinter) -> (DeviceStatus, Option<String>) {
-    let Some(driver) = &printer.printer else {
-        return (
-            DeviceStatus::Unknown,
-            Some(format!(
-                "driver {} is not in this build yet",
-                printer.driver
-            )),
-        );
-    };
-    match driver.paper_status() {
-        Ok(PaperStatus::Ok) => (DeviceStatus::Ok, None),
-        Ok(PaperStatus::NearEnd) => (DeviceStatus::PaperLow, None),
-        Ok(PaperStatus::Out) => (DeviceStatus::PaperOut, None),
-        Ok(PaperStatus::Unknown) => (DeviceStatus::Unknown, None),
-        Err(e) => (DeviceStatus::Offline, Some(e.to_string())),
+    /// Print a queue ticket (blocking).
+    pub fn print_ticket(&self, ticket: &templates::TicketSlip) -> Result<(), DeviceError> {
+        self.thermal(ThermalRole::Ticket)?
+            .print(&templates::ticket_slip(ticket))
+    }
+
+    /// Print a slip described as JSON lines (the device API's `print/slip`).
+    pub fn print_slip(&self, role: ThermalRole, lines: &[SlipLineSpec]) -> Result<(), DeviceError> {
+        if lines.is_empty() {
+            return Err(DeviceError::Printer(
+                banshi_escpos::EscPosError::InvalidInput("a slip needs at least one line".into()),
+            ));
+        }
+        self.thermal(role)?.print(&slip_from_spec(lines))
+    }
+
+    /// Wait up to `timeout` for a new ID card on the reader and read it.
+    pub fn read_id_card(&self, timeout: std::time::Duration) -> Result<IdCardView, DeviceError> {
+        self.id_reader
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("id_reader"))?
+            .read(timeout)
+    }
+
+    /// Call a ticket over the speakers ("请 A001 号到 5 号窗口办理"), `repeat` times. Returns once queued.
+    pub fn announce(
+        &self,
+        ticket: &str,
+        window: &str,
+        language: Option<&str>,
+        repeat: u8,
+    ) -> Result<(), DeviceError> {
+        self.voice
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("voice"))?
+            .announce(ticket, window, language, repeat)
     }
 }
 
@@ -192,7 +250,7 @@ mod tests {
 
     use super::*;
     use banshi_escpos_sim::{PaperState, SimConfig, SimState, Simulator};
-    use banshi_profile::{Camera, EscPosPrinter};
+    use banshi_profile::{Camera, CutMode, EscPosPrinter, EscPosTransport};
 
     fn devices_with_printer_at(address: String) -> Devices {
         Devices {

@@ -1,8 +1,9 @@
 //! Getting bytes to a printer and asking it how it is.
 //!
 //! Hall printers are reached over raw TCP (port 9100, the "JetDirect" socket every networked ESC/POS
-//! printer offers) or through a device file (`/dev/usb/lp0`, a serial port already configured, or a
-//! spool file). The I/O is synchronous `std` on purpose: a print is one short write, callers run it
+//! printer offers), a serial port (RS-232 or a USB-serial adapter: set up here with its baud rate and
+//! read back for status), or a device file (`/dev/usb/lp0` for a USB printer through the kernel's
+//! `usblp` driver, or a spool file). The I/O is synchronous `std` on purpose: a print is one short write, callers run it
 //! in `spawn_blocking`, and the driver does not force an async runtime on the simulator or on tools.
 //!
 //! Every call opens its own connection and closes it afterwards. Cheap printers serve one client at
@@ -10,8 +11,8 @@
 //! saves. Closing the connection also tells a printer (and our simulator) that the job is complete.
 //!
 //! Status uses real-time `DLE EOT n`, which printers answer with one byte even while busy or
-//! offline. A device file cannot be read back reliably (USB printer class devices often block), so
-//! status over [`Transport::File`] is [`PaperStatus::Unknown`].
+//! offline, over TCP and serial alike. A device file cannot be read back reliably (USB printer class
+//! devices often block), so status over [`Transport::File`] is [`PaperStatus::Unknown`].
 
 use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
@@ -43,6 +44,16 @@ pub enum Transport {
     File {
         /// Path of the device or file.
         path: PathBuf,
+    },
+    /// A serial port (`/dev/ttyUSB0`, `/dev/ttyS0`, `COM3`), 8N1 at `baud`. `timeout` bounds every
+    /// write and the wait for a status byte.
+    Serial {
+        /// Port path or name.
+        port: String,
+        /// Baud rate (9600, 19200, 38400 and 115200 are usual).
+        baud: u32,
+        /// Write and read timeout.
+        timeout: Duration,
     },
 }
 
@@ -107,17 +118,34 @@ impl Printer {
                 file.write_all(bytes)?;
                 file.flush()?;
             }
+            Transport::Serial {
+                port,
+                baud,
+                timeout,
+            } => {
+                let mut serial = open_serial(port, *baud, *timeout)?;
+                write_all(&mut serial, bytes, *timeout)?;
+            }
         }
         tracing::debug!(bytes = bytes.len(), transport = ?self.transport, "sent print job");
         Ok(())
     }
 
-    /// Paper state via `DLE EOT 4` over TCP; [`PaperStatus::Unknown`] for the file transport.
+    /// Paper state via `DLE EOT 4` over TCP or serial; [`PaperStatus::Unknown`] for the file transport.
     pub fn paper_status(&self) -> Result<PaperStatus, EscPosError> {
         match &self.transport {
             Transport::Tcp { address, timeout } => {
                 let mut stream = connect(address, *timeout)?;
                 let [paper] = query(&mut stream, &[DLE_EOT_PAPER], *timeout)?;
+                decode_paper(paper)
+            }
+            Transport::Serial {
+                port,
+                baud,
+                timeout,
+            } => {
+                let mut serial = open_serial(port, *baud, *timeout)?;
+                let [paper] = query(&mut serial, &[DLE_EOT_PAPER], *timeout)?;
                 decode_paper(paper)
             }
             Transport::File { .. } => Ok(PaperStatus::Unknown),
@@ -133,17 +161,17 @@ impl Printer {
                 let mut stream = connect(address, *timeout)?;
                 let [printer, paper] =
                     query(&mut stream, &[DLE_EOT_PRINTER, DLE_EOT_PAPER], *timeout)?;
-                let printer_bits =
-                    RealTimeStatusResponse::parse(RealTimeStatusRequest::Printer, printer)
-                        .map_err(|_| EscPosError::BadStatus(printer))?;
-                let online = printer_bits
-                    .get(&RealTimeStatusResponse::Online)
-                    .copied()
-                    .unwrap_or(false);
-                Ok(PrinterStatus {
-                    online,
-                    paper: decode_paper(paper)?,
-                })
+                decode_status(printer, paper)
+            }
+            Transport::Serial {
+                port,
+                baud,
+                timeout,
+            } => {
+                let mut serial = open_serial(port, *baud, *timeout)?;
+                let [printer, paper] =
+                    query(&mut serial, &[DLE_EOT_PRINTER, DLE_EOT_PAPER], *timeout)?;
+                decode_status(printer, paper)
             }
             Transport::File { path } => {
                 OpenOptions::new()
@@ -157,6 +185,39 @@ impl Printer {
             }
         }
     }
+}
+
+fn decode_status(printer: u8, paper: u8) -> Result<PrinterStatus, EscPosError> {
+    let printer_bits = RealTimeStatusResponse::parse(RealTimeStatusRequest::Printer, printer)
+        .map_err(|_| EscPosError::BadStatus(printer))?;
+    let online = printer_bits
+        .get(&RealTimeStatusResponse::Online)
+        .copied()
+        .unwrap_or(false);
+    Ok(PrinterStatus {
+        online,
+        paper: decode_paper(paper)?,
+    })
+}
+
+/// Opens a serial port for one job or query. A missing port (USB-serial adapter unplugged) is
+/// `printer.offline`, like a refused TCP connection.
+fn open_serial(
+    port: &str,
+    baud: u32,
+    timeout: Duration,
+) -> Result<Box<dyn serialport::SerialPort>, EscPosError> {
+    let serial = serialport::new(port, baud)
+        .timeout(timeout)
+        .open()
+        .map_err(|e| EscPosError::Offline {
+            target: port.to_owned(),
+            source: io::Error::from(e),
+        })?;
+    // Bytes the printer sent earlier (an unread status, a power-on banner) would be taken for the
+    // answer to our query.
+    let _ = serial.clear(serialport::ClearBuffer::Input);
+    Ok(serial)
 }
 
 /// Maps a `DLE EOT 4` answer: the paper-end bits (5, 6) win over the near-end bits (2, 3).
@@ -220,7 +281,7 @@ fn connect(address: &str, timeout: Duration) -> Result<TcpStream, EscPosError> {
     })
 }
 
-fn write_all(stream: &mut TcpStream, bytes: &[u8], timeout: Duration) -> Result<(), EscPosError> {
+fn write_all(stream: &mut impl Write, bytes: &[u8], timeout: Duration) -> Result<(), EscPosError> {
     stream
         .write_all(bytes)
         .and_then(|()| stream.flush())
@@ -229,7 +290,7 @@ fn write_all(stream: &mut TcpStream, bytes: &[u8], timeout: Duration) -> Result<
 
 /// Sends each request, then reads one answer byte per request.
 fn query<const N: usize>(
-    stream: &mut TcpStream,
+    stream: &mut (impl Read + Write),
     requests: &[[u8; 3]; N],
     timeout: Duration,
 ) -> Result<[u8; N], EscPosError> {

@@ -9,11 +9,18 @@
 //! `GET /api/sync/pending` (the records the server does not hold yet, each with its reason),
 //! `GET /api/events` (WebSocket, one JSON event per message); anything else is a UI asset, with
 //! `index.html` for `/`. Errors are `{code, message}` with a fitting status.
+//!
+//! The device API for web apps and the JS SDK lives under `/api/device/v1` ([`device_routes`]), behind
+//! its own access checks ([`device_access`]): loopback peers, loopback host names, allowed origins and
+//! a session token. `docs/device-api.md` documents it.
 
 mod assets;
+pub mod device_access;
+mod device_routes;
 mod routes;
 
 pub use assets::{DirAssets, UiAssets};
+pub use device_routes::MAX_DEVICE_BODY;
 pub use routes::router;
 
 use std::sync::Arc;
@@ -27,7 +34,11 @@ pub async fn serve(
     ui: Arc<dyn UiAssets>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(terminal, ui))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The device API needs the peer address to refuse other hosts.
+    axum::serve(
+        listener,
+        router(terminal, ui).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

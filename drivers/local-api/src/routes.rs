@@ -55,6 +55,11 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
         .route("/api/tickets", get(list_tickets).post(issue_ticket))
         .route("/api/sync/pending", get(unsynced_records))
         .route("/api/events", get(events))
+        .nest_service(
+            "/api/device/v1",
+            crate::device_routes::router(Arc::clone(&terminal)),
+        )
+        .route("/sdk/banshi-device.js", get(sdk_script))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
         .fallback(ui_asset)
         // A ticket request is a few bytes; nothing on this API needs more.
@@ -95,6 +100,22 @@ async fn issue_ticket(
         StatusCode::CREATED,
         Json(s.terminal.issue_ticket(&req.category).await?),
     ))
+}
+
+/// The device SDK (`ui/sdk`), for web apps that load it straight from the terminal.
+const SDK_SCRIPT: &str = include_str!("../../../ui/sdk/banshi-device.js");
+
+async fn sdk_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            // Module scripts load in CORS mode; the script holds no secret, so any page may load it (using
+            // the API it talks to is what the allow-list decides).
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        SDK_SCRIPT,
+    )
+        .into_response()
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {

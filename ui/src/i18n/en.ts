@@ -118,6 +118,7 @@ const en: MessageSchema = {
     'blob.hash_mismatch': 'The file was damaged in transfer, please try again',
   },
   devices: {
+    faultTitle: 'Device problems',
     title: 'Devices',
     none: 'No devices configured on this terminal',
     meta: 'Driver: {driver} · Connection: {target}',

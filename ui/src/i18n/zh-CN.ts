@@ -120,6 +120,7 @@ const zhCN = {
     'blob.hash_mismatch': '文件传输中损坏，请重试',
   },
   devices: {
+    faultTitle: '设备故障',
     title: '设备状态',
     none: '本机未配置外接设备',
     meta: '驱动：{driver} · 连接：{target}',

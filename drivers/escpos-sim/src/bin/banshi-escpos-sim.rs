@@ -1,35 +1,7 @@
-//! `banshi-escpos-sim`: a pretend network ticket printer for demos and manual tests.
-//!
-//! Point a terminal's printer profile at `--listen` and every ticket it prints is logged as text
-//! (at info level, for whoever watches the demo) and, with `--out`, saved as
-//! `job-NNNN.{bin,txt,png}`. The paper state can be changed while it runs by typing `paper ok`,
-//! `paper near-end`, `paper out`, `offline on` or `offline off` on standard input, so the kiosk's
-//! "printer needs attention" path can be shown live.
+//! `banshi-escpos-sim`: a pretend network ticket printer for demos and manual tests (see
+//! [`banshi_escpos_sim::cli`]; `banshi devices sim printer` runs the same thing).
 
-use std::io::BufRead;
-use std::path::PathBuf;
-
-use anyhow::Context;
-use banshi_escpos_sim::{PaperFont, PaperState, SimConfig, SimState};
-use clap::{Parser, ValueEnum};
-use tokio::net::TcpListener;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Paper {
-    Ok,
-    NearEnd,
-    Out,
-}
-
-impl From<Paper> for PaperState {
-    fn from(p: Paper) -> Self {
-        match p {
-            Paper::Ok => PaperState::Ok,
-            Paper::NearEnd => PaperState::NearEnd,
-            Paper::Out => PaperState::Out,
-        }
-    }
-}
+use clap::Parser;
 
 /// Simulated ESC/POS network printer (raw TCP, port 9100 style).
 ///
@@ -39,22 +11,9 @@ impl From<Paper> for PaperState {
 /// Log verbosity follows RUST_LOG (default: info).
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Args {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:9100")]
-    listen: String,
-    /// Directory for job-NNNN.bin, .txt and .png (created if missing).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Initial paper state.
-    #[arg(long, value_enum, default_value = "ok")]
-    paper: Paper,
-    /// Start with the printer reporting itself offline.
-    #[arg(long)]
-    offline: bool,
-    /// Width of the PNG renderings in printer dots (576 for 80 mm, 384 for 58 mm).
-    #[arg(long, default_value_t = 576)]
-    png_width: u32,
+struct Cli {
+    #[command(flatten)]
+    sim: banshi_escpos_sim::cli::SimArgs,
 }
 
 #[tokio::main]
@@ -65,58 +24,5 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
-
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating output directory {}", dir.display()))?;
-        if let Err(e) = PaperFont::load_default() {
-            tracing::warn!(error = %e, "PNG files will not be written");
-        }
-    }
-    let state = SimState::new(SimConfig {
-        paper: args.paper.into(),
-        offline: args.offline,
-        out_dir: args.out.clone(),
-        png_width_px: args.png_width,
-    });
-    let listener = TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-
-    // A plain thread, not tokio's stdin: a pending tokio stdin read would hold up the runtime's
-    // shutdown after Ctrl-C, while a detached thread simply ends with the process.
-    let control = state.clone();
-    std::thread::spawn(move || control_from_stdin(&control));
-    tokio::select! {
-        served = banshi_escpos_sim::serve(listener, state) => {
-            served.context("simulator stopped")?;
-        }
-        signal = tokio::signal::ctrl_c() => {
-            signal.context("waiting for Ctrl-C")?;
-            tracing::info!("Ctrl-C: stopping the printer simulator");
-        }
-    }
-    Ok(())
-}
-
-/// Reads `paper …` / `offline …` commands until standard input closes.
-fn control_from_stdin(state: &SimState) {
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { return };
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            [] => {}
-            ["paper", p] => match p.parse::<PaperState>() {
-                Ok(paper) => state.set_paper(paper),
-                Err(e) => tracing::warn!("{e}"),
-            },
-            ["offline", "on"] => state.set_offline(true),
-            ["offline", "off"] => state.set_offline(false),
-            _ => tracing::warn!(
-                input = %line,
-                "commands: paper ok|near-end|out, offline on|off"
-            ),
-        }
-    }
+    banshi_escpos_sim::cli::run(Cli::parse().sim).await
 }

@@ -16,6 +16,7 @@
 //! kernel clears its exclusive-open flag; holding the slave open would keep the flag the driver sets
 //! (serialport opens ports with `TIOCEXCL`) and lock out the driver's own reopen.
 
+pub mod cli;
 pub mod fixtures;
 pub mod rng;
 pub mod sam;

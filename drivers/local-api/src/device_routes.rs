@@ -1,0 +1,261 @@
+//! The device API (`/api/device/v1/…`): what the JS SDK (`ui/sdk`) calls, for existing government web apps
+//! and for the app's own UI in a browser. `docs/device-api.md` is the reference; [`crate::device_access`]
+//! decides who may call it.
+//!
+//! Device operations block (serial ports, printers, cameras), so each runs on the blocking pool and the
+//! handler awaits it; a slow reader never stalls the event socket or other routes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use banshi_core::{ErrorBody, ErrorCode};
+use banshi_devices::{DeviceError, DeviceSet};
+use banshi_terminal::{Terminal, TerminalEvent};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::device_access::{self, DeviceAccess, SessionGrant};
+
+/// The largest body a device call takes: a multi-page PDF to print. Bigger is refused with `api.too_large`.
+pub const MAX_DEVICE_BODY: usize = 32 * 1024 * 1024;
+/// How long a call that waits for a person (a card on the reader, a scan, a key press) may wait at most.
+const MAX_WAIT: Duration = Duration::from_secs(120);
+const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+struct DeviceState {
+    terminal: Arc<Terminal>,
+    access: Arc<DeviceAccess>,
+}
+
+/// An error answer from a device call.
+#[derive(Debug)]
+struct DeviceApiError(StatusCode, ErrorBody);
+
+impl IntoResponse for DeviceApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<DeviceError> for DeviceApiError {
+    fn from(e: DeviceError) -> Self {
+        let status =
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            // Device errors carry no personal data (drivers mask it), so they may be logged.
+            tracing::warn!(code = e.code(), error = %e, "device call failed");
+        }
+        Self(status, e.to_body())
+    }
+}
+
+fn bad_request(e: JsonRejection) -> DeviceApiError {
+    let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "api.too_large"
+    } else {
+        "api.bad_request"
+    };
+    DeviceApiError(e.status(), ErrorBody::new(code, e.body_text()))
+}
+
+/// Run a blocking device operation on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    devices: Arc<DeviceSet>,
+    op: impl FnOnce(&DeviceSet) -> Result<T, DeviceError> + Send + 'static,
+) -> Result<T, DeviceApiError> {
+    tokio::task::spawn_blocking(move || op(&devices))
+        .await
+        .map_err(|_| {
+            DeviceApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorBody::new("device.failed", "the device operation stopped unexpectedly"),
+            )
+        })?
+        .map_err(DeviceApiError::from)
+}
+
+/// The device routes, each behind [`device_access::guard`].
+pub fn router(terminal: Arc<Terminal>) -> Router {
+    let access = Arc::new(DeviceAccess::new(&terminal.profile().sdk, terminal.clock()));
+    let state = DeviceState {
+        terminal,
+        access: Arc::clone(&access),
+    };
+    Router::new()
+        .route("/session", post(open_session).delete(close_session))
+        .route("/status", get(status))
+        .route("/id-card/read", post(read_id_card))
+        .route("/print/slip", post(print_slip))
+        .route("/voice/announce", post(announce))
+        .route("/events", get(events))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_DEVICE_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            access,
+            device_access::guard,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> DeviceApiError {
+    DeviceApiError(
+        StatusCode::NOT_FOUND,
+        ErrorBody::new("api.not_found", "no such device API route"),
+    )
+}
+
+async fn open_session(State(s): State<DeviceState>, headers: HeaderMap) -> Response {
+    // The guard admitted the origin; bind the session to it.
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(|o| o.trim_end_matches('/').to_owned());
+    match s.access.open_session(origin) {
+        Ok(grant) => (StatusCode::CREATED, Json::<SessionGrant>(grant)).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn close_session(State(s): State<DeviceState>, headers: HeaderMap) -> StatusCode {
+    if let Some(token) = device_access::request_token(&headers, None) {
+        s.access.close_session(&token);
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn status(State(s): State<DeviceState>) -> Json<Vec<banshi_devices::DeviceHealth>> {
+    Json(s.terminal.devices().health())
+}
+
+/// A call that waits for a person: `{"timeout_ms": 20000}` (default 30 s, at most 120 s).
+#[derive(Debug, Default, Deserialize)]
+struct Wait {
+    timeout_ms: Option<u64>,
+}
+
+/// The body of a waiting call; an empty body means the defaults.
+fn wait_body(body: &Bytes) -> Result<Wait, DeviceApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Wait::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        DeviceApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.bad_request", e.to_string()),
+        )
+    })
+}
+
+async fn read_id_card(
+    State(s): State<DeviceState>,
+    body: Bytes,
+) -> Result<Json<banshi_devices::IdCardView>, DeviceApiError> {
+    let wait = wait_from(wait_body(&body)?.timeout_ms);
+    let card = blocking(s.terminal.devices(), move |d| d.read_id_card(wait)).await?;
+    Ok(Json(card))
+}
+
+/// A slip as JSON: `{"printer": "ticket"|"receipt", "lines": [...]}`.
+#[derive(Debug, Deserialize)]
+struct PrintSlip {
+    #[serde(default)]
+    printer: banshi_devices::ThermalRole,
+    lines: Vec<banshi_devices::SlipLineSpec>,
+}
+
+#[derive(Debug, Serialize)]
+struct Printed {
+    printed: bool,
+}
+
+async fn print_slip(
+    State(s): State<DeviceState>,
+    body: Result<Json<PrintSlip>, JsonRejection>,
+) -> Result<Json<Printed>, DeviceApiError> {
+    let Json(req) = body.map_err(bad_request)?;
+    blocking(s.terminal.devices(), move |d| {
+        d.print_slip(req.printer, &req.lines)
+    })
+    .await?;
+    Ok(Json(Printed { printed: true }))
+}
+
+#[derive(Debug, Deserialize)]
+struct Announce {
+    ticket: String,
+    window: String,
+    language: Option<String>,
+    #[serde(default = "one")]
+    repeat: u8,
+}
+
+fn one() -> u8 {
+    1
+}
+
+#[derive(Debug, Serialize)]
+struct Queued {
+    queued: bool,
+}
+
+async fn announce(
+    State(s): State<DeviceState>,
+    body: Result<Json<Announce>, JsonRejection>,
+) -> Result<Json<Queued>, DeviceApiError> {
+    let Json(req) = body.map_err(bad_request)?;
+    blocking(s.terminal.devices(), move |d| {
+        d.announce(
+            &req.ticket,
+            &req.window,
+            req.language.as_deref(),
+            req.repeat.clamp(1, 3),
+        )
+    })
+    .await?;
+    Ok(Json(Queued { queued: true }))
+}
+
+/// Device events over a WebSocket (token in the query): `devices.changed` and what the devices report.
+async fn events(State(s): State<DeviceState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| forward_device_events(socket, s.terminal))
+}
+
+async fn forward_device_events(mut socket: WebSocket, terminal: Arc<Terminal>) {
+    let mut events = terminal.subscribe();
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let event = match event {
+                    Ok(event @ TerminalEvent::DevicesChanged) => event,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => TerminalEvent::DevicesChanged,
+                    Err(RecvError::Closed) => return,
+                };
+                let Ok(text) = serde_json::to_string(&event) else { continue };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// A wait from the request, bounded.
+fn wait_from(ms: Option<u64>) -> Duration {
+    ms.map(Duration::from_millis)
+        .unwrap_or(DEFAULT_WAIT)
+        .min(MAX_WAIT)
+}

@@ -17,7 +17,7 @@ const examplePage = readFileSync(join(root, 'ui', 'sdk', 'example.html'))
 
 let hall
 let browser
-let reader
+const readers = {}
 let allowedOrigin
 let otherOrigin
 const servers = []
@@ -38,22 +38,26 @@ async function serveExample() {
   return `http://127.0.0.1:${port}`
 }
 
-async function readerCommand(line) {
-  reader.stdin.write(`${line}\n`)
+/** A command for a terminal's reader simulator: `unplug`, `replug`, `place …` */
+function readerCommand(mode, line) {
+  readers[mode].stdin.write(`${line}\n`)
 }
 
 before(async () => {
   allowedOrigin = await serveExample()
   otherOrigin = await serveExample()
   hall = new Hall()
-  const readerLink = join(hall.dir, 'idcard')
-  // A resident born in 1956: 70 years old in the hall's 2026.
-  reader = hall.spawn('idcard-sim', bin('BANSHI_IDCARD_SIM_BIN', 'banshi-idcard-sim'), [
-    '--link', readerLink, '--card', 'resident', '--born', '1956-03-01',
-  ], {}, { stdin: 'pipe' })
-  await hall.start(['office', 'queue-ticket'], {
+  const modes = ['office', 'queue-ticket']
+  // Each terminal has its own reader (a serial port is opened by one process at a time), with a resident born
+  // in 1956 on it: 70 years old in the hall's 2026.
+  for (const mode of modes) {
+    readers[mode] = hall.spawn(`idcard-sim-${mode}`, bin('BANSHI_IDCARD_SIM_BIN', 'banshi-idcard-sim'), [
+      '--link', join(hall.dir, `idcard-${mode}`), '--card', 'resident', '--born', '1956-03-01',
+    ], {}, { stdin: 'pipe' })
+  }
+  await hall.start(modes, {
     adjustProfile: (mode, toml) => toml
-      .replace('port = "/dev/ttyUSB0"', `port = "${readerLink}"`)
+      .replace('port = "/dev/ttyUSB0"', `port = "${join(hall.dir, `idcard-${mode}`)}"`)
       .replace(/allowed_origins = \[.*\]/, `allowed_origins = ["${allowedOrigin}"]`),
   })
   browser = await launch()
@@ -73,7 +77,7 @@ test('a page from an allowed origin reads an ID card through the SDK; a page fro
   await page.locator('#result', { hasText: '已连接' }).waitFor({ timeout: 15000 })
   await page.locator('#read-card').click()
   await page.locator('#result', { hasText: '读卡成功' }).waitFor({ timeout: 20000 })
-  assert.equal(await page.locator('dd[data-field="姓名"]').innerText(), '测试乙')
+  assert.equal(await page.locator('dd[data-field="姓名"]').innerText(), '测试甲')
   assert.equal(await page.locator('dd[data-field="出生"]').innerText(), '1956-03-01')
   // The example masks the number the way a list would; the SDK handed over the whole card.
   assert.match(await page.locator('dd[data-field="证件号码"]').innerText(), /^\d{4}\*+\d{3}[\dX]$/)
@@ -94,13 +98,13 @@ test('unplugging and re-plugging the reader and the printer shows in the UI and 
   await page.locator('[data-testid="mode-queue-ticket"]').waitFor({ timeout: 15000 })
   const fault = (cls, status) => page.locator(`[data-testid="fault-${cls}"][data-status="${status}"]`)
 
-  await readerCommand('unplug')
+  readerCommand('queue-ticket', 'unplug')
   await fault('id_reader', 'offline').waitFor({ timeout: 15000 })
   await hall.unplugPrinter()
   await fault('ticket_printer', 'offline').waitFor({ timeout: 15000 })
   await shot(page, 'devices-unplugged')
 
-  await readerCommand('replug')
+  readerCommand('queue-ticket', 'replug')
   await hall.startPrinter()
   await page.locator('[data-testid="fault-id_reader"]').waitFor({ state: 'detached', timeout: 15000 })
   await page.locator('[data-testid="fault-ticket_printer"]').waitFor({ state: 'detached', timeout: 15000 })

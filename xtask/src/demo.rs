@@ -2,8 +2,8 @@
 //!
 //! Starts `banshi-server` (127.0.0.1:8300, SQLite under target/demo), the ESC/POS printer simulator
 //! (127.0.0.1:9100, each ticket decoded to the log and to text/PNG files), and three terminals from the
-//! example profiles: a queue machine, window 5 and a call screen. The profiles' ID card readers are one
-//! simulated reader on a pty (`target/demo/idcard`, a resident's card on it), and voice calls are written
+//! example profiles: a queue machine, window 5 and a call screen. Each ID card reader is a simulated
+//! reader on a pty (`target/demo/idcard-<mode>`, a resident's card on it), and voice calls are written
 //! as WAV files to `target/demo/voice` (the demo machine may have no speakers). With a display the
 //! terminals open as windows; without one (or with `--serve`) they run as `banshi serve` and the URLs are
 //! printed. Ctrl-C stops all.
@@ -99,20 +99,23 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
             .arg(&out)
             .env("BANSHI_LOG", "info"),
     )?);
-    let reader = demo.join("idcard");
-    running.push(spawn(
-        "ID card reader simulator",
-        Command::new(bin("banshi-idcard-sim"))
-            .arg("--link")
-            .arg(&reader)
-            .args(["--card", "resident"])
-            .stdin(std::process::Stdio::null())
-            .env("BANSHI_LOG", "info"),
-    )?);
     wait_for(SERVER)?;
     wait_for(PRINTER)?;
     for (mode, address, _) in TERMINALS {
-        let profile = demo_profile(demo, mode, &reader)?;
+        let reader = demo.join(format!("idcard-{mode}"));
+        let (profile, has_reader) = demo_profile(demo, mode, &reader)?;
+        if has_reader {
+            // One simulated reader per terminal, as in a hall: a serial port belongs to one process.
+            running.push(spawn(
+                &format!("ID card reader simulator ({mode})"),
+                Command::new(bin("banshi-idcard-sim"))
+                    .arg("--link")
+                    .arg(&reader)
+                    .args(["--card", "resident"])
+                    .stdin(std::process::Stdio::null())
+                    .env("BANSHI_LOG", "info"),
+            )?);
+        }
         let data = demo.join(mode);
         let mut cmd = Command::new(bin("banshi"));
         if windows {
@@ -137,13 +140,18 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
 
 /// The example profile for `mode`, with its reader pointed at the simulator and its voice at the bundled
 /// clips, speaking into WAV files.
-fn demo_profile(demo: &Path, mode: &str, reader: &Path) -> anyhow::Result<std::path::PathBuf> {
+fn demo_profile(
+    demo: &Path,
+    mode: &str,
+    reader: &Path,
+) -> anyhow::Result<(std::path::PathBuf, bool)> {
     let example = root()
         .join("kiosk-profiles/examples")
         .join(format!("{mode}.toml"));
     let text = std::fs::read_to_string(&example)
         .with_context(|| format!("reading {}", example.display()))?;
     let clips = root().join("drivers/voice/clips");
+    let has_reader = text.contains("port = \"/dev/ttyUSB0\"");
     let text = text
         .replace(
             "port = \"/dev/ttyUSB0\"",
@@ -159,7 +167,7 @@ fn demo_profile(demo: &Path, mode: &str, reader: &Path) -> anyhow::Result<std::p
         );
     let profile = demo.join(format!("{mode}.toml"));
     std::fs::write(&profile, text).with_context(|| format!("writing {}", profile.display()))?;
-    Ok(profile)
+    Ok((profile, has_reader))
 }
 
 fn spawn(name: &str, cmd: &mut Command) -> anyhow::Result<Running> {

@@ -38,11 +38,10 @@ export declare class BanshiDevices {
   status(): Promise<DeviceHealth[]>
   readIdCard(options?: { timeoutMs?: number }): Promise<Record<string, unknown>>
   capturePage(options?: { mode?: 'colour' | 'black_white' }): Promise<Record<string, unknown>>
-  captureFace(options?: { compareWithCard?: boolean }): Promise<Record<string, unknown>>
   printSlip(lines: Array<Record<string, unknown>>, options?: { printer?: 'ticket' | 'receipt' }): Promise<{ printed: boolean }>
-  printPdf(pdf: Blob | ArrayBuffer | Uint8Array, options?: { title?: string }): Promise<Record<string, unknown>>
+  printPdf(pdf: Blob | ArrayBuffer | Uint8Array, options?: { title?: string }): Promise<{ job_id: number }>
   scanQr(options?: { timeoutMs?: number }): Promise<{ text: string }>
-  requestRating(options?: { timeoutMs?: number }): Promise<{ grade: number }>
+  requestRating(options?: { timeoutMs?: number }): Promise<{ grade: number; name: string }>
   announce(call: { ticket: string; window: string; language?: string }): Promise<Record<string, unknown>>
   onEvent(handler: (event: { type: string }) => void): () => void
   call(method: string, path: string, body?: unknown, options?: { auth?: boolean; retry?: boolean; contentType?: string }): Promise<any>

@@ -96,15 +96,6 @@ export class BanshiDevices {
   }
 
   /**
-   * Capture the face in front of the face camera (after its quality checks), optionally comparing it with
-   * the photo of the ID card just read.
-   * @param {{ compareWithCard?: boolean }} [options]
-   */
-  captureFace(options = {}) {
-    return this.call('POST', 'camera/face', { compare_with_card: options.compareWithCard ?? false })
-  }
-
-  /**
    * Print a slip on the thermal printer.
    * @param {Array<object>} lines e.g. `[{type: 'text', text: '受理回执', align: 'center', bold: true}, {type: 'qr', data: url}]`
    * @param {{ printer?: 'ticket' | 'receipt' }} [options]

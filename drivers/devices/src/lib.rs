@@ -9,8 +9,11 @@
 //!
 //! Operations block (serial ports, sockets, cameras); callers run them on a blocking thread.
 
+mod a4;
+mod cameras;
 mod health;
 mod id_reader;
+mod peripherals;
 pub mod templates;
 mod thermal;
 mod voice;
@@ -20,11 +23,15 @@ use std::sync::Mutex;
 use banshi_core::ErrorCode;
 use banshi_profile::Devices;
 
+pub use cameras::PageCapture;
 pub use health::{DeviceHealth, DeviceStatus};
 pub use id_reader::IdCardView;
 pub use thermal::{slip_from_spec, AlignSpec, SizeSpec, SlipLineSpec, ThermalRole};
 
+use a4::A4Printer;
+use cameras::CameraDevice;
 use id_reader::IdReader;
+use peripherals::{KeypadEvaluator, Scanner};
 use thermal::ThermalPrinter;
 use voice::VoiceDevice;
 
@@ -40,6 +47,19 @@ pub enum DeviceError {
     Voice(#[from] banshi_voice::VoiceError),
     #[error(transparent)]
     IdCard(#[from] banshi_idcard::ReaderError),
+    #[error(transparent)]
+    Ipp(#[from] banshi_documents::PrintError),
+    #[error(transparent)]
+    Camera(#[from] banshi_camera::CameraError),
+    #[error(transparent)]
+    Scanner(#[from] banshi_scanner::ScannerError),
+    #[error(transparent)]
+    Evaluator(#[from] banshi_evaluator::EvaluatorError),
+    #[error("nothing was scanned in time")]
+    NoScan,
+    /// The profile names the device, but it could not be set up (bad URL, unknown camera name, …).
+    #[error("the {class} cannot be used: {why}")]
+    Unusable { class: &'static str, why: String },
 }
 
 impl ErrorCode for DeviceError {
@@ -50,6 +70,12 @@ impl ErrorCode for DeviceError {
             DeviceError::Printer(e) => e.code(),
             DeviceError::Voice(e) => e.code(),
             DeviceError::IdCard(e) => e.code(),
+            DeviceError::Ipp(e) => e.code(),
+            DeviceError::Camera(e) => e.code(),
+            DeviceError::Scanner(e) => e.code(),
+            DeviceError::Evaluator(e) => e.code(),
+            DeviceError::NoScan => "scanner.no_scan",
+            DeviceError::Unusable { .. } => "device.unusable",
         }
     }
 }
@@ -79,6 +105,24 @@ impl DeviceError {
                 "idcard.offline" | "idcard.sam_fault" => 503,
                 _ => 502,
             },
+            DeviceError::NoScan => 408,
+            DeviceError::Evaluator(e) => match e.code() {
+                "evaluator.timeout" | "evaluator.cancelled" => 408,
+                "evaluator.offline" => 503,
+                _ => 502,
+            },
+            DeviceError::Camera(e) => match e.code() {
+                // The page is not under the camera: the person can fix that.
+                "camera.no_page" => 422,
+                "camera.offline" => 503,
+                _ => 502,
+            },
+            DeviceError::Ipp(e) => match e.code() {
+                "ipp.unreachable" | "ipp.timeout" => 503,
+                _ => 502,
+            },
+            DeviceError::Scanner(_) => 503,
+            DeviceError::Unusable { .. } => 503,
         }
     }
 }
@@ -90,6 +134,11 @@ pub struct DeviceSet {
     receipt_printer: Option<ThermalPrinter>,
     voice: Option<VoiceDevice>,
     id_reader: Option<IdReader>,
+    a4_printer: Option<A4Printer>,
+    document_camera: Option<CameraDevice>,
+    face_camera: Option<CameraDevice>,
+    qr_scanner: Option<Scanner>,
+    evaluator: Option<KeypadEvaluator>,
     health: Mutex<Vec<DeviceHealth>>,
 }
 
@@ -105,6 +154,11 @@ impl DeviceSet {
             receipt_printer: devices.receipt_printer.as_ref().map(ThermalPrinter::open),
             voice: devices.voice.as_ref().map(VoiceDevice::open),
             id_reader: devices.id_reader.as_ref().map(IdReader::open),
+            a4_printer: devices.a4_printer.as_ref().map(A4Printer::open),
+            document_camera: devices.document_camera.as_ref().map(CameraDevice::open),
+            face_camera: devices.face_camera.as_ref().map(CameraDevice::open),
+            qr_scanner: devices.qr_scanner.as_ref().map(Scanner::open),
+            evaluator: devices.evaluator.as_ref().map(KeypadEvaluator::open),
             health: Mutex::new(health),
         }
     }
@@ -120,33 +174,57 @@ impl DeviceSet {
     /// Probe one device class (blocking: talks to hardware). `None`: the device is busy serving someone, so
     /// its last status stands.
     fn probe(&self, class: &str) -> Option<(DeviceStatus, Option<String>)> {
-        let not_built = || {
-            (
+        let missing = || {
+            Some((
                 DeviceStatus::Unknown,
                 Some(format!("no driver for {class} in this build")),
-            )
+            ))
         };
-        if class == "id_reader" {
-            return self
-                .id_reader
-                .as_ref()
-                .map_or_else(|| Some(not_built()), IdReader::probe);
-        }
-        Some(match class {
+        let always = |probe: (DeviceStatus, Option<String>)| Some(probe);
+        match class {
             "ticket_printer" => self
                 .ticket_printer
                 .as_ref()
-                .map_or_else(not_built, ThermalPrinter::probe),
+                .map(ThermalPrinter::probe)
+                .map_or_else(missing, always),
             "receipt_printer" => self
                 .receipt_printer
                 .as_ref()
-                .map_or_else(not_built, ThermalPrinter::probe),
+                .map(ThermalPrinter::probe)
+                .map_or_else(missing, always),
+            "a4_printer" => self
+                .a4_printer
+                .as_ref()
+                .map(A4Printer::probe)
+                .map_or_else(missing, always),
             "voice" => self
                 .voice
                 .as_ref()
-                .map_or_else(not_built, VoiceDevice::probe),
-            _ => not_built(),
-        })
+                .map(VoiceDevice::probe)
+                .map_or_else(missing, always),
+            // Devices a person may be using right now answer `None` while busy.
+            "id_reader" => self
+                .id_reader
+                .as_ref()
+                .map_or_else(missing, IdReader::probe),
+            "document_camera" => self
+                .document_camera
+                .as_ref()
+                .map_or_else(missing, CameraDevice::probe),
+            "face_camera" => self
+                .face_camera
+                .as_ref()
+                .map_or_else(missing, CameraDevice::probe),
+            "qr_scanner" => self
+                .qr_scanner
+                .as_ref()
+                .map_or_else(missing, Scanner::probe),
+            "evaluator" => self
+                .evaluator
+                .as_ref()
+                .map_or_else(missing, KeypadEvaluator::probe),
+            _ => missing(),
+        }
     }
 
     /// Ask every device how it is, all at once (blocking). Returns whether anything changed.
@@ -227,6 +305,42 @@ impl DeviceSet {
             .as_ref()
             .ok_or(DeviceError::NotConfigured("id_reader"))?
             .read(timeout)
+    }
+
+    /// Print a PDF on the A4 printer; returns the printer's job id.
+    pub fn print_pdf(&self, pdf: &[u8], title: &str) -> Result<i32, DeviceError> {
+        self.a4_printer
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("a4_printer"))?
+            .print_pdf(pdf, title)
+    }
+
+    /// Photograph a page with the document camera and straighten it.
+    pub fn capture_page(&self, black_white: bool) -> Result<PageCapture, DeviceError> {
+        self.document_camera
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("document_camera"))?
+            .capture_page(black_white)
+    }
+
+    /// The next code from the scanner gun, waiting up to `wait`.
+    pub fn next_scan(&self, wait: std::time::Duration) -> Result<String, DeviceError> {
+        self.qr_scanner
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("qr_scanner"))?
+            .next_scan(wait)?
+            .ok_or(DeviceError::NoScan)
+    }
+
+    /// Light the evaluator and wait for a grade: (key 1–5, name such as `very_satisfied`).
+    pub fn request_rating(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(u8, &'static str), DeviceError> {
+        self.evaluator
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("evaluator"))?
+            .request_rating(timeout)
     }
 
     /// Call a ticket over the speakers ("请 A001 号到 5 号窗口办理"), `repeat` times. Returns once queued.

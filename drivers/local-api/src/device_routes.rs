@@ -95,6 +95,10 @@ pub fn router(terminal: Arc<Terminal>) -> Router {
         .route("/status", get(status))
         .route("/id-card/read", post(read_id_card))
         .route("/print/slip", post(print_slip))
+        .route("/print/pdf", post(print_pdf))
+        .route("/camera/page", post(capture_page))
+        .route("/qr/scan", post(scan_qr))
+        .route("/evaluator/rate", post(request_rating))
         .route("/voice/announce", post(announce))
         .route("/events", get(events))
         .fallback(not_found)
@@ -162,6 +166,88 @@ async fn read_id_card(
     let wait = wait_from(wait_body(&body)?.timeout_ms);
     let card = blocking(s.terminal.devices(), move |d| d.read_id_card(wait)).await?;
     Ok(Json(card))
+}
+
+#[derive(Debug, Deserialize)]
+struct PdfQuery {
+    title: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PdfJob {
+    job_id: i32,
+}
+
+/// `POST /print/pdf?title=…` with the PDF as the body (`application/pdf`).
+async fn print_pdf(
+    State(s): State<DeviceState>,
+    axum::extract::Query(query): axum::extract::Query<PdfQuery>,
+    body: Bytes,
+) -> Result<Json<PdfJob>, DeviceApiError> {
+    if !body.starts_with(b"%PDF-") {
+        return Err(DeviceApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.not_a_pdf", "the body is not a PDF document"),
+        ));
+    }
+    let title = query.title.unwrap_or_else(|| "document".to_owned());
+    let job_id = blocking(s.terminal.devices(), move |d| d.print_pdf(&body, &title)).await?;
+    Ok(Json(PdfJob { job_id }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageRequest {
+    /// `colour` (default) or `black_white`.
+    mode: Option<String>,
+}
+
+async fn capture_page(
+    State(s): State<DeviceState>,
+    body: Bytes,
+) -> Result<Json<banshi_devices::PageCapture>, DeviceApiError> {
+    let request: PageRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PageRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            DeviceApiError(
+                StatusCode::BAD_REQUEST,
+                ErrorBody::new("api.bad_request", e.to_string()),
+            )
+        })?
+    };
+    let black_white = request.mode.as_deref() == Some("black_white");
+    Ok(Json(
+        blocking(s.terminal.devices(), move |d| d.capture_page(black_white)).await?,
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct Scanned {
+    text: String,
+}
+
+async fn scan_qr(
+    State(s): State<DeviceState>,
+    body: Bytes,
+) -> Result<Json<Scanned>, DeviceApiError> {
+    let wait = wait_from(wait_body(&body)?.timeout_ms);
+    let text = blocking(s.terminal.devices(), move |d| d.next_scan(wait)).await?;
+    Ok(Json(Scanned { text }))
+}
+
+#[derive(Debug, Serialize)]
+struct Rated {
+    grade: u8,
+    name: &'static str,
+}
+
+async fn request_rating(
+    State(s): State<DeviceState>,
+    body: Bytes,
+) -> Result<Json<Rated>, DeviceApiError> {
+    let wait = wait_from(wait_body(&body)?.timeout_ms);
+    let (grade, name) = blocking(s.terminal.devices(), move |d| d.request_rating(wait)).await?;
+    Ok(Json(Rated { grade, name }))
 }
 
 /// A slip as JSON: `{"printer": "ticket"|"receipt", "lines": [...]}`.

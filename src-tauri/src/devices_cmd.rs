@@ -45,6 +45,22 @@ pub enum SimCommand {
     /// An ID card reader (GA 467 SAM) on a pty at --link. Commands on stdin: place [resident|hmt|
     /// foreigner-2017|foreigner-2023] [born=YYYY-MM-DD], remove, unplug, replug, fault …, status, help.
     Idcard(banshi_idcard::sim::cli::SimArgs),
+    /// A five-key evaluator on a pty at --link. Commands on stdin: 1-5 press, u unplug, r replug, q quit.
+    Evaluator(banshi_evaluator::sim_cli::SimArgs),
+    /// A serial scanner gun on a pty at --link: every line typed on stdin is "scanned".
+    Scanner {
+        /// Symlink to create, pointing at the pty (give this path to the profile's qr_scanner).
+        #[arg(long)]
+        link: std::path::PathBuf,
+    },
+    /// An IPP Everywhere A4 printer (ippeveprinter) on a free loopback port; documents kept in --spool.
+    A4 {
+        /// Folder for received documents.
+        #[arg(long)]
+        spool: std::path::PathBuf,
+    },
+    /// The hall's face-comparison service (人证核验), scoring by image similarity: for demos and tests only.
+    FaceService,
 }
 
 pub fn run(command: DevicesCommand, profile: Option<Profile>) -> anyhow::Result<()> {
@@ -131,5 +147,40 @@ fn run_simulator(simulator: SimCommand) -> anyhow::Result<()> {
     match simulator {
         SimCommand::Printer(args) => runtime.block_on(banshi_escpos_sim::cli::run(args)),
         SimCommand::Idcard(args) => banshi_idcard::sim::cli::run(args),
+        SimCommand::Evaluator(args) => banshi_evaluator::sim_cli::run(args),
+        SimCommand::Scanner { link } => {
+            let sim = banshi_scanner::sim::SerialScannerSim::start(&link)
+                .with_context(|| format!("starting the scanner at {}", link.display()))?;
+            println!(
+                "scanner simulator at {}: type a code and Enter to scan it",
+                sim.link().display()
+            );
+            for line in std::io::stdin().lines() {
+                let line = line.context("reading standard input")?;
+                sim.scan(line.trim()).context("scanning")?;
+            }
+            Ok(())
+        }
+        SimCommand::A4 { spool } => {
+            let printer = banshi_documents::VirtualPrinter::start_with(
+                banshi_documents::VirtualPrinterOptions {
+                    spool_dir: Some(spool),
+                    ..Default::default()
+                },
+            )?;
+            println!(
+                "A4 printer at {} (documents in {})",
+                printer.url(),
+                printer.spool_dir().display()
+            );
+            runtime.block_on(tokio::signal::ctrl_c())?;
+            Ok(())
+        }
+        SimCommand::FaceService => runtime.block_on(async {
+            let service = banshi_camera::face::FaceSimulator::start(Default::default()).await?;
+            println!("face-comparison service at {}", service.url());
+            tokio::signal::ctrl_c().await?;
+            Ok(())
+        }),
     }
 }

@@ -35,6 +35,7 @@ pub mod driver;
 pub mod error;
 pub mod protocol;
 pub mod sim;
+pub mod sim_cli;
 
 pub use driver::{CancelToken, Evaluator, EvaluatorConfig};
 pub use error::EvaluatorError;

@@ -1,17 +1,6 @@
-//! `banshi-evaluator-sim`: a simulated evaluator for installers, the demo hall and manual tests.
-//!
-//! It publishes a pseudo-terminal at the given path and takes commands on standard input, one per line, so a
-//! person (or a script) can press keys while the terminal software drives the prompt.
+//! `banshi-evaluator-sim`: a simulated evaluator for installers, the demo hall and manual tests (see
+//! [`banshi_evaluator::sim_cli`]; `banshi devices sim evaluator` runs the same thing).
 
-// A CLI: its output is the user interface, so printing is the point.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
-use std::io::BufRead;
-use std::path::PathBuf;
-use std::time::Duration;
-
-use anyhow::Context;
-use banshi_evaluator::{EvaluatorSim, Grade};
 use clap::Parser;
 
 /// Simulate a Banshi five-key evaluator on a pseudo-terminal.
@@ -21,13 +10,9 @@ use clap::Parser;
 /// `?` show the state, `q` quit.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Args {
-    /// Where to publish the device (a symlink to the pty, e.g. /tmp/banshi-evaluator).
-    #[arg(long, default_value = "/tmp/banshi-evaluator")]
-    link: PathBuf,
-    /// Heartbeat interval in milliseconds.
-    #[arg(long, default_value_t = 1000)]
-    heartbeat_ms: u64,
+struct Cli {
+    #[command(flatten)]
+    sim: banshi_evaluator::sim_cli::SimArgs,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,73 +20,5 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
-    let sim =
-        EvaluatorSim::start_with_heartbeat(&args.link, Duration::from_millis(args.heartbeat_ms))
-            .with_context(|| {
-                format!(
-                    "starting the simulated evaluator at {}",
-                    args.link.display()
-                )
-            })?;
-    println!(
-        "evaluator simulator at {} (type 1-5 to press a key, q to quit)",
-        sim.link().display()
-    );
-    let mut silent = false;
-    let mut stuck = false;
-    for line in std::io::stdin().lock().lines() {
-        let line = line.context("reading standard input")?;
-        let command = line.trim();
-        let key = |text: &str| text.parse::<u8>().ok().and_then(Grade::from_key);
-        match command {
-            "" => continue,
-            "q" => break,
-            "u" => {
-                sim.unplug();
-                println!("unplugged");
-            }
-            "r" => {
-                sim.replug().context("replugging")?;
-                println!("plugged in again");
-            }
-            "s" => {
-                silent = !silent;
-                sim.set_silent(silent);
-                println!("silent: {silent}");
-            }
-            "k" => {
-                stuck = !stuck;
-                sim.set_key_stuck(stuck);
-                println!("key stuck: {stuck}");
-            }
-            "g" => {
-                sim.inject(&[0xff, 0x02, 0x99, 0x03, 0x55]);
-                println!("garbage sent");
-            }
-            "?" => println!("{:?}", sim.stats()),
-            other => {
-                let (corrupt, digits) = match other.strip_prefix('!') {
-                    Some(rest) => (true, rest),
-                    None => (false, other),
-                };
-                match key(digits) {
-                    Some(grade) => {
-                        let sent = if corrupt {
-                            sim.press_with_bad_checksum(grade)
-                        } else {
-                            sim.press(grade)
-                        };
-                        if sent {
-                            println!("pressed {} ({})", grade.key(), grade.as_str());
-                        } else {
-                            println!("key {} ignored: the prompt is not lit", grade.key());
-                        }
-                    }
-                    None => eprintln!("unknown command {other:?}; see --help"),
-                }
-            }
-        }
-    }
-    Ok(())
+    banshi_evaluator::sim_cli::run(Cli::parse().sim)
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,6 @@ use banshi_core::{ErrorBody, ErrorCode};
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_terminal::{Terminal, TerminalEvent};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::device_access::{self, DeviceAccess, SessionGrant};
 
@@ -315,28 +314,14 @@ async fn events(State(s): State<DeviceState>, upgrade: WebSocketUpgrade) -> Resp
     upgrade.on_upgrade(move |socket| forward_device_events(socket, s.terminal))
 }
 
-async fn forward_device_events(mut socket: WebSocket, terminal: Arc<Terminal>) {
-    let mut events = terminal.subscribe();
-    loop {
-        tokio::select! {
-            event = events.recv() => {
-                let event = match event {
-                    Ok(event @ TerminalEvent::DevicesChanged) => event,
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => TerminalEvent::DevicesChanged,
-                    Err(RecvError::Closed) => return,
-                };
-                let Ok(text) = serde_json::to_string(&event) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    return;
-                }
-            }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
-            }
-        }
-    }
+async fn forward_device_events(socket: WebSocket, terminal: Arc<Terminal>) {
+    crate::routes::forward_terminal_events(
+        socket,
+        terminal,
+        |event| matches!(event, TerminalEvent::DevicesChanged).then_some(event),
+        TerminalEvent::DevicesChanged,
+    )
+    .await
 }
 
 /// A wait from the request, bounded.

@@ -129,15 +129,29 @@ async fn events(State(s): State<ApiState>, upgrade: WebSocketUpgrade) -> Respons
     upgrade.on_upgrade(move |socket| forward_events(socket, s.terminal))
 }
 
-async fn forward_events(mut socket: WebSocket, terminal: Arc<Terminal>) {
+async fn forward_events(socket: WebSocket, terminal: Arc<Terminal>) {
+    // A slow client that missed events is told to reload everything.
+    forward_terminal_events(socket, terminal, Some, TerminalEvent::StatusChanged).await
+}
+
+/// Send the terminal's events to a WebSocket, one JSON object per message, until either side closes.
+/// `select` picks (and may rewrite) the events this socket gets; `on_lag` is sent when it fell behind.
+pub(crate) async fn forward_terminal_events(
+    mut socket: WebSocket,
+    terminal: Arc<Terminal>,
+    select: impl Fn(TerminalEvent) -> Option<TerminalEvent>,
+    on_lag: TerminalEvent,
+) {
     let mut events = terminal.subscribe();
     loop {
         tokio::select! {
             event = events.recv() => {
                 let event = match event {
-                    Ok(event) => event,
-                    // A slow client missed events: tell it to reload everything.
-                    Err(RecvError::Lagged(_)) => TerminalEvent::StatusChanged,
+                    Ok(event) => match select(event) {
+                        Some(event) => event,
+                        None => continue,
+                    },
+                    Err(RecvError::Lagged(_)) => on_lag.clone(),
                     Err(RecvError::Closed) => return,
                 };
                 let Ok(text) = serde_json::to_string(&event) else { continue };

@@ -22,6 +22,7 @@ use banshi_terminal::{Terminal, TerminalEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::device_access::{self, DeviceAccess, SessionGrant};
+use crate::routes::{bad_request, ApiError};
 
 /// The largest body a device call takes: a multi-page PDF to print. Bigger is refused with `api.too_large`.
 pub const MAX_DEVICE_BODY: usize = 32 * 1024 * 1024;
@@ -35,17 +36,7 @@ struct DeviceState {
     access: Arc<DeviceAccess>,
 }
 
-/// An error answer from a device call.
-#[derive(Debug)]
-struct DeviceApiError(StatusCode, ErrorBody);
-
-impl IntoResponse for DeviceApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
-    }
-}
-
-impl From<DeviceError> for DeviceApiError {
+impl From<DeviceError> for ApiError {
     fn from(e: DeviceError) -> Self {
         let status =
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -57,29 +48,20 @@ impl From<DeviceError> for DeviceApiError {
     }
 }
 
-fn bad_request(e: JsonRejection) -> DeviceApiError {
-    let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        "api.too_large"
-    } else {
-        "api.bad_request"
-    };
-    DeviceApiError(e.status(), ErrorBody::new(code, e.body_text()))
-}
-
 /// Run a blocking device operation on the blocking pool.
 async fn blocking<T: Send + 'static>(
     devices: Arc<DeviceSet>,
     op: impl FnOnce(&DeviceSet) -> Result<T, DeviceError> + Send + 'static,
-) -> Result<T, DeviceApiError> {
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(move || op(&devices))
         .await
         .map_err(|_| {
-            DeviceApiError(
+            ApiError(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorBody::new("device.failed", "the device operation stopped unexpectedly"),
             )
         })?
-        .map_err(DeviceApiError::from)
+        .map_err(ApiError::from)
 }
 
 /// The device routes, each behind [`device_access::guard`].
@@ -109,8 +91,8 @@ pub fn router(terminal: Arc<Terminal>) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> DeviceApiError {
-    DeviceApiError(
+async fn not_found() -> ApiError {
+    ApiError(
         StatusCode::NOT_FOUND,
         ErrorBody::new("api.not_found", "no such device API route"),
     )
@@ -145,13 +127,13 @@ struct Wait {
     timeout_ms: Option<u64>,
 }
 
-/// The body of a waiting call; an empty body means the defaults.
-fn wait_body(body: &Bytes) -> Result<Wait, DeviceApiError> {
+/// An optional JSON body: empty means the defaults.
+fn json_or_default<T: Default + serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Wait::default());
+        return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|e| {
-        DeviceApiError(
+        ApiError(
             StatusCode::BAD_REQUEST,
             ErrorBody::new("api.bad_request", e.to_string()),
         )
@@ -161,8 +143,8 @@ fn wait_body(body: &Bytes) -> Result<Wait, DeviceApiError> {
 async fn read_id_card(
     State(s): State<DeviceState>,
     body: Bytes,
-) -> Result<Json<banshi_devices::IdCardView>, DeviceApiError> {
-    let wait = wait_from(wait_body(&body)?.timeout_ms);
+) -> Result<Json<banshi_devices::IdCardView>, ApiError> {
+    let wait = wait_from(json_or_default::<Wait>(&body)?.timeout_ms);
     let card = blocking(s.terminal.devices(), move |d| d.read_id_card(wait)).await?;
     Ok(Json(card))
 }
@@ -182,9 +164,9 @@ async fn print_pdf(
     State(s): State<DeviceState>,
     axum::extract::Query(query): axum::extract::Query<PdfQuery>,
     body: Bytes,
-) -> Result<Json<PdfJob>, DeviceApiError> {
+) -> Result<Json<PdfJob>, ApiError> {
     if !body.starts_with(b"%PDF-") {
-        return Err(DeviceApiError(
+        return Err(ApiError(
             StatusCode::BAD_REQUEST,
             ErrorBody::new("api.not_a_pdf", "the body is not a PDF document"),
         ));
@@ -203,17 +185,8 @@ struct PageRequest {
 async fn capture_page(
     State(s): State<DeviceState>,
     body: Bytes,
-) -> Result<Json<banshi_devices::PageCapture>, DeviceApiError> {
-    let request: PageRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        PageRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            DeviceApiError(
-                StatusCode::BAD_REQUEST,
-                ErrorBody::new("api.bad_request", e.to_string()),
-            )
-        })?
-    };
+) -> Result<Json<banshi_devices::PageCapture>, ApiError> {
+    let request: PageRequest = json_or_default(&body)?;
     let black_white = request.mode.as_deref() == Some("black_white");
     Ok(Json(
         blocking(s.terminal.devices(), move |d| d.capture_page(black_white)).await?,
@@ -225,11 +198,8 @@ struct Scanned {
     text: String,
 }
 
-async fn scan_qr(
-    State(s): State<DeviceState>,
-    body: Bytes,
-) -> Result<Json<Scanned>, DeviceApiError> {
-    let wait = wait_from(wait_body(&body)?.timeout_ms);
+async fn scan_qr(State(s): State<DeviceState>, body: Bytes) -> Result<Json<Scanned>, ApiError> {
+    let wait = wait_from(json_or_default::<Wait>(&body)?.timeout_ms);
     let text = blocking(s.terminal.devices(), move |d| d.next_scan(wait)).await?;
     Ok(Json(Scanned { text }))
 }
@@ -243,8 +213,8 @@ struct Rated {
 async fn request_rating(
     State(s): State<DeviceState>,
     body: Bytes,
-) -> Result<Json<Rated>, DeviceApiError> {
-    let wait = wait_from(wait_body(&body)?.timeout_ms);
+) -> Result<Json<Rated>, ApiError> {
+    let wait = wait_from(json_or_default::<Wait>(&body)?.timeout_ms);
     let (grade, name) = blocking(s.terminal.devices(), move |d| d.request_rating(wait)).await?;
     Ok(Json(Rated { grade, name }))
 }
@@ -265,7 +235,7 @@ struct Printed {
 async fn print_slip(
     State(s): State<DeviceState>,
     body: Result<Json<PrintSlip>, JsonRejection>,
-) -> Result<Json<Printed>, DeviceApiError> {
+) -> Result<Json<Printed>, ApiError> {
     let Json(req) = body.map_err(bad_request)?;
     blocking(s.terminal.devices(), move |d| {
         d.print_slip(req.printer, &req.lines)
@@ -295,7 +265,7 @@ struct Queued {
 async fn announce(
     State(s): State<DeviceState>,
     body: Result<Json<Announce>, JsonRejection>,
-) -> Result<Json<Queued>, DeviceApiError> {
+) -> Result<Json<Queued>, ApiError> {
     let Json(req) = body.map_err(bad_request)?;
     blocking(s.terminal.devices(), move |d| {
         d.announce(

@@ -24,9 +24,9 @@ struct ApiState {
     ui: Arc<dyn UiAssets>,
 }
 
-/// An error answer: status plus `{code, message}`.
+/// An error answer: status plus `{code, message}`. The device routes use it too.
 #[derive(Debug)]
-struct ApiError(StatusCode, ErrorBody);
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) ErrorBody);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -88,14 +88,7 @@ async fn issue_ticket(
     State(s): State<ApiState>,
     body: Result<Json<IssueTicket>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
-    let Json(req) = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "api.too_large"
-        } else {
-            "api.bad_request"
-        };
-        ApiError(e.status(), ErrorBody::new(code, e.body_text()))
-    })?;
+    let Json(req) = body.map_err(bad_request)?;
     Ok((
         StatusCode::CREATED,
         Json(s.terminal.issue_ticket(&req.category).await?),
@@ -116,6 +109,16 @@ async fn sdk_script() -> Response {
         SDK_SCRIPT,
     )
         .into_response()
+}
+
+/// A body that is not the JSON a route takes: `api.too_large` or `api.bad_request`.
+pub(crate) fn bad_request(e: JsonRejection) -> ApiError {
+    let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "api.too_large"
+    } else {
+        "api.bad_request"
+    };
+    ApiError(e.status(), ErrorBody::new(code, e.body_text()))
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {

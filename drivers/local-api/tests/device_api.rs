@@ -19,9 +19,13 @@ async fn serve_queue_machine(hall: &Hall) -> String {
         })
         .await
         .expect("terminal");
-    let ui_dir = hall.dir.path().join("ui");
+    serve(hall, terminal, "ui").await
+}
+
+/// Serve `terminal`'s local API on a loopback port (with an empty UI folder named `ui`); returns its base URL.
+async fn serve(hall: &Hall, terminal: Arc<banshi_terminal::Terminal>, ui: &str) -> String {
+    let ui_dir = hall.dir.path().join(ui);
     std::fs::create_dir_all(&ui_dir).expect("ui dir");
-    std::fs::write(ui_dir.join("index.html"), "<!doctype html>").expect("index");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -217,18 +221,7 @@ async fn an_announcement_is_assembled_from_the_clip_set_and_played_to_the_config
         })
         .await
         .expect("terminal");
-    let ui_dir = hall.dir.path().join("ui-cs");
-    std::fs::create_dir_all(&ui_dir).expect("ui dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(banshi_local_api::serve(
-        listener,
-        terminal,
-        Arc::new(DirAssets(ui_dir)),
-        std::future::pending(),
-    ));
+    let base = serve(&hall, terminal, "ui-cs").await;
     let client = reqwest::Client::new();
     let token = open_session(&client, &base, &base)
         .await

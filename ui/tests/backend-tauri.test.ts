@@ -24,7 +24,7 @@ describe('Tauri transport', () => {
     await expect(backend.unsyncedRecords()).resolves.toEqual(unsynced)
     expect(invoke.mock.calls).toEqual([
       ['status', undefined],
-      ['issue_ticket', { category: 'A' }],
+      ['issue_ticket', { category: 'A', identity: null, priority: null }],
       ['list_tickets', undefined],
       ['unsynced_records', undefined],
     ])

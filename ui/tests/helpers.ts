@@ -5,7 +5,20 @@ import { afterEach, vi } from 'vitest'
 import type { Component } from 'vue'
 import type { Router } from 'vue-router'
 import { BACKEND_KEY } from '../src/backend/inject'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket, UnsyncedList, UnsyncedRecord } from '../src/backend/types'
+import type {
+  Backend,
+  BackendEvent,
+  Calls,
+  ConnectionState,
+  HallSetup,
+  Identity,
+  Kpi,
+  Status,
+  Ticket,
+  UnsyncedList,
+  UnsyncedRecord,
+  WindowState,
+} from '../src/backend/types'
 import { APP_STATE_KEY, createAppState, type AppState } from '../src/composables/appState'
 import { createAppI18n } from '../src/i18n'
 
@@ -56,6 +69,109 @@ export function makeTicket(overrides: Partial<Ticket> = {}): Ticket {
     printed: true,
     print_error: null,
     sync_status: 'local',
+    priority: 'normal',
+    applicant: null,
+    appointment: null,
+    window: null,
+    called_at: null,
+    recalls: 0,
+    transferred_from: null,
+    ...overrides,
+  }
+}
+
+export function makeIdentity(overrides: Partial<Identity> = {}): Identity {
+  return {
+    token: 'tok-1',
+    name: '张*三',
+    id_number: '4601**********1234',
+    age: 72,
+    elderly: true,
+    appointments: [],
+    ...overrides,
+  }
+}
+
+const ZERO_KPI = { called: 0, served: 0, no_shows: 0, avg_wait_secs: null, avg_service_secs: null }
+
+export function makeWindowState(overrides: Partial<WindowState> = {}): WindowState {
+  return {
+    window: 3,
+    label: '3 号窗口',
+    categories: ['A', 'B'],
+    staff: [
+      { id: 's1', name: '王芳' },
+      { id: 's2', name: '李明' },
+    ],
+    session: { staff_id: 's1', staff_name: '王芳', opened_at: '2026-11-23T08:30:00+08:00', paused: false },
+    current: null,
+    lost: null,
+    recalls_before_no_show: 2,
+    waiting: 4,
+    kpi: { ...ZERO_KPI },
+    ...overrides,
+  }
+}
+
+export function makeCalls(overrides: Partial<Calls> = {}): Calls {
+  return {
+    windows: [
+      { window: 1, label: '1 号窗口', open: true, paused: false, current: { number: 'A012', called_at: '2026-11-23T09:30:00+08:00' } },
+      { window: 2, label: '2 号窗口', open: true, paused: true, current: null },
+      { window: 3, label: '3 号窗口', open: false, paused: false, current: null },
+    ],
+    recent: [
+      { number: 'A012', window: 1, called_at: '2026-11-23T09:30:00+08:00' },
+      { number: 'B003', window: 2, called_at: '2026-11-23T09:28:00+08:00' },
+    ],
+    waiting: [
+      { category: 'A', name: { 'zh-CN': '综合业务', en: 'General services' }, n: 5 },
+      { category: 'B', name: { 'zh-CN': '社保医保' }, n: 0 },
+    ],
+    ...overrides,
+  }
+}
+
+export function makeKpi(overrides: Partial<Kpi> = {}): Kpi {
+  return {
+    day: '2026-11-23',
+    hall: {
+      windows_open: 2,
+      waiting: 5,
+      served: 17,
+      no_shows: 1,
+      avg_wait_secs: 420,
+      by_category: [
+        { category: 'A', name: { 'zh-CN': '综合业务', en: 'General services' }, waiting: 5, served: 12, avg_wait_secs: 400 },
+        { category: 'B', name: { 'zh-CN': '社保医保' }, waiting: 0, served: 5, avg_wait_secs: 480 },
+      ],
+      by_hour: [
+        { hour: 9, issued: 14, served: 9, avg_wait_secs: 300 },
+        { hour: 10, issued: 8, served: 8, avg_wait_secs: 500 },
+      ],
+    },
+    windows: [{ window: 1, called: 10, served: 9, no_shows: 1, avg_wait_secs: 400, avg_service_secs: 310 }],
+    staff: [{ staff_id: 's1', name: '王芳', called: 10, served: 9, no_shows: 1, avg_wait_secs: 400, avg_service_secs: 310 }],
+    ...overrides,
+  }
+}
+
+export function makeHallSetup(overrides: Partial<HallSetup> = {}): HallSetup {
+  return {
+    hall_id: 'HK-01',
+    version: 3,
+    updated_at: '2026-11-22T18:00:00+08:00',
+    categories: [
+      { code: 'A', name: { 'zh-CN': '综合业务', en: 'General services' }, windows: [1, 3] },
+      { code: 'B', name: { 'zh-CN': '社保医保' }, windows: [2] },
+    ],
+    windows: [
+      { number: 1, label: '1 号窗口' },
+      { number: 2, label: '2 号窗口' },
+      { number: 3, label: '3 号窗口' },
+    ],
+    staff: [{ id: 's1', name: '王芳', windows: [1, 3] }],
+    ticket_machines: ['T-QT-01', 'T-QT-02'],
     ...overrides,
   }
 }
@@ -84,6 +200,21 @@ export class FakeBackend implements Backend {
   issueTicket = vi.fn(async (category: string): Promise<Ticket> => makeTicket({ category }))
   listTickets = vi.fn(async (): Promise<Ticket[]> => [])
   unsyncedRecords = vi.fn(async (): Promise<UnsyncedList> => ({ total: 0, records: [] }))
+  identify = vi.fn(async (): Promise<Identity> => makeIdentity())
+  checkIn = vi.fn(async (): Promise<Ticket> => makeTicket({ priority: 'appointment' }))
+  windowState = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowSignIn = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowSignOut = vi.fn(async (): Promise<WindowState> => makeWindowState({ session: null }))
+  windowCallNext = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowRecall = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowNoShow = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowFinish = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowPause = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  windowTransfer = vi.fn(async (): Promise<WindowState> => makeWindowState())
+  calls = vi.fn(async (): Promise<Calls> => makeCalls())
+  kpi = vi.fn(async (): Promise<Kpi> => makeKpi())
+  hallSetup = vi.fn(async (): Promise<HallSetup | null> => makeHallSetup())
+  importHall = vi.fn(async (): Promise<HallSetup> => makeHallSetup())
 
   constructor(status: Status = makeStatus()) {
     this.statusValue = status

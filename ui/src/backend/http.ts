@@ -3,8 +3,36 @@
 
 import { BackendError, CLIENT_ERRORS, httpError, toBackendError } from './errors'
 import { EventHub } from './hub'
-import { checkStatus, checkTicket, checkTicketList, checkUnsyncedList, parseEvent } from './parse'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe, UnsyncedList } from './types'
+import {
+  checkCalls,
+  checkHallSetup,
+  checkIdentity,
+  checkKpi,
+  checkOptionalHallSetup,
+  checkStatus,
+  checkTicket,
+  checkTicketList,
+  checkUnsyncedList,
+  checkWindowState,
+  parseEvent,
+} from './parse'
+import type {
+  Backend,
+  BackendEvent,
+  Calls,
+  CheckInRequest,
+  ConnectionState,
+  HallSetup,
+  Identity,
+  IssueOptions,
+  Kpi,
+  Status,
+  Ticket,
+  TransferTarget,
+  Unsubscribe,
+  UnsyncedList,
+  WindowState,
+} from './types'
 
 /** The part of the WebSocket API we use, so tests can pass a fake. */
 export interface WebSocketLike {
@@ -78,8 +106,11 @@ export class HttpBackend implements Backend {
     return this.request('GET', 'api/status').then(checkStatus)
   }
 
-  issueTicket(category: string): Promise<Ticket> {
-    return this.request('POST', 'api/tickets', { category }).then(checkTicket)
+  issueTicket(category: string, options: IssueOptions = {}): Promise<Ticket> {
+    const body: Record<string, unknown> = { category }
+    if (options.identity !== undefined) body.identity = options.identity
+    if (options.priority !== undefined) body.priority = options.priority
+    return this.request('POST', 'api/tickets', body).then(checkTicket)
   }
 
   listTickets(): Promise<Ticket[]> {
@@ -88,6 +119,70 @@ export class HttpBackend implements Backend {
 
   unsyncedRecords(): Promise<UnsyncedList> {
     return this.request('GET', 'api/sync/pending').then(checkUnsyncedList)
+  }
+
+  identify(): Promise<Identity> {
+    return this.request('POST', 'api/queue/identify', {}).then(checkIdentity)
+  }
+
+  checkIn(request: CheckInRequest): Promise<Ticket> {
+    const body: Record<string, unknown> = {}
+    if (request.identity !== undefined) body.identity = request.identity
+    if (request.bookingNumber !== undefined) body.booking_number = request.bookingNumber
+    return this.request('POST', 'api/appointments/check-in', body).then(checkTicket)
+  }
+
+  windowState(): Promise<WindowState> {
+    return this.request('GET', 'api/window').then(checkWindowState)
+  }
+
+  windowSignIn(staffId: string): Promise<WindowState> {
+    return this.windowAction('sign-in', { staff_id: staffId })
+  }
+
+  windowSignOut(): Promise<WindowState> {
+    return this.windowAction('sign-out')
+  }
+
+  windowCallNext(): Promise<WindowState> {
+    return this.windowAction('call-next')
+  }
+
+  windowRecall(): Promise<WindowState> {
+    return this.windowAction('recall')
+  }
+
+  windowNoShow(): Promise<WindowState> {
+    return this.windowAction('no-show')
+  }
+
+  windowFinish(): Promise<WindowState> {
+    return this.windowAction('finish')
+  }
+
+  windowPause(paused: boolean): Promise<WindowState> {
+    return this.windowAction('pause', { paused })
+  }
+
+  windowTransfer(target: TransferTarget): Promise<WindowState> {
+    const body = target.category !== undefined ? { category: target.category } : { window: target.window }
+    return this.windowAction('transfer', body)
+  }
+
+  calls(): Promise<Calls> {
+    return this.request('GET', 'api/calls').then(checkCalls)
+  }
+
+  kpi(): Promise<Kpi> {
+    return this.request('GET', 'api/kpi').then(checkKpi)
+  }
+
+  hallSetup(): Promise<HallSetup | null> {
+    return this.request('GET', 'api/hall').then(checkOptionalHallSetup)
+  }
+
+  importHall(toml: string): Promise<HallSetup> {
+    return this.request('PUT', 'api/hall', toml, 'text/plain').then(checkHallSetup)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {
@@ -122,18 +217,35 @@ export class HttpBackend implements Backend {
     this.hub.setConnection('closed')
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  // Actions without arguments still send `{}`: a JSON body is accepted whether the route reads one or not.
+  private windowAction(action: string, body: Record<string, unknown> = {}): Promise<WindowState> {
+    return this.request('POST', `api/window/${action}`, body).then(checkWindowState)
+  }
+
+  /**
+   * One request. A `body` is sent as JSON unless `contentType` is `text/plain` (the hall file goes up as its own
+   * TOML text).
+   */
+  private async request(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    contentType: 'application/json' | 'text/plain' = 'application/json',
+  ): Promise<unknown> {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), this.timeoutMs)
     let response: Response
     try {
       const init: RequestInit = {
         method,
-        headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+        headers:
+          body === undefined
+            ? { Accept: 'application/json' }
+            : { Accept: 'application/json', 'Content-Type': contentType === 'text/plain' ? 'text/plain; charset=utf-8' : contentType },
         signal: controller.signal,
         cache: 'no-store',
       }
-      if (body !== undefined) init.body = JSON.stringify(body)
+      if (body !== undefined) init.body = contentType === 'text/plain' ? String(body) : JSON.stringify(body)
       response = await this.fetchImpl()(new URL(path, this.base).toString(), init)
     } catch (err) {
       if (controller.signal.aborted) {

@@ -2,7 +2,18 @@
 // proxy or talk to an older build: a clear `client.bad_response` beats a blank screen from `undefined.terminal`.
 
 import { BackendError, CLIENT_ERRORS } from './errors'
-import type { BackendEvent, BackendEventType, Status, Ticket, UnsyncedList } from './types'
+import type {
+  BackendEvent,
+  BackendEventType,
+  Calls,
+  HallSetup,
+  Identity,
+  Kpi,
+  Status,
+  Ticket,
+  UnsyncedList,
+  WindowState,
+} from './types'
 import { RUN_MODES } from './types'
 
 const EVENT_TYPES: readonly BackendEventType[] = [
@@ -95,4 +106,84 @@ export function checkUnsyncedList(value: unknown): UnsyncedList {
     }
   }
   return value as unknown as UnsyncedList
+}
+
+export function checkIdentity(value: unknown): Identity {
+  if (
+    !isObject(value) ||
+    typeof value.token !== 'string' ||
+    typeof value.name !== 'string' ||
+    typeof value.id_number !== 'string' ||
+    typeof value.age !== 'number' ||
+    typeof value.elderly !== 'boolean' ||
+    !Array.isArray(value.appointments)
+  ) {
+    throw bad('identity')
+  }
+  return value as unknown as Identity
+}
+
+export function checkWindowState(value: unknown): WindowState {
+  if (
+    !isObject(value) ||
+    typeof value.window !== 'number' ||
+    !Array.isArray(value.categories) ||
+    !Array.isArray(value.staff) ||
+    !(value.session === null || isObject(value.session)) ||
+    !(value.current === null || isObject(value.current)) ||
+    typeof value.recalls_before_no_show !== 'number' ||
+    !isObject(value.kpi)
+  ) {
+    throw bad('window state')
+  }
+  if (value.current !== null) checkTicket(value.current)
+  return value as unknown as WindowState
+}
+
+export function checkCalls(value: unknown): Calls {
+  if (
+    !isObject(value) ||
+    !Array.isArray(value.windows) ||
+    !Array.isArray(value.recent) ||
+    !Array.isArray(value.waiting) ||
+    !value.windows.every((w) => isObject(w) && typeof w.window === 'number') ||
+    !value.recent.every((r) => isObject(r) && typeof r.number === 'string') ||
+    !value.waiting.every((r) => isObject(r) && typeof r.category === 'string' && typeof r.n === 'number')
+  ) {
+    throw bad('call screen data')
+  }
+  return value as unknown as Calls
+}
+
+export function checkKpi(value: unknown): Kpi {
+  if (
+    !isObject(value) ||
+    !isObject(value.hall) ||
+    !Array.isArray(value.hall.by_category) ||
+    !Array.isArray(value.hall.by_hour) ||
+    !Array.isArray(value.windows) ||
+    !Array.isArray(value.staff)
+  ) {
+    throw bad('KPIs')
+  }
+  return value as unknown as Kpi
+}
+
+export function checkHallSetup(value: unknown): HallSetup {
+  if (
+    !isObject(value) ||
+    typeof value.hall_id !== 'string' ||
+    !Array.isArray(value.categories) ||
+    !Array.isArray(value.windows) ||
+    !Array.isArray(value.staff) ||
+    !Array.isArray(value.ticket_machines)
+  ) {
+    throw bad('hall set-up')
+  }
+  return value as unknown as HallSetup
+}
+
+/** GET /api/hall answers null before a hall file was imported. */
+export function checkOptionalHallSetup(value: unknown): HallSetup | null {
+  return value === null ? null : checkHallSetup(value)
 }

@@ -5,8 +5,36 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core'
 import { listen as tauriListen } from '@tauri-apps/api/event'
 import { toBackendError } from './errors'
 import { EventHub } from './hub'
-import { checkStatus, checkTicket, checkTicketList, checkUnsyncedList, parseEvent } from './parse'
-import type { Backend, BackendEvent, ConnectionState, Status, Ticket, Unsubscribe, UnsyncedList } from './types'
+import {
+  checkCalls,
+  checkHallSetup,
+  checkIdentity,
+  checkKpi,
+  checkOptionalHallSetup,
+  checkStatus,
+  checkTicket,
+  checkTicketList,
+  checkUnsyncedList,
+  checkWindowState,
+  parseEvent,
+} from './parse'
+import type {
+  Backend,
+  BackendEvent,
+  Calls,
+  CheckInRequest,
+  ConnectionState,
+  HallSetup,
+  Identity,
+  IssueOptions,
+  Kpi,
+  Status,
+  Ticket,
+  TransferTarget,
+  Unsubscribe,
+  UnsyncedList,
+  WindowState,
+} from './types'
 
 export const EVENT_CHANNEL = 'banshi://event'
 
@@ -35,8 +63,13 @@ export class TauriBackend implements Backend {
     return this.call('status').then(checkStatus)
   }
 
-  issueTicket(category: string): Promise<Ticket> {
-    return this.call('issue_ticket', { category }).then(checkTicket)
+  // Tauri converts the command's snake_case arguments to camelCase keys; absent optional arguments go as null.
+  issueTicket(category: string, options: IssueOptions = {}): Promise<Ticket> {
+    return this.call('issue_ticket', {
+      category,
+      identity: options.identity ?? null,
+      priority: options.priority ?? null,
+    }).then(checkTicket)
   }
 
   listTickets(): Promise<Ticket[]> {
@@ -45,6 +78,72 @@ export class TauriBackend implements Backend {
 
   unsyncedRecords(): Promise<UnsyncedList> {
     return this.call('unsynced_records').then(checkUnsyncedList)
+  }
+
+  identify(): Promise<Identity> {
+    return this.call('queue_identify').then(checkIdentity)
+  }
+
+  checkIn(request: CheckInRequest): Promise<Ticket> {
+    return this.call('appointment_check_in', {
+      identity: request.identity ?? null,
+      bookingNumber: request.bookingNumber ?? null,
+    }).then(checkTicket)
+  }
+
+  windowState(): Promise<WindowState> {
+    return this.call('window_state').then(checkWindowState)
+  }
+
+  windowSignIn(staffId: string): Promise<WindowState> {
+    return this.call('window_sign_in', { staffId }).then(checkWindowState)
+  }
+
+  windowSignOut(): Promise<WindowState> {
+    return this.call('window_sign_out').then(checkWindowState)
+  }
+
+  windowCallNext(): Promise<WindowState> {
+    return this.call('window_call_next').then(checkWindowState)
+  }
+
+  windowRecall(): Promise<WindowState> {
+    return this.call('window_recall').then(checkWindowState)
+  }
+
+  windowNoShow(): Promise<WindowState> {
+    return this.call('window_no_show').then(checkWindowState)
+  }
+
+  windowFinish(): Promise<WindowState> {
+    return this.call('window_finish').then(checkWindowState)
+  }
+
+  windowPause(paused: boolean): Promise<WindowState> {
+    return this.call('window_pause', { paused }).then(checkWindowState)
+  }
+
+  windowTransfer(target: TransferTarget): Promise<WindowState> {
+    return this.call('window_transfer', {
+      category: target.category ?? null,
+      window: target.window ?? null,
+    }).then(checkWindowState)
+  }
+
+  calls(): Promise<Calls> {
+    return this.call('calls').then(checkCalls)
+  }
+
+  kpi(): Promise<Kpi> {
+    return this.call('kpi').then(checkKpi)
+  }
+
+  hallSetup(): Promise<HallSetup | null> {
+    return this.call('hall_setup').then(checkOptionalHallSetup)
+  }
+
+  importHall(toml: string): Promise<HallSetup> {
+    return this.call('import_hall', { toml }).then(checkHallSetup)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

@@ -69,13 +69,35 @@ export interface Status {
   server_time: string
 }
 
+/** `serving` is what older backends report for a called ticket; the queue module reports `called`. */
 export type TicketStatus = 'waiting' | 'called' | 'serving' | 'done' | 'no_show'
 export type TicketSyncStatus = 'local' | 'sending' | 'synced' | 'refused'
+
+/** Calling order: green > disabled = elderly > appointment > normal, then issue time. */
+export type Priority = 'normal' | 'appointment' | 'elderly' | 'disabled' | 'green'
+export const PRIORITIES: readonly Priority[] = ['normal', 'appointment', 'elderly', 'disabled', 'green']
+/** The priorities a resident declares on the queue machine (elderly is decided by the terminal from the card). */
+export type DeclaredPriority = 'disabled' | 'green'
+
+export interface ErrorBody {
+  code: string
+  message: string
+}
+
+/** The applicant behind a ticket, masked by the terminal before it reaches the UI. */
+export interface Applicant {
+  /** masked: 张*三 */
+  name: string
+  /** masked: 4601**********1234 */
+  id_number: string
+  age: number
+}
 
 export interface Ticket {
   id: string
   /** e.g. "A001" */
   number: string
+  /** The current category (after a transfer). */
   category: string
   category_name: LocalizedName
   issued_at: string
@@ -84,8 +106,142 @@ export interface Ticket {
   people_ahead: number
   status: TicketStatus
   printed: boolean
-  print_error: { code: string; message: string } | null
+  print_error: ErrorBody | null
   sync_status: TicketSyncStatus
+  priority: Priority
+  applicant: Applicant | null
+  /** Booking number when the ticket came from an appointment check-in. */
+  appointment: string | null
+  /** The window that called it (the one that won a concurrent call). */
+  window: number | null
+  called_at: string | null
+  recalls: number
+  /** Category it was transferred from, if any. */
+  transferred_from: string | null
+}
+
+/**
+ * One of today's appointments of the identified resident that can be checked in. The contract names the type but
+ * not its fields; the booking number and category are what the check-in screen needs, the rest is shown if present.
+ */
+export interface Appointment {
+  booking_number: string
+  category: string
+  category_name?: LocalizedName
+  /** RFC 3339: start and end of the booked slot */
+  slot_start?: string
+  slot_end?: string
+}
+
+/** A resident identified by the ID card on this terminal's reader. The full card stays in the terminal. */
+export interface Identity {
+  /** Valid for 3 minutes: pass it to issueTicket / checkIn. */
+  token: string
+  /** masked */
+  name: string
+  /** masked */
+  id_number: string
+  age: number
+  elderly: boolean
+  appointments: Appointment[]
+}
+
+/** Today's figures of one window or one member of staff. */
+export interface StaffKpi {
+  called: number
+  served: number
+  no_shows: number
+  avg_wait_secs: number | null
+  avg_service_secs: number | null
+}
+
+export interface StaffMember {
+  id: string
+  name: string
+}
+
+export interface WindowSession {
+  staff_id: string
+  staff_name: string
+  opened_at: string
+  paused: boolean
+}
+
+/** The clerk desk's window: who is signed in, the ticket being served, today's figures. */
+export interface WindowState {
+  /** This desk's window number (profile queue.window). */
+  window: number
+  label: string
+  /** Categories this window serves. */
+  categories: string[]
+  /** Who may sign in here (from the hall set-up). */
+  staff: StaffMember[]
+  /** null: the window is closed. */
+  session: WindowSession | null
+  current: Ticket | null
+  /** Set once after this window lost a concurrent call; the terminal has already called the next ticket. */
+  lost: { number: string; window: number } | null
+  /** The no-show action is refused until current.recalls reaches this. */
+  recalls_before_no_show: number
+  /** Tickets waiting for this window. */
+  waiting: number
+  kpi: StaffKpi
+}
+
+/** Where a transferred ticket waits again: a category or one window. */
+export type TransferTarget = { category: string; window?: undefined } | { window: number; category?: undefined }
+
+/** The call screen's data: no personal data at all (a TV in the hall). Same shape as `/tv/calls.json`. */
+export interface Calls {
+  windows: {
+    window: number
+    label: string
+    open: boolean
+    paused: boolean
+    current: { number: string; called_at: string } | null
+  }[]
+  /** The last 8 calls, newest first. */
+  recent: { number: string; window: number; called_at: string }[]
+  waiting: { category: string; name: LocalizedName; n: number }[]
+}
+
+export interface Kpi {
+  day: string
+  hall: {
+    windows_open: number
+    waiting: number
+    served: number
+    no_shows: number
+    avg_wait_secs: number | null
+    by_category: { category: string; name: LocalizedName; waiting: number; served: number; avg_wait_secs: number | null }[]
+    /** hour: 0-23, hall time */
+    by_hour: { hour: number; issued: number; served: number; avg_wait_secs: number | null }[]
+  }
+  windows: ({ window: number } & StaffKpi)[]
+  staff: ({ staff_id: string; name: string } & StaffKpi)[]
+}
+
+export interface HallSetup {
+  hall_id: string
+  version: number
+  updated_at: string
+  categories: { code: string; name: LocalizedName; windows: number[] }[]
+  windows: { number: number; label: string }[]
+  staff: { id: string; name: string; windows: number[] }[]
+  /** Terminal ids, in order: each numbers its tickets in its own disjoint range. */
+  ticket_machines: string[]
+}
+
+export interface IssueOptions {
+  /** Token from identify(). */
+  identity?: string
+  priority?: DeclaredPriority
+}
+
+/** Check in with the identified card, or with a booking number typed in. */
+export interface CheckInRequest {
+  identity?: string
+  bookingNumber?: string
 }
 
 /** A record the server does not hold yet. Named without personal data: a ticket number or a short id. */
@@ -125,11 +281,37 @@ export type Unsubscribe = () => void
 export interface Backend {
   readonly transport: 'tauri' | 'http'
   status(): Promise<Status>
-  issueTicket(category: string): Promise<Ticket>
+  /** Issue a ticket; the identity makes the terminal decide elderly priority, `priority` is a declared one. */
+  issueTicket(category: string, options?: IssueOptions): Promise<Ticket>
   /** Tickets ordered by issue time. */
   listTickets(): Promise<Ticket[]>
   /** Records the server does not hold yet, the longest-waiting first, each with its reason. */
   unsyncedRecords(): Promise<UnsyncedList>
+  /** Queue machine: read the ID card on this terminal's reader. Errors are the reader's (`idcard.*`). */
+  identify(): Promise<Identity>
+  /** A ticket with priority `appointment` in the appointment's category. */
+  checkIn(request: CheckInRequest): Promise<Ticket>
+
+  /** Clerk desk: this terminal's window. Each action returns the new state. */
+  windowState(): Promise<WindowState>
+  windowSignIn(staffId: string): Promise<WindowState>
+  windowSignOut(): Promise<WindowState>
+  windowCallNext(): Promise<WindowState>
+  windowRecall(): Promise<WindowState>
+  windowNoShow(): Promise<WindowState>
+  windowFinish(): Promise<WindowState>
+  windowPause(paused: boolean): Promise<WindowState>
+  windowTransfer(target: TransferTarget): Promise<WindowState>
+
+  /** Call screen: per-window calls, recent calls, waiting per category. */
+  calls(): Promise<Calls>
+  /** Today's figures for the hall, each window and each member of staff. */
+  kpi(): Promise<Kpi>
+  /** The hall set-up, or null before one was imported. */
+  hallSetup(): Promise<HallSetup | null>
+  /** Admin mode: import a hall file (TOML text). `hall.invalid` carries line:column in its message. */
+  importHall(toml: string): Promise<HallSetup>
+
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe
   /** Current live-channel state; `onConnection` calls back on every change. */

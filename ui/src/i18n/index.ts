@@ -114,3 +114,15 @@ export function useErrorText(): (err: unknown) => string {
   const { locale, getLocaleMessage } = useI18n()
   return (err) => translateError((l) => getLocaleMessage(l), locale.value, err)
 }
+
+/** `durationText(secs)`: "7 分 5 秒" / "7 min 5 s"; a dash when there is no figure yet (null). */
+export function useDurationText(): (secs: number | null | undefined) => string {
+  const { t } = useI18n()
+  return (secs) => {
+    if (secs === null || secs === undefined || !Number.isFinite(secs)) return t('kpi.none')
+    const total = Math.max(0, Math.round(secs))
+    const m = Math.floor(total / 60)
+    const s = total % 60
+    return m > 0 ? t('kpi.duration', { m, s }) : t('kpi.durationShort', { s })
+  }
+}

@@ -191,6 +191,17 @@ pub struct QueueSettings {
     /// Base URL printed in the ticket QR for mobile follow-up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follow_url_base: Option<String>,
+    /// Window mode: the number of the window this desk is (the hall set-up says which categories it serves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 999))]
+    pub window: Option<u32>,
+    /// Window mode: how many recalls before the clerk may mark a ticket as a no-show (过号).
+    #[schemars(range(min = 0, max = 9))]
+    pub recalls_before_no_show: u8,
+    /// Call-screen mode: address on the hall LAN where the plain call page for TVs is served (`/tv`), e.g.
+    /// `0.0.0.0:8090`. Absent = no TV page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tv_listen: Option<String>,
 }
 
 impl Default for QueueSettings {
@@ -199,6 +210,9 @@ impl Default for QueueSettings {
             categories: Vec::new(),
             elderly_priority_age: 65,
             follow_url_base: None,
+            window: None,
+            recalls_before_no_show: 2,
+            tv_listen: None,
         }
     }
 }

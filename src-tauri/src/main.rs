@@ -6,6 +6,7 @@
 
 mod cli;
 mod devices_cmd;
+mod queue_cmds;
 mod serve;
 mod window;
 

@@ -43,12 +43,32 @@ pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> any
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let address = listener.local_addr()?;
         tracing::info!(url = %format!("http://{address}/"), mode = terminal.profile().mode.as_str(), "banshi serving");
+        spawn_tv_page(&terminal).await?;
         banshi_local_api::serve(listener, terminal, Arc::new(EmbeddedUi::new()), shutdown_signal())
             .await
             .context("serving")?;
         tracing::info!("banshi stopped");
         Ok(())
     })
+}
+
+/// A call screen's plain page for TV browsers on the hall LAN (`queue.tv_listen`): only `/tv` and its JSON,
+/// never the local API, which stays on loopback.
+pub async fn spawn_tv_page(terminal: &Arc<Terminal>) -> anyhow::Result<()> {
+    let Some(listen) = terminal.profile().queue.tv_listen.clone() else {
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("listening for the TV page on {listen}"))?;
+    tracing::info!(url = %format!("http://{}/tv", listener.local_addr()?), "TV call page");
+    let (terminal, ui) = (Arc::clone(terminal), Arc::new(EmbeddedUi::new()));
+    tokio::spawn(async move {
+        if let Err(error) = banshi_local_api::serve_tv(listener, terminal, ui).await {
+            tracing::error!(%error, "TV page stopped");
+        }
+    });
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -18,17 +18,6 @@ async fn status(terminal: State<'_, Arc<Terminal>>) -> Result<StatusView, ErrorB
 }
 
 #[tauri::command]
-async fn issue_ticket(
-    terminal: State<'_, Arc<Terminal>>,
-    category: String,
-) -> Result<TicketView, ErrorBody> {
-    terminal
-        .issue_ticket(&category)
-        .await
-        .map_err(|e| e.to_body())
-}
-
-#[tauri::command]
 async fn list_tickets(terminal: State<'_, Arc<Terminal>>) -> Result<Vec<TicketView>, ErrorBody> {
     terminal.list_tickets().await.map_err(|e| e.to_body())
 }
@@ -52,6 +41,9 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             let forwarded = Arc::clone(&terminal);
             tauri::async_runtime::spawn(async move {
                 forwarded.start_background();
+                if let Err(error) = crate::serve::spawn_tv_page(&forwarded).await {
+                    tracing::error!(%error, "TV page not served");
+                }
                 let mut events = forwarded.subscribe();
                 loop {
                     let event = match events.recv().await {
@@ -82,9 +74,25 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
         })
         .invoke_handler(tauri::generate_handler![
             status,
-            issue_ticket,
             list_tickets,
-            unsynced_records
+            unsynced_records,
+            crate::queue_cmds::issue_ticket,
+            crate::queue_cmds::queue_identify,
+            crate::queue_cmds::book_appointment,
+            crate::queue_cmds::appointment_check_in,
+            crate::queue_cmds::window_state,
+            crate::queue_cmds::window_sign_in,
+            crate::queue_cmds::window_sign_out,
+            crate::queue_cmds::window_call_next,
+            crate::queue_cmds::window_recall,
+            crate::queue_cmds::window_no_show,
+            crate::queue_cmds::window_finish,
+            crate::queue_cmds::window_pause,
+            crate::queue_cmds::window_transfer,
+            crate::queue_cmds::calls,
+            crate::queue_cmds::kpi,
+            crate::queue_cmds::hall_setup,
+            crate::queue_cmds::import_hall
         ])
         .run(tauri::generate_context!())
         .context("running the terminal window")

@@ -6,8 +6,11 @@
 //! Record types derive `autosurgeon`'s `Reconcile`/`Hydrate` because each record *is* an automerge document
 //! (see `banshi-store`), and the mapping is part of the record's definition.
 
+pub mod appointment;
 pub mod clock;
 pub mod error;
+pub mod hall;
+pub mod kpi;
 pub mod mask;
 pub mod queue;
 

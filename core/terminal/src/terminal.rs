@@ -4,12 +4,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use banshi_core::queue::{hall_day, hall_scope, next_ticket_number, people_ahead, Ticket};
-use banshi_core::{Clock, ErrorBody, ErrorCode};
+use banshi_core::queue::{hall_scope, Ticket};
+use banshi_core::{Clock, ErrorCode};
 use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_profile::Profile;
-use banshi_store::{BlobMeta, Durability, Record, Store, StoreError, SyncStatus};
+use banshi_store::{BlobMeta, Record, Store, StoreError};
 use banshi_sync_client::{
     BlobDirection, BlobProgress, SyncClient, SyncClientError, TerminalIdentity,
 };
@@ -18,9 +18,12 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::{broadcast, Notify};
 
 use crate::messages;
-use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView, TicketView};
+use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
 mod outbox;
+mod queue_ops;
+
+pub use queue_ops::IssueRequest;
 
 /// How often devices are asked for their health: a printer running out of paper shows within two seconds.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
@@ -90,6 +93,69 @@ pub enum TerminalError {
     Bundle(banshi_sync_client::bundle::BundleError),
     #[error("internal task failed: {0}")]
     Task(String),
+    #[error("this works only in {0} mode")]
+    WrongMode(&'static str),
+    #[error("priority {0:?} cannot be asked for at the machine")]
+    BadPriority(&'static str),
+    #[error("the ID card read has expired; read it again")]
+    IdentityExpired,
+    #[error("this terminal is not one of the hall's ticket machines")]
+    NotListedTicketMachine,
+    #[error("this hall takes no appointments")]
+    NoAppointments,
+    #[error(transparent)]
+    Appointment(#[from] banshi_core::appointment::AppointmentError),
+    #[error(transparent)]
+    Hall(#[from] banshi_core::hall::HallError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error("this desk has no window number (profile queue.window)")]
+    NoWindowNumber,
+    #[error("the window is closed: sign in first")]
+    WindowClosed,
+    #[error("the window is paused")]
+    WindowPaused,
+    #[error("no ticket is being served at this window")]
+    NoCurrentTicket,
+    #[error("recall the ticket {0} times before marking it a no-show")]
+    RecallFirst(u32),
+    #[error("staff member {0:?} may not sign in at this window")]
+    UnknownStaff(String),
+    #[error("window {0} is not in this hall")]
+    UnknownWindow(u32),
+}
+
+impl TerminalError {
+    /// The HTTP status the local API answers this error with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            TerminalError::UnknownCategory(_)
+            | TerminalError::BadPriority(_)
+            | TerminalError::UnknownStaff(_)
+            | TerminalError::UnknownWindow(_)
+            | TerminalError::Hall(_) => 400,
+            TerminalError::WrongMode(_) => 403,
+            TerminalError::NotAQueueMachine(_)
+            | TerminalError::IdentityExpired
+            | TerminalError::NotListedTicketMachine
+            | TerminalError::NoAppointments
+            | TerminalError::NoWindowNumber
+            | TerminalError::WindowClosed
+            | TerminalError::WindowPaused
+            | TerminalError::NoCurrentTicket
+            | TerminalError::RecallFirst(_) => 409,
+            TerminalError::Appointment(e) => match e {
+                banshi_core::appointment::AppointmentError::NotFound(_) => 404,
+                banshi_core::appointment::AppointmentError::InvalidSetup(_)
+                | banshi_core::appointment::AppointmentError::InvalidDate(_)
+                | banshi_core::appointment::AppointmentError::InvalidSlot(_)
+                | banshi_core::appointment::AppointmentError::UnknownSlot { .. } => 400,
+                _ => 409,
+            },
+            TerminalError::Device(e) => e.http_status(),
+            _ => 500,
+        }
+    }
 }
 
 impl ErrorCode for TerminalError {
@@ -103,6 +169,21 @@ impl ErrorCode for TerminalError {
             TerminalError::NoSyncServer => "sync.disabled",
             TerminalError::Bundle(e) => e.code(),
             TerminalError::Task(_) => "terminal.internal",
+            TerminalError::WrongMode(_) => "terminal.wrong_mode",
+            TerminalError::BadPriority(_) => "queue.bad_priority",
+            TerminalError::IdentityExpired => "queue.identity_expired",
+            TerminalError::NotListedTicketMachine => "queue.not_a_ticket_machine",
+            TerminalError::NoAppointments => "appointment.none",
+            TerminalError::Appointment(e) => e.code(),
+            TerminalError::Hall(e) => e.code(),
+            TerminalError::Device(e) => e.code(),
+            TerminalError::NoWindowNumber => "queue.no_window_number",
+            TerminalError::WindowClosed => "queue.window_closed",
+            TerminalError::WindowPaused => "queue.window_paused",
+            TerminalError::NoCurrentTicket => "queue.no_current_ticket",
+            TerminalError::RecallFirst(_) => "queue.recall_first",
+            TerminalError::UnknownStaff(_) => "queue.unknown_staff",
+            TerminalError::UnknownWindow(_) => "queue.unknown_window",
         }
     }
 }
@@ -129,6 +210,14 @@ pub struct Terminal {
     issuing: tokio::sync::Mutex<()>,
     /// A token handed over at start-up (`BANSHI_ENROLLMENT_TOKEN`), used once the server is reachable.
     enrollment_token: Mutex<Option<String>>,
+    /// Cards read at the queue machine, by token, until used or expired (memory only).
+    identities: Mutex<std::collections::HashMap<String, queue_ops::HeldIdentity>>,
+    /// One window action at a time at a desk.
+    desk: tokio::sync::Mutex<()>,
+    /// A call this window lost to another, until the clerk's screen has shown it.
+    lost_call: Mutex<Option<crate::views::LostCallView>>,
+    /// Calls a call screen has announced: claim → recalls announced.
+    announced: Mutex<std::collections::HashMap<String, u32>>,
 }
 
 impl Terminal {
@@ -181,6 +270,10 @@ impl Terminal {
             sync_now: Notify::new(),
             issuing: tokio::sync::Mutex::new(()),
             enrollment_token: Mutex::default(),
+            identities: Mutex::default(),
+            desk: tokio::sync::Mutex::new(()),
+            lost_call: Mutex::default(),
+            announced: Mutex::default(),
         }))
     }
 
@@ -448,6 +541,9 @@ impl Terminal {
                     );
                     self.emit(TerminalEvent::SyncChanged);
                 }
+                if report.pulled > 0 {
+                    self.after_pull().await;
+                }
                 if report.pulled > 0 || report.pushed > 0 || report.refused > 0 || report.purged > 0
                 {
                     tracing::debug!(?report, "synced");
@@ -463,6 +559,16 @@ impl Terminal {
                     self.emit(TerminalEvent::SyncChanged);
                 }
             }
+        }
+    }
+
+    /// What other terminals' changes set off here: a window gives up calls it lost, a call screen announces.
+    async fn after_pull(&self) {
+        if let Err(error) = self.settle_lost_calls().await {
+            tracing::warn!(%error, "settling lost calls failed");
+        }
+        if let Err(error) = self.announce_new_calls().await {
+            tracing::warn!(%error, "announcing calls failed");
         }
     }
 
@@ -491,13 +597,14 @@ impl Terminal {
             idle_timeout_secs: p.ui.idle_timeout_secs,
             devices: self.devices.health(),
             queue: QueueView {
-                categories: p
-                    .queue
+                categories: self
+                    .queue_config()
+                    .await?
                     .categories
-                    .iter()
+                    .into_iter()
                     .map(|c| CategoryView {
-                        code: c.code.clone(),
-                        name: c.name.0.clone(),
+                        code: c.code,
+                        name: c.name,
                     })
                     .collect(),
             },
@@ -570,133 +677,6 @@ impl Terminal {
 
     fn hall_scope(&self) -> String {
         hall_scope(&self.profile.terminal.hall_id)
-    }
-
-    /// Issue a ticket in `category`: numbered, saved durably, then printed. A printing failure is reported
-    /// in the view; the ticket keeps its place in the queue either way.
-    pub async fn issue_ticket(&self, category: &str) -> Result<TicketView, TerminalError> {
-        if self.profile.mode != banshi_profile::Mode::QueueTicket
-            && self.profile.mode != banshi_profile::Mode::SelfService
-        {
-            return Err(TerminalError::NotAQueueMachine(self.profile.mode.as_str()));
-        }
-        let cat = self
-            .profile
-            .queue
-            .categories
-            .iter()
-            .find(|c| c.code == category)
-            .ok_or_else(|| TerminalError::UnknownCategory(category.to_string()))?;
-
-        let (record, known) = {
-            let _one_at_a_time = self.issuing.lock().await;
-            let now = self.clock.now();
-            let known = self.todays_tickets(now).await?;
-            let number =
-                next_ticket_number(known.iter().map(|(r, _)| &r.body), category, &hall_day(now));
-            let p = &self.profile.terminal;
-            let ticket = Ticket::issue(&p.hall_id, category, number, &p.id, now);
-            let store = Arc::clone(&self.store);
-            let scope = hall_scope(&p.hall_id);
-            let body = ticket.clone();
-            let header =
-                blocking(move || store.create(&scope, &body, Durability::Promised)).await?;
-            (
-                Record {
-                    header,
-                    body: ticket,
-                },
-                known,
-            )
-        };
-        self.emit(TerminalEvent::TicketsChanged);
-        // One more record waits for the server: sync indicators and the outbox screen count it.
-        self.emit(TerminalEvent::SyncChanged);
-
-        let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
-        let slip = self.ticket_slip(
-            &record,
-            cat.name.get(&self.profile.ui.default_language),
-            ahead,
-        );
-        let devices = Arc::clone(&self.devices);
-        let printed = tokio::task::spawn_blocking(move || devices.print_ticket(&slip))
-            .await
-            .map_err(|e| TerminalError::Task(e.to_string()))?;
-        let print_error = match printed {
-            Ok(()) => {
-                let (store, id) = (Arc::clone(&self.store), record.header.id.clone());
-                blocking(move || {
-                    store.update::<Ticket>(&id, Durability::Normal, |t| t.printed = true)
-                })
-                .await?;
-                None
-            }
-            Err(error) => {
-                tracing::warn!(ticket = %record.body.display_number(), error = %error, "ticket not printed");
-                Some(error)
-            }
-        };
-        self.sync_now.notify_one();
-        let mut view = self.ticket_view(&record, SyncStatus::Local, ahead);
-        view.printed = print_error.is_none();
-        view.print_error = print_error.as_ref().map(DeviceError::to_body);
-        Ok(view)
-    }
-
-    /// Today's tickets known to this terminal (its own and synced ones), in issue order.
-    pub async fn list_tickets(&self) -> Result<Vec<TicketView>, TerminalError> {
-        let known = self.todays_tickets(self.clock.now()).await?;
-        Ok(known
-            .iter()
-            .map(|(rec, status)| {
-                let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &rec.body);
-                self.ticket_view(rec, *status, ahead)
-            })
-            .collect())
-    }
-
-    async fn todays_tickets(
-        &self,
-        now: time::OffsetDateTime,
-    ) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
-        let store = Arc::clone(&self.store);
-        let day = hall_day(now);
-        let hall = self.profile.terminal.hall_id.clone();
-        let mut tickets = blocking(move || store.list::<Ticket>()).await?;
-        tickets.retain(|(r, _)| r.body.day == day && r.body.hall_id == hall);
-        tickets.sort_by_key(|(r, _)| (r.body.issued_at_ms, r.body.number));
-        Ok(tickets)
-    }
-
-    fn ticket_view(
-        &self,
-        rec: &Record<Ticket>,
-        sync_status: SyncStatus,
-        people_ahead: usize,
-    ) -> TicketView {
-        let t = &rec.body;
-        let category_name = self
-            .profile
-            .queue
-            .categories
-            .iter()
-            .find(|c| c.code == t.category)
-            .map(|c| c.name.0.clone())
-            .unwrap_or_default();
-        TicketView {
-            id: rec.header.id.clone(),
-            number: t.display_number(),
-            category: t.category.clone(),
-            category_name,
-            issued_at: t.issued_at().format(&Rfc3339).unwrap_or_default(),
-            issued_by: t.issued_by.clone(),
-            people_ahead,
-            status: t.status,
-            printed: t.printed,
-            print_error: None::<ErrorBody>,
-            sync_status,
-        }
     }
 
     fn ticket_slip(&self, rec: &Record<Ticket>, category_name: &str, ahead: usize) -> TicketSlip {

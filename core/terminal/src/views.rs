@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use banshi_core::kpi::StaffKpi;
+use banshi_core::queue::{Priority, TicketStatus};
 use banshi_core::ErrorBody;
 use banshi_devices::DeviceHealth;
 use banshi_store::SyncStatus;
@@ -87,14 +89,127 @@ pub struct UnsyncedRecordView {
 pub struct TicketView {
     pub id: String,
     pub number: String,
+    /// The category it waits in now (after a transfer, the new one).
     pub category: String,
     pub category_name: BTreeMap<String, String>,
     /// RFC 3339.
     pub issued_at: String,
     pub issued_by: String,
     pub people_ahead: usize,
-    pub status: banshi_core::queue::TicketStatus,
+    pub status: TicketStatus,
     pub printed: bool,
     pub print_error: Option<ErrorBody>,
     pub sync_status: SyncStatus,
+    pub priority: Priority,
+    /// Masked for every screen; the window's current ticket is the only place with more.
+    pub applicant: Option<ApplicantView>,
+    pub appointment: Option<String>,
+    /// The window that called it (the winning call).
+    pub window: Option<u32>,
+    pub called_at: Option<String>,
+    pub recalls: u32,
+    pub transferred_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicantView {
+    pub name: String,
+    pub id_number: String,
+    pub age: u8,
+}
+
+/// A card read at the queue machine: masked, with a token that stands for the card for a few minutes.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityView {
+    pub token: String,
+    pub name: String,
+    pub id_number: String,
+    pub age: u8,
+    pub elderly: bool,
+    pub appointments: Vec<AppointmentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppointmentView {
+    pub booking_number: String,
+    pub item_code: String,
+    pub category: String,
+    pub category_name: BTreeMap<String, String>,
+    pub date: String,
+    pub slot: String,
+    pub slot_start: String,
+    pub slot_end: String,
+    pub status: banshi_core::appointment::AppointmentStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    pub staff_id: String,
+    pub staff_name: String,
+    pub opened_at: String,
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LostCallView {
+    pub number: String,
+    pub window: u32,
+}
+
+/// The clerk's desk.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowStateView {
+    pub window: u32,
+    pub label: String,
+    pub categories: Vec<String>,
+    pub staff: Vec<StaffView>,
+    pub session: Option<SessionView>,
+    pub current: Option<TicketView>,
+    pub lost: Option<LostCallView>,
+    pub recalls_before_no_show: u8,
+    pub waiting: usize,
+    pub kpi: StaffKpi,
+}
+
+/// The call screen: no personal data at all.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallsView {
+    pub windows: Vec<WindowCallView>,
+    pub recent: Vec<RecentCallView>,
+    pub waiting: Vec<WaitingView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowCallView {
+    pub window: u32,
+    pub label: String,
+    pub open: bool,
+    pub paused: bool,
+    pub current: Option<CurrentCallView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentCallView {
+    pub number: String,
+    pub called_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecentCallView {
+    pub number: String,
+    pub window: u32,
+    pub called_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingView {
+    pub category: String,
+    pub name: BTreeMap<String, String>,
+    pub n: usize,
 }

@@ -17,6 +17,7 @@
 mod assets;
 pub mod device_access;
 mod device_routes;
+mod queue_routes;
 mod routes;
 
 pub use assets::{DirAssets, UiAssets};
@@ -41,4 +42,14 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Serve only the plain TV call page (`/tv`, `/tv/calls.json`) on `listener`, which may face the hall LAN:
+/// no personal data and no other route is reachable through it.
+pub async fn serve_tv(
+    listener: tokio::net::TcpListener,
+    terminal: Arc<Terminal>,
+    ui: Arc<dyn UiAssets>,
+) -> std::io::Result<()> {
+    axum::serve(listener, queue_routes::tv_router(terminal, ui)).await
 }

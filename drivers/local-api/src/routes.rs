@@ -10,10 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use banshi_core::{ErrorBody, ErrorCode};
-use banshi_terminal::{
-    StatusView, Terminal, TerminalError, TerminalEvent, TicketView, UnsyncedView,
-};
-use serde::Deserialize;
+use banshi_terminal::{StatusView, Terminal, TerminalError, TerminalEvent, UnsyncedView};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::UiAssets;
@@ -36,11 +33,8 @@ impl IntoResponse for ApiError {
 
 impl From<TerminalError> for ApiError {
     fn from(e: TerminalError) -> Self {
-        let status = match e {
-            TerminalError::UnknownCategory(_) => StatusCode::BAD_REQUEST,
-            TerminalError::NotAQueueMachine(_) => StatusCode::CONFLICT,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status =
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
@@ -52,7 +46,6 @@ impl From<TerminalError> for ApiError {
 pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
     Router::new()
         .route("/api/status", get(status))
-        .route("/api/tickets", get(list_tickets).post(issue_ticket))
         .route("/api/sync/pending", get(unsynced_records))
         .route("/api/events", get(events))
         .nest_service(
@@ -62,37 +55,22 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
         .route("/sdk/banshi-device.js", get(sdk_script))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
         .fallback(ui_asset)
-        // A ticket request is a few bytes; nothing on this API needs more.
+        .with_state(ApiState {
+            terminal: Arc::clone(&terminal),
+            ui: Arc::clone(&ui),
+        })
+        .merge(crate::queue_routes::router(Arc::clone(&terminal)))
+        .merge(crate::queue_routes::tv_router(terminal, ui))
+        // A ticket request is a few bytes and a hall file a few kilobytes; nothing on this API needs more.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
-        .with_state(ApiState { terminal, ui })
 }
 
 async fn status(State(s): State<ApiState>) -> Result<Json<StatusView>, ApiError> {
     Ok(Json(s.terminal.status().await?))
 }
 
-async fn list_tickets(State(s): State<ApiState>) -> Result<Json<Vec<TicketView>>, ApiError> {
-    Ok(Json(s.terminal.list_tickets().await?))
-}
-
 async fn unsynced_records(State(s): State<ApiState>) -> Result<Json<UnsyncedView>, ApiError> {
     Ok(Json(s.terminal.unsynced_records().await?))
-}
-
-#[derive(Debug, Deserialize)]
-struct IssueTicket {
-    category: String,
-}
-
-async fn issue_ticket(
-    State(s): State<ApiState>,
-    body: Result<Json<IssueTicket>, JsonRejection>,
-) -> Result<(StatusCode, Json<TicketView>), ApiError> {
-    let Json(req) = body.map_err(bad_request)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(s.terminal.issue_ticket(&req.category).await?),
-    ))
 }
 
 /// The device SDK (`ui/sdk`), for web apps that load it straight from the terminal.

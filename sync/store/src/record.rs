@@ -26,6 +26,21 @@ impl RecordKind for banshi_core::queue::Ticket {
     const SCHEMA_VERSION: u64 = banshi_core::queue::TICKET_SCHEMA_VERSION as u64;
 }
 
+impl RecordKind for banshi_core::queue::WindowSession {
+    const KIND: &'static str = banshi_core::queue::WINDOW_SESSION_KIND;
+    const SCHEMA_VERSION: u64 = 1;
+}
+
+impl RecordKind for banshi_core::hall::HallSetup {
+    const KIND: &'static str = banshi_core::hall::HALL_SETUP_KIND;
+    const SCHEMA_VERSION: u64 = 1;
+}
+
+impl RecordKind for banshi_core::appointment::Appointment {
+    const KIND: &'static str = banshi_core::appointment::APPOINTMENT_KIND;
+    const SCHEMA_VERSION: u64 = banshi_core::appointment::APPOINTMENT_SCHEMA_VERSION as u64;
+}
+
 /// A hydrated record with its header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<T> {

@@ -674,7 +674,7 @@ fn append_changes(
 mod tests {
     use super::*;
     use automerge::sync::SyncDoc;
-    use banshi_core::queue::{Ticket, TicketStatus};
+    use banshi_core::queue::{Priority, Ticket};
     use time::macros::datetime;
 
     fn ticket(n: u32) -> Ticket {
@@ -726,7 +726,7 @@ mod tests {
         }
         store
             .update::<Ticket>(&header.id, Durability::Normal, |t| {
-                t.status = TicketStatus::Done
+                t.priority = Priority::Green
             })
             .expect("update");
         let chunks: i64 = store
@@ -745,7 +745,7 @@ mod tests {
             .get::<Ticket>(&header.id)
             .expect("get")
             .expect("present");
-        assert_eq!((rec.body.number, rec.body.status), (25, TicketStatus::Done));
+        assert_eq!((rec.body.number, rec.body.priority), (25, Priority::Green));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use banshi_core::queue::{Ticket, TicketStatus};
+use banshi_core::queue::Ticket;
 use banshi_store::{Durability, Store, SyncStatus};
 
 use crate::proxy::SplitMix64;
@@ -146,16 +146,15 @@ pub fn ticket(number: u32) -> Ticket {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    Ticket {
-        hall_id: HALL.to_string(),
-        category: "K".to_string(),
+    let mut ticket = Ticket::issue(
+        HALL,
+        "K",
         number,
-        day: "2026-11-23".to_string(),
-        issued_at_ms: now_ms,
-        issued_by: "crash-writer".to_string(),
-        status: TicketStatus::Waiting,
-        printed: false,
-    }
+        "crash-writer",
+        banshi_core::queue::from_unix_ms(now_ms),
+    );
+    ticket.day = "2026-11-23".to_string();
+    ticket
 }
 
 pub fn scope() -> String {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use automerge::{AutoCommit, ChangeHash};
-use banshi_core::queue::{hall_scope, Ticket, TicketStatus};
+use banshi_core::queue::{hall_scope, Ticket};
 use banshi_core::SystemClock;
 use banshi_scenarios::{Hall, RelayNode};
 use banshi_store::{Durability, Store};
@@ -143,11 +143,14 @@ impl World {
                     .store
                     .update::<Ticket>(&id, Durability::Normal, |ticket| {
                         ticket.printed = !ticket.printed;
-                        ticket.status = match n % 3 {
-                            0 => TicketStatus::Called,
-                            1 => TicketStatus::Serving,
-                            _ => TicketStatus::Done,
-                        };
+                        // Each node calls the ticket as its own window: concurrent claims merge.
+                        ticket.add_claim(
+                            t as u32 + 1,
+                            &format!("t{t}"),
+                            "s",
+                            time::OffsetDateTime::now_utc()
+                                + time::Duration::milliseconds(n as i64),
+                        );
                     })
                     .unwrap();
                 self.record_heads(t, &id);

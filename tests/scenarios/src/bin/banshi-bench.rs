@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use autosurgeon::{Hydrate, Reconcile};
-use banshi_core::queue::{hall_scope, Ticket, TicketStatus};
+use banshi_core::queue::{hall_scope, Outcome, Ticket};
 use banshi_core::SystemClock;
 use banshi_scenarios::Hall;
 use banshi_store::{Durability, RecordKind, Store};
@@ -170,12 +170,18 @@ async fn reconverge(postgres: Option<&str>) -> anyhow::Result<()> {
                     time::OffsetDateTime::now_utc(),
                 );
                 let h = store.create(&scope, &ticket, Durability::Normal)?;
-                for status in [
-                    TicketStatus::Called,
-                    TicketStatus::Serving,
-                    TicketStatus::Done,
-                ] {
-                    store.update::<Ticket>(&h.id, Durability::Normal, |tk| tk.status = status)?;
+                // Called, recalled, served: three edits like a window's.
+                let at = time::OffsetDateTime::now_utc();
+                store.update::<Ticket>(&h.id, Durability::Normal, |tk| {
+                    tk.add_claim(1, &name, "bench", at)
+                })?;
+                for outcome in [None, Some(Outcome::Served)] {
+                    store.update::<Ticket>(&h.id, Durability::Normal, |tk| {
+                        for c in tk.claims.values_mut() {
+                            c.recalls += 1;
+                            c.outcome = outcome;
+                        }
+                    })?;
                 }
             }
             for n in 0..50 {

@@ -55,6 +55,38 @@ async function waitForTcp(port, timeoutMs = 30000) {
   throw new Error(`port ${port} not listening`)
 }
 
+/**
+ * Poll `check` (sync or async) until it returns a truthy value, which is returned; a thrown error counts as
+ * "not yet". On timeout the error names `what` and the last answer or error, so a failure says what was seen.
+ */
+export async function until(check, { what = 'condition', timeoutMs = 20000, intervalMs = 200 } = {}) {
+  const deadline = Date.now() + timeoutMs
+  let last
+  for (;;) {
+    try {
+      const value = await check()
+      if (value) return value
+      last = value
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/** A terminal API call: the parsed JSON answer, or an error with the status and the API's `{code, message}` text. */
+export async function api(base, path, { method = 'GET', body, contentType = 'application/json' } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
 export class Hall {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'banshi-e2e-'))

@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use banshi_core::hall::HallSetup;
 use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_terminal::{
-    AppointmentView, CallsView, IdentityView, IssueRequest, Terminal, TerminalError, TicketView,
-    WindowStateView,
+    AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TerminalError,
+    TicketView, WindowStateView,
 };
 use tauri::State;
 
@@ -133,11 +132,19 @@ pub async fn kpi(terminal: Term<'_>) -> Result<Kpi, ErrorBody> {
 }
 
 #[tauri::command]
-pub async fn hall_setup(terminal: Term<'_>) -> Result<Option<HallSetup>, ErrorBody> {
-    terminal.hall_setup().await.map_err(body)
+pub async fn hall_setup(terminal: Term<'_>) -> Result<Option<HallSetupView>, ErrorBody> {
+    terminal
+        .hall_setup()
+        .await
+        .map(|h| h.map(HallSetupView::from))
+        .map_err(body)
 }
 
 #[tauri::command]
-pub async fn import_hall(terminal: Term<'_>, toml: String) -> Result<HallSetup, ErrorBody> {
-    terminal.import_hall(&toml).await.map_err(body)
+pub async fn import_hall(terminal: Term<'_>, toml: String) -> Result<HallSetupView, ErrorBody> {
+    terminal
+        .import_hall(&toml)
+        .await
+        .map(HallSetupView::from)
+        .map_err(body)
 }

@@ -17,6 +17,8 @@ export async function launch() {
     headless: true,
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
+    // Hall terminals run on hall time; the KPI hours are hall time too.
+    timezoneId: 'Asia/Shanghai',
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync',

@@ -12,8 +12,8 @@ mod views;
 
 pub use terminal::{IssueRequest, Terminal, TerminalError, TerminalEvent};
 pub use views::{
-    ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, IdentityView,
-    LostCallView, QueueView, RecentCallView, SessionView, StaffView, StatusView, SyncView,
-    TerminalView, TicketView, UnsyncedRecordView, UnsyncedView, WaitingView, WindowCallView,
-    WindowStateView,
+    ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, HallSetupView,
+    IdentityView, LostCallView, QueueView, RecentCallView, SessionView, StaffView, StatusView,
+    SyncView, TerminalView, TicketView, UnsyncedRecordView, UnsyncedView, WaitingView,
+    WindowCallView, WindowStateView,
 };

@@ -286,6 +286,11 @@ impl Terminal {
         Arc::clone(&self.devices)
     }
 
+    /// The terminal's store, for tools and tests that read raw records (the UI goes through the operations).
+    pub fn store(&self) -> Arc<Store> {
+        Arc::clone(&self.store)
+    }
+
     /// The terminal's clock, for whatever must agree with its notion of time.
     pub fn clock(&self) -> Arc<dyn Clock> {
         Arc::clone(&self.clock)

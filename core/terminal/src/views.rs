@@ -213,3 +213,20 @@ pub struct WaitingView {
     pub name: BTreeMap<String, String>,
     pub n: usize,
 }
+
+/// A hall set-up as the admin screen shows it: the record plus its import time as RFC 3339.
+#[derive(Debug, Clone, Serialize)]
+pub struct HallSetupView {
+    #[serde(flatten)]
+    pub setup: banshi_core::hall::HallSetup,
+    pub updated_at: String,
+}
+
+impl From<banshi_core::hall::HallSetup> for HallSetupView {
+    fn from(setup: banshi_core::hall::HallSetup) -> Self {
+        let updated_at = banshi_core::queue::from_unix_ms(setup.updated_at_ms)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Self { setup, updated_at }
+    }
+}

@@ -13,11 +13,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use banshi_core::hall::HallSetup;
 use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_terminal::{
-    AppointmentView, CallsView, IdentityView, IssueRequest, Terminal, TicketView, WindowStateView,
+    AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TicketView,
+    WindowStateView,
 };
 use serde::Deserialize;
 
@@ -203,8 +203,8 @@ async fn kpi(State(t): Shared) -> Result<Json<Kpi>, ApiError> {
     Ok(Json(t.kpi().await?))
 }
 
-async fn hall_setup(State(t): Shared) -> Result<Json<Option<HallSetup>>, ApiError> {
-    Ok(Json(t.hall_setup().await?))
+async fn hall_setup(State(t): Shared) -> Result<Json<Option<HallSetupView>>, ApiError> {
+    Ok(Json(t.hall_setup().await?.map(HallSetupView::from)))
 }
 
 /// The hall file is TOML text, not JSON: what the admin wrote, unchanged.
@@ -215,5 +215,5 @@ async fn import_hall(State(t): Shared, body: Bytes) -> Result<Response, ApiError
             banshi_core::ErrorBody::new("hall.invalid", "the hall file is not UTF-8 text"),
         )
     })?;
-    Ok(Json(t.import_hall(&text).await?).into_response())
+    Ok(Json(HallSetupView::from(t.import_hall(&text).await?)).into_response())
 }

@@ -56,7 +56,8 @@ impl AudioSink for RecordingSink {
     }
 }
 
-/// Writes each announcement to `dir` as `NNNNNN-<ticket>-<language>.wav`, numbered in playing order.
+/// Writes each announcement to `dir` as `NNNNNN-<ticket>-<language>.wav`, numbered in playing order, with its
+/// clip tokens beside it in a `.txt` of the same name.
 #[derive(Debug)]
 pub struct WavFileSink {
     dir: PathBuf,
@@ -101,6 +102,15 @@ impl AudioSink for WavFileSink {
             }
         };
         announcement.write_wav(&path)?;
+        // Beside the sound, the clip tokens it was made of: what a test or an installer checks without
+        // listening ("chime please letter_A digit_0 …").
+        let script = path.with_extension("txt");
+        std::fs::write(&script, announcement.tokens().join(" ")).map_err(|source| {
+            VoiceError::Io {
+                path: script.clone(),
+                source,
+            }
+        })?;
         tracing::info!(path = %path.display(), ticket = announcement.ticket(), "announcement written");
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! The terminal's SQLite store of record documents.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -159,6 +161,19 @@ impl ErrorCode for StoreError {
 pub struct Store {
     conn: Mutex<Connection>,
     pub(crate) blob_dir: PathBuf,
+    /// Hydrated records by document id, with the storage state they were read from (see [`Store::list`]).
+    hydrated: Mutex<HashMap<String, (StoredState, Box<dyn Any + Send>)>>,
+}
+
+/// What changes in a document's rows on every write: a write appends a chunk (count and last sequence grow)
+/// or compacts (a new snapshot, chunks cleared) and always sets the update time. Equal states mean the
+/// stored document is the one that was hydrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StoredState {
+    updated_at_ms: i64,
+    snapshot_len: i64,
+    chunks: i64,
+    last_seq: i64,
 }
 
 impl Store {
@@ -177,6 +192,7 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             blob_dir,
+            hydrated: Mutex::default(),
         })
     }
 
@@ -240,24 +256,61 @@ impl Store {
 
     /// Every record of kind `T`, with its sync status, oldest first. A document that fails to hydrate is
     /// logged and skipped, so one bad record never hides the others.
-    pub fn list<T: RecordKind>(&self) -> Result<Vec<(Record<T>, SyncStatus)>, StoreError> {
+    pub fn list<T: RecordKind + Clone + Send + 'static>(
+        &self,
+    ) -> Result<Vec<(Record<T>, SyncStatus)>, StoreError> {
         let conn = self.conn();
+        // Loading and hydrating an automerge document is the expensive part; a queue screen lists every
+        // ticket of the day on each action, while only one or two changed since. So records are kept
+        // hydrated and reloaded only when their stored state changed.
         let mut stmt = conn.prepare(
-            "SELECT d.id, COALESCE(s.status, 'synced') FROM documents d LEFT JOIN sync_status s ON s.doc_id = d.id
+            "SELECT d.id, COALESCE(s.status, 'synced'), d.updated_at_ms, length(d.snapshot),
+                    (SELECT count(*) FROM document_chunks c WHERE c.doc_id = d.id),
+                    (SELECT COALESCE(max(seq), -1) FROM document_chunks c WHERE c.doc_id = d.id)
+             FROM documents d LEFT JOIN sync_status s ON s.doc_id = d.id
              WHERE d.kind = ?1 ORDER BY d.created_at_ms, d.id",
         )?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([T::KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let rows: Vec<(String, String, StoredState)> = stmt
+            .query_map([T::KIND], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    StoredState {
+                        updated_at_ms: r.get(2)?,
+                        snapshot_len: r.get(3)?,
+                        chunks: r.get(4)?,
+                        last_seq: r.get(5)?,
+                    },
+                ))
+            })?
             .collect::<Result<_, _>>()?;
+        let mut cache = self.hydrated.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::with_capacity(rows.len());
-        for (id, status) in rows {
-            let Some(doc) = load_doc(&conn, &id)? else {
-                continue;
+        for (id, status, state) in rows {
+            let cached = cache
+                .get(&id)
+                .filter(|(s, _)| *s == state)
+                .and_then(|(_, rec)| rec.downcast_ref::<Record<T>>())
+                .cloned();
+            let rec = match cached {
+                Some(rec) => rec,
+                None => {
+                    let Some(doc) = load_doc(&conn, &id)? else {
+                        continue;
+                    };
+                    match record::read_record::<T>(&doc) {
+                        Ok(rec) => {
+                            cache.insert(id.clone(), (state, Box::new(rec.clone())));
+                            rec
+                        }
+                        Err(error) => {
+                            tracing::warn!(%id, %error, "skipping unreadable record");
+                            continue;
+                        }
+                    }
+                }
             };
-            match record::read_record::<T>(&doc) {
-                Ok(rec) => out.push((rec, SyncStatus::parse(&status))),
-                Err(error) => tracing::warn!(%id, %error, "skipping unreadable record"),
-            }
+            out.push((rec, SyncStatus::parse(&status)));
         }
         Ok(out)
     }

@@ -155,10 +155,22 @@ impl Hall {
         terminal_id: &str,
         server: &str,
     ) -> anyhow::Result<Arc<Terminal>> {
+        self.terminal_via_with(mode, terminal_id, server, |_| {})
+            .await
+    }
+
+    /// Like [`Hall::terminal_via`], with the profile adjusted by `adjust` first.
+    pub async fn terminal_via_with(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        server: &str,
+        adjust: impl FnOnce(&mut Profile),
+    ) -> anyhow::Result<Arc<Terminal>> {
         let hall_id = example_profile(mode)?.terminal.hall_id;
         // The identity lives in the terminal's data folder, where `Terminal::open` finds it.
         self.enrolled_identity(terminal_id, &hall_id).await?;
-        let terminal = self.open_terminal_with(mode, terminal_id, None, Some(server), |_| {})?;
+        let terminal = self.open_terminal_with(mode, terminal_id, None, Some(server), adjust)?;
         Ok(terminal)
     }
 

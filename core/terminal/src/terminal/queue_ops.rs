@@ -11,7 +11,7 @@ use std::sync::Arc;
 use banshi_core::appointment::{self, Appointment, AppointmentStatus, BookingRequest};
 use banshi_core::hall::{HallCategory, HallSetup, HallWindow, StaffMember};
 use banshi_core::kpi::{self, Kpi};
-use banshi_core::mask::mask_name;
+use banshi_core::mask::{mask_id_number, mask_name};
 use banshi_core::queue::{
     from_unix_ms, hall_day, next_for_window, next_ticket_number, people_ahead, unix_ms, Applicant,
     IssuerSlot, Outcome, Priority, Ticket, TicketStatus, WindowSession,
@@ -199,7 +199,7 @@ impl Terminal {
         let age = age_on(&card.birth_date, now);
         let held = HeldIdentity {
             name: card.name.clone(),
-            id_number_masked: card.id_number_masked.clone(),
+            id_number_masked: mask_id_number(&card.id_number),
             age,
             person_key: banshi_crypto::sm3_hex(card.id_number.as_bytes()),
             expires: now + IDENTITY_TTL,
@@ -235,7 +235,7 @@ impl Terminal {
         Ok(IdentityView {
             token,
             name: mask_name(&card.name),
-            id_number: card.id_number_masked,
+            id_number: mask_id_number(&card.id_number),
             age,
             elderly: age >= self.profile.queue.elderly_priority_age,
             appointments,
@@ -692,12 +692,7 @@ impl Terminal {
         let day = hall_day(self.clock.now());
         let current = self.my_current(&tickets, window).map(|i| {
             let (rec, status) = &tickets[i];
-            let mut view = self.ticket_view(rec, *status, 0, &config);
-            // The clerk greets the person: the full name here, the number still masked.
-            if let (Some(v), Some(a)) = (view.applicant.as_mut(), rec.body.applicant.as_ref()) {
-                v.name = a.name.clone();
-            }
-            view
+            self.ticket_view(rec, *status, 0, &config)
         });
         let waiting = tickets
             .iter()

@@ -358,6 +358,38 @@ async fn throughput(postgres: Option<&str>, n: usize, seconds: u64) -> anyhow::R
     Ok(())
 }
 
+/// Ticket button press → ESC/POS bytes at the printer (brief §8: ≤ 50 ms p99): from the call the queue
+/// machine's button makes (`Terminal::issue_ticket`: number, durable save, slip, print) until the printer
+/// emulator has received and parsed the whole job.
+async fn ticket_print(runs: usize) -> anyhow::Result<()> {
+    let hall = Hall::start().await?;
+    let machine = hall.terminal("queue-ticket", "qm-bench").await?;
+    // The first ticket opens the printer connection and warms the caches; it is not counted.
+    machine.issue_ticket("A").await?;
+    hall.printer
+        .wait_for_jobs(1, Duration::from_secs(10))
+        .await?;
+    let mut samples = Vec::with_capacity(runs);
+    for n in 0..runs {
+        let started = Instant::now();
+        let ticket = machine.issue_ticket("A").await?;
+        anyhow::ensure!(ticket.printed, "ticket {} not printed", ticket.number);
+        hall.printer
+            .wait_for_jobs(n + 2, Duration::from_secs(10))
+            .await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    report(&format!(
+        "ticket-print: {runs} tickets, button press → ESC/POS job parsed at the emulator: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        samples.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    ));
+    Ok(())
+}
+
 fn record_size() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("size.sqlite"))?;
@@ -397,6 +429,9 @@ async fn main() -> anyhow::Result<()> {
     let what = args.first().map(String::as_str).unwrap_or("all");
     if matches!(what, "all" | "record-size") {
         record_size()?;
+    }
+    if matches!(what, "all" | "ticket-print") {
+        ticket_print(200).await?;
     }
     if matches!(what, "all" | "reconverge") {
         reconverge(postgres.as_deref()).await?;

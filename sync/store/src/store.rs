@@ -162,8 +162,11 @@ pub struct Store {
     conn: Mutex<Connection>,
     pub(crate) blob_dir: PathBuf,
     /// Hydrated records by document id, with the storage state they were read from (see [`Store::list`]).
-    hydrated: Mutex<HashMap<String, (StoredState, Box<dyn Any + Send>)>>,
+    hydrated: Mutex<HashMap<String, HydratedRecord>>,
 }
+
+/// A record as last hydrated (a `Record<T>` of the document's kind) and the stored state it came from.
+type HydratedRecord = (StoredState, Box<dyn Any + Send>);
 
 /// What changes in a document's rows on every write: a write appends a chunk (count and last sequence grow)
 /// or compacts (a new snapshot, chunks cleared) and always sets the update time. Equal states mean the

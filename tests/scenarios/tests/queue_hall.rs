@@ -234,7 +234,7 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
         if !relay_cut && rng.below(3) == 0 {
             relay.sync_upstream().await.expect("relay upstream");
         }
-        if issued >= TICKETS && step % 10 == 0 {
+        if issued >= TICKETS && step.is_multiple_of(10) {
             // Issuing is over: heal everything, and stop once every ticket has been served.
             for n in nodes.iter_mut() {
                 n.cut = false;

@@ -247,7 +247,10 @@ async fn an_announcement_is_assembled_from_the_clip_set_and_played_to_the_config
                 .ok()?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .find(|p| p.to_string_lossy().contains("A001"))
+                .find(|p| {
+                    p.to_string_lossy().contains("A001")
+                        && p.extension().is_some_and(|e| e == "wav")
+                })
         })
         .expect("the announcement was played to the WAV folder");
     let bytes = std::fs::read(&wav).expect("read");

@@ -408,11 +408,21 @@ fn the_wav_file_sink_writes_a_wav_lasting_the_clips_plus_gaps() {
         .wait()
         .unwrap();
 
-    let files: Vec<PathBuf> = std::fs::read_dir(out.path().join("calls"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out.path().join("calls"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 1);
+    files.sort();
+    assert_eq!(files.len(), 2, "the WAV and its clip script: {files:?}");
+    assert!(files[0].ends_with("000001-A001-zh-CN.txt"), "{files:?}");
+    let script = std::fs::read_to_string(&files[0]).unwrap();
+    // Said twice (repeat 2), after one chime.
+    let expected: Vec<&str> = std::iter::once("chime")
+        .chain(ZH_A001_AT_5.iter().copied())
+        .chain(ZH_A001_AT_5.iter().copied())
+        .collect();
+    assert_eq!(script, expected.join(" "));
+    files.remove(0);
     assert!(files[0].ends_with("000001-A001-zh-CN.wav"), "{files:?}");
     let reader = hound::WavReader::open(&files[0]).unwrap();
     let spec = reader.spec();

@@ -46,10 +46,26 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::devices_cmd::DevicesCommand,
     },
+    /// Hall set-up tools (run with an admin terminal's profile).
+    Hall {
+        #[command(subcommand)]
+        command: HallCommand,
+    },
     /// Kiosk profile tools.
     Profile {
         #[command(subcommand)]
         command: ProfileCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HallCommand {
+    /// Import a hall file (categories, windows, staff, ticket machines, appointments) as the hall's newest
+    /// set-up and send it to the server, which hands it to every terminal of the hall.
+    Import {
+        file: PathBuf,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
     },
 }
 

@@ -49,6 +49,16 @@ fn main() -> anyhow::Result<()> {
             let profile = cli.profile.as_deref().map(cli::load_profile).transpose()?;
             devices_cmd::run(command, profile)
         }
+        Some(Command::Hall {
+            command: cli::HallCommand::Import { file, data },
+        }) => {
+            let profile_path = cli.profile.context(
+                "no profile: pass --profile FILE (an admin terminal's) or set BANSHI_PROFILE",
+            )?;
+            let profile = cli::load_profile(&profile_path)?;
+            let data = cli::data_dir(data.or(cli.data), &profile);
+            serve::import_hall(profile, &file, data)
+        }
         Some(Command::Profile {
             command: ProfileCommand::Validate { files },
         }) => {

@@ -101,6 +101,19 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
     )?);
     wait_for(SERVER)?;
     wait_for(PRINTER)?;
+    // The hall's set-up (categories, windows, staff) goes to the server first, as an admin would import it.
+    let (admin, _) = demo_profile(demo, "admin", &demo.join("idcard-admin"))?;
+    crate::run(
+        Command::new(bin("banshi"))
+            .arg("--profile")
+            .arg(&admin)
+            .args(["hall", "import"])
+            .arg(root().join("kiosk-profiles/halls/hk-longhua.toml"))
+            .arg("--data")
+            .arg(demo.join("admin"))
+            .env("BANSHI_LOG", "warn")
+            .env("BANSHI_ENROLLMENT_TOKEN", &token),
+    )?;
     for (mode, address, _) in TERMINALS {
         let reader = demo.join(format!("idcard-{mode}"));
         let (profile, has_reader) = demo_profile(demo, mode, &reader)?;
@@ -258,7 +271,8 @@ fn enrollment_token(db: &str) -> anyhow::Result<String> {
             "hk-longhua",
             "--uses",
         ])
-        .arg(TERMINALS.len().to_string())
+        // One more for the admin terminal that imports the hall file.
+        .arg((TERMINALS.len() + 1).to_string())
         .output()
         .context("running banshi-server token create")?;
     anyhow::ensure!(

@@ -276,6 +276,14 @@ windows = [1, 2]
     }
 
     #[test]
+    fn the_example_hall_file_is_valid() {
+        let h = HallSetup::from_toml(include_str!("../../../kiosk-profiles/halls/hk-longhua.toml"))
+            .expect("kiosk-profiles/halls/hk-longhua.toml");
+        assert_eq!(h.categories_of(5), vec!["A", "B", "C"]);
+        assert_eq!(h.appointments.map(|a| a.items.len()), Some(2));
+    }
+
+    #[test]
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\n中文x", 9), (2, 3));
     }

@@ -277,8 +277,10 @@ windows = [1, 2]
 
     #[test]
     fn the_example_hall_file_is_valid() {
-        let h = HallSetup::from_toml(include_str!("../../../kiosk-profiles/halls/hk-longhua.toml"))
-            .expect("kiosk-profiles/halls/hk-longhua.toml");
+        let h = HallSetup::from_toml(include_str!(
+            "../../../kiosk-profiles/halls/hk-longhua.toml"
+        ))
+        .expect("kiosk-profiles/halls/hk-longhua.toml");
         assert_eq!(h.categories_of(5), vec!["A", "B", "C"]);
         assert_eq!(h.appointments.map(|a| a.items.len()), Some(2));
     }

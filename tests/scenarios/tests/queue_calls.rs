@@ -195,3 +195,85 @@ async fn two_windows_calling_the_same_ticket_offline_resolve_to_one_and_the_lose
     assert_eq!(by_number(&first.number), Some(5));
     assert_eq!(by_number(&second.number), Some(3));
 }
+
+/// A booked appointment at `start` (hall time) for today, stored as if it had arrived through sync.
+fn appointment(
+    booking: &str,
+    start: time::OffsetDateTime,
+) -> banshi_core::appointment::Appointment {
+    let local = start.to_offset(banshi_core::clock::HALL_UTC_OFFSET);
+    let end = local + time::Duration::minutes(30);
+    banshi_core::appointment::Appointment {
+        hall_id: "hk-longhua".into(),
+        booking_number: booking.into(),
+        item_code: "11460100MB1234567X4000111001000".into(),
+        category: "A".into(),
+        window: 5,
+        date: banshi_core::queue::hall_day(local),
+        slot: format!(
+            "{:02}:{:02}-{:02}:{:02}",
+            local.hour(),
+            local.minute(),
+            end.hour(),
+            end.minute()
+        ),
+        person_key: "k".into(),
+        name_masked: "测*甲".into(),
+        status: banshi_core::appointment::AppointmentStatus::Booked,
+        booked_at_ms: 0,
+        changed_at_ms: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointment_checks_in_only_within_its_window_and_gets_appointment_priority() {
+    let hall = Hall::start().await.expect("hall");
+    let admin = hall.terminal("admin", "admin-01").await.expect("admin");
+    let with_appointments = format!(
+        "{HALL_FILE}\n[[appointments.items]]\ncode = \"11460100MB1234567X4000111001000\"\nname = \"居民身份证换领\"\n\
+         category = \"A\"\nwindow = 5\nslots = [\"09:00-09:30\"]\ncapacity = 20\n"
+    );
+    admin
+        .import_hall(&with_appointments)
+        .await
+        .expect("hall file");
+    admin.sync_now().await;
+    let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
+    qm.sync_now().await;
+    let now = time::OffsetDateTime::now_utc();
+    let local = now.to_offset(banshi_core::clock::HALL_UTC_OFFSET);
+    // Slots are within one hall day: near midnight the "later" slot would wrap, so this test needs the clock
+    // between 00:00 and 21:00 hall time to place both.
+    let later = now + time::Duration::hours(2);
+    let store = qm.store();
+    let scope = banshi_core::queue::hall_scope("hk-longhua");
+    let soon = appointment("B-SOON", now + time::Duration::minutes(10));
+    let too_early = appointment("B-LATER", later);
+    let placeable = local.hour() < 21;
+    for a in [&soon, &too_early] {
+        store
+            .create(&scope, a, banshi_store::Durability::Promised)
+            .expect("store");
+    }
+    let missing = qm.check_in(None, Some("NO-SUCH")).await.unwrap_err();
+    assert_eq!(
+        banshi_core::ErrorCode::code(&missing),
+        "appointment.not_found"
+    );
+    if placeable {
+        let refused = qm.check_in(None, Some("B-LATER")).await.unwrap_err();
+        assert_eq!(
+            banshi_core::ErrorCode::code(&refused),
+            "appointment.too_early"
+        );
+    }
+    let ticket = qm.check_in(None, Some("b-soon")).await.expect("check in");
+    assert_eq!(ticket.priority, banshi_core::queue::Priority::Appointment);
+    assert_eq!(ticket.appointment.as_deref(), Some("B-SOON"));
+    assert_eq!(ticket.category, "A");
+    let again = qm.check_in(None, Some("B-SOON")).await.unwrap_err();
+    assert_eq!(
+        banshi_core::ErrorCode::code(&again),
+        "appointment.already_checked_in"
+    );
+}

@@ -9,6 +9,7 @@
 //! - full-screen modes (`self-service`, `queue-ticket`, `call-screen`) need
 //!   `lockdown.admin_pin_hash`: the admin gesture + PIN is the only way out of a locked kiosk;
 //! - `queue-ticket` needs at least one `[[queue.categories]]` and a `[devices.ticket_printer]`;
+//! - `window` needs `queue.window`, the number of the window the desk calls for;
 //! - `call-screen`, `window` and `admin` need `[sync]`: a call screen shows calls made at other
 //!   terminals, a window serves tickets issued by the queue machine, and the admin console pushes
 //!   profiles and hall set-up through sync. `field` is offline-first and `queue-ticket` issues
@@ -324,6 +325,18 @@ impl Rules<'_, '_> {
                 &["http", "https"],
             );
         }
+        if let Some(listen) = &queue.tv_listen {
+            if let Err(why) = check_socket_address(listen) {
+                self.report(
+                    KeyPath::of("queue.tv_listen"),
+                    codes::BAD_ADDRESS,
+                    format!(
+                        "`queue.tv_listen` = {} is not a `host:port` address: {why}",
+                        excerpt(listen)
+                    ),
+                );
+            }
+        }
         let categories = KeyPath::of("queue.categories");
         let mut codes_seen: HashMap<&str, KeyPath> = HashMap::new();
         for (i, category) in queue.categories.iter().enumerate() {
@@ -538,6 +551,13 @@ impl Rules<'_, '_> {
                     ),
                 );
             }
+        }
+        if mode == Mode::Window && !self.loc.has(&KeyPath::of("queue.window")) {
+            needs(
+                self,
+                "queue.window",
+                format!("mode {name:?} calls tickets for one window and needs `queue.window` (its number)"),
+            );
         }
         let sync_reason = match mode {
             Mode::CallScreen => Some("it shows calls made at other terminals"),

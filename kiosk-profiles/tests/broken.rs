@@ -73,6 +73,8 @@ fn every_structural_error_is_collected() {
         summary(&got),
         [
             (2, 18, codes::WRONG_TYPE, "schema_version"),
+            // A window desk without its window number (the fixture is a window profile).
+            (3, 8, codes::MODE_REQUIREMENT, "queue.window"),
             (4, 1, codes::UNKNOWN_KEY, "colour_scheme"),
             (6, 1, codes::MISSING_KEY, "terminal.outlet"),
             (6, 1, codes::MISSING_KEY, "terminal.fault_hotline"),
@@ -235,8 +237,9 @@ fn per_mode_requirements() {
         ["lockdown.admin_pin_hash", "sync"]
     );
     assert!(needs("call-screen", &format!("{pin}{sync}")).is_empty());
-    assert_eq!(needs("window", ""), ["sync"]);
-    assert!(needs("window", sync).is_empty());
+    let window = "[queue]\nwindow = 5\n";
+    assert_eq!(needs("window", ""), ["queue.window", "sync"]);
+    assert!(needs("window", &format!("{window}{sync}")).is_empty());
     assert_eq!(needs("admin", ""), ["sync"]);
     assert!(needs("field", "").is_empty());
     assert_eq!(needs("office", ""), ["sdk.allowed_origins"]);

@@ -106,6 +106,51 @@ mod tests {
         ));
     }
 
+    // GB/T 32918.5-2017 / GM/T 0003.5-2012 appendix A: a signature on the recommended curve with the
+    // default identity, as also checked by OpenSSL (openssl/openssl test/sm2_internal_test.c).
+    const ANNEX_A_SECRET: &str = "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8";
+    const ANNEX_A_PUBLIC: &str = concat!(
+        "04",
+        "09f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020",
+        "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13"
+    );
+    const ANNEX_A_MESSAGE: &[u8] = b"message digest";
+    const ANNEX_A_SIGNATURE: &str = concat!(
+        "f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3",
+        "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa"
+    );
+
+    #[test]
+    fn verify_accepts_the_standard_signature_with_the_default_id() {
+        verify(ANNEX_A_PUBLIC, ANNEX_A_MESSAGE, ANNEX_A_SIGNATURE).unwrap();
+    }
+
+    #[test]
+    fn verify_rejects_the_standard_signature_with_one_bit_changed() {
+        let mut raw = hex::decode(ANNEX_A_SIGNATURE).unwrap();
+        for (byte, bit) in [(0, 0x01), (31, 0x80), (32, 0x01), (63, 0x80)] {
+            raw[byte] ^= bit;
+            assert!(
+                verify(ANNEX_A_PUBLIC, ANNEX_A_MESSAGE, &hex::encode(&raw)).is_err(),
+                "flipped byte {byte}"
+            );
+            raw[byte] ^= bit;
+        }
+        assert!(matches!(
+            verify(ANNEX_A_PUBLIC, b"message digesu", ANNEX_A_SIGNATURE),
+            Err(CryptoError::SignatureMismatch)
+        ));
+    }
+
+    #[test]
+    fn the_standard_secret_gives_the_standard_public_key() {
+        let pair =
+            SigningKeyPair::from_secret_bytes(&hex::decode(ANNEX_A_SECRET).unwrap()).unwrap();
+        assert_eq!(pair.public_key_hex(), ANNEX_A_PUBLIC);
+        let sig = pair.sign_hex(ANNEX_A_MESSAGE);
+        verify(ANNEX_A_PUBLIC, ANNEX_A_MESSAGE, &sig).unwrap();
+    }
+
     #[test]
     fn the_secret_round_trips() {
         let pair = SigningKeyPair::generate().unwrap();

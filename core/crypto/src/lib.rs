@@ -1,16 +1,19 @@
 //! The Chinese commercial cryptography (商用密码) Banshi relies on, in one small crate.
 //!
 //! 等保 level 3 asks for the GM/T algorithms: SM2 signatures identify terminals and admins, SM3 hashes blobs,
-//! audit chains and signed requests, SM4-GCM encrypts exported bundles and personal data at rest. The
-//! algorithms come from the RustCrypto `sm2`/`sm3`/`sm4` crates (brief §6); this crate only fixes the choices
-//! every caller must make the same way — the SM2 distinguishing identifier, how keys and signatures are
-//! written down (lower-case hex, SEC1 uncompressed public keys, 64-byte `r‖s` signatures), the GCM nonce
-//! size and layout — so that a terminal, the server and another implementation agree byte for byte.
+//! audit chains and signed requests, SM4-GCM encrypts exported bundles and personal data at rest, SM2
+//! encryption hands a short secret to the holder of a public key. The algorithms come from the RustCrypto
+//! `sm2`/`sm3`/`sm4` crates (brief §6); this crate only fixes the choices every caller must make the same
+//! way — the SM2 distinguishing identifier, how keys and signatures are written down (lower-case hex, SEC1
+//! uncompressed public keys, 64-byte `r‖s` signatures), the GCM nonce size and layout, the SM2 ciphertext
+//! order (`C1‖C3‖C2`) — so that a terminal, the server and another implementation agree byte for byte.
 
 mod keys;
+mod pke;
 mod seal;
 
 pub use keys::{check_public_key, verify, SigningKeyPair};
+pub use pke::{sm2_decrypt, sm2_encrypt, SM2_ENCRYPT_OVERHEAD};
 pub use seal::{open, seal, DataKey, SEAL_OVERHEAD};
 
 use sm3::Digest;
@@ -28,6 +31,8 @@ pub enum CryptoError {
     SignatureMismatch,
     #[error("the data could not be decrypted: wrong key, or it was altered")]
     Decrypt,
+    #[error("SM2 encryption needs at least one byte of plaintext")]
+    EmptyPlaintext,
     #[error("encrypted data is too short to be valid")]
     Truncated,
     #[error("the system random number generator failed: {0}")]
@@ -79,6 +84,15 @@ mod tests {
         assert_eq!(
             sm3_hex(b"abc"),
             "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+    }
+
+    /// GB/T 32905-2016 (GM/T 0004-2012) appendix A, example 2: the 512-bit message "abcd" × 16.
+    #[test]
+    fn sm3_matches_the_standard_vector_for_a_512_bit_message() {
+        assert_eq!(
+            sm3_hex(&b"abcd".repeat(16)),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
         );
     }
 

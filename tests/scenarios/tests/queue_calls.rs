@@ -122,6 +122,10 @@ async fn a_call_at_window_5_is_announced_by_the_call_screen_with_the_right_clips
         Some("A001")
     );
 
+    // No-show (过号) only after the profile's two recalls.
+    let early = desk.window_no_show().await.unwrap_err();
+    assert_eq!(banshi_core::ErrorCode::code(&early), "queue.recall_first");
+
     // A recall is announced again; a sync that brings nothing new announces nothing.
     desk.window_recall().await.expect("recall");
     desk.sync_now().await;

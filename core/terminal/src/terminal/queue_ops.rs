@@ -945,33 +945,46 @@ impl Terminal {
 
     /// The person did not come (过号): allowed after the profile's number of recalls.
     pub async fn window_no_show(&self) -> Result<WindowStateView, TerminalError> {
-        let window = self.window_number()?;
-        {
-            let _desk = self.desk.lock().await;
-            let tickets = self.todays_tickets(self.clock.now()).await?;
-            let i = self
-                .my_current(&tickets, window)
-                .ok_or(TerminalError::NoCurrentTicket)?;
-            let recalls = tickets[i].0.body.state().winner.map_or(0, |c| c.recalls);
-            let needed = u32::from(self.profile.queue.recalls_before_no_show);
-            if recalls < needed {
-                return Err(TerminalError::RecallFirst(needed));
-            }
-            self.end_current(window, &tickets, Outcome::NoShow, None, None)
-                .await?;
-        }
-        self.window_changed();
-        self.window_state().await
+        self.end_current_and_answer(Outcome::NoShow, None, None)
+            .await
     }
 
     /// The current ticket is done.
     pub async fn window_finish(&self) -> Result<WindowStateView, TerminalError> {
+        self.end_current_and_answer(Outcome::Served, None, None)
+            .await
+    }
+
+    /// End this window's current ticket with `outcome` under the desk lock (a no-show only after enough
+    /// recalls), then answer with the desk's new state.
+    async fn end_current_and_answer(
+        &self,
+        outcome: Outcome,
+        transfer_category: Option<String>,
+        transfer_window: Option<u32>,
+    ) -> Result<WindowStateView, TerminalError> {
         let window = self.window_number()?;
         {
             let _desk = self.desk.lock().await;
             let tickets = self.todays_tickets(self.clock.now()).await?;
+            if outcome == Outcome::NoShow {
+                let i = self
+                    .my_current(&tickets, window)
+                    .ok_or(TerminalError::NoCurrentTicket)?;
+                let recalls = tickets[i].0.body.state().winner.map_or(0, |c| c.recalls);
+                let needed = u32::from(self.profile.queue.recalls_before_no_show);
+                if recalls < needed {
+                    return Err(TerminalError::RecallFirst(needed));
+                }
+            }
             if !self
-                .end_current(window, &tickets, Outcome::Served, None, None)
+                .end_current(
+                    window,
+                    &tickets,
+                    outcome,
+                    transfer_category,
+                    transfer_window,
+                )
                 .await?
             {
                 return Err(TerminalError::NoCurrentTicket);
@@ -1020,18 +1033,8 @@ impl Terminal {
         if category.is_none() && to_window.is_none() {
             return Err(TerminalError::UnknownCategory(String::new()));
         }
-        {
-            let _desk = self.desk.lock().await;
-            let tickets = self.todays_tickets(self.clock.now()).await?;
-            if !self
-                .end_current(window, &tickets, Outcome::Transferred, category, to_window)
-                .await?
-            {
-                return Err(TerminalError::NoCurrentTicket);
-            }
-        }
-        self.window_changed();
-        self.window_state().await
+        self.end_current_and_answer(Outcome::Transferred, category, to_window)
+            .await
     }
 
     fn window_changed(&self) {

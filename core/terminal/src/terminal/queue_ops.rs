@@ -18,7 +18,7 @@ use banshi_core::queue::{
 };
 use banshi_core::ErrorCode;
 use banshi_profile::Mode;
-use banshi_store::{Durability, Record, SyncStatus};
+use banshi_store::{Durability, Record, RecordKind, SyncStatus};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
@@ -107,17 +107,25 @@ impl QueueConfig {
 }
 
 impl Terminal {
+    /// Every record of kind `T` in the store, off the async threads.
+    async fn records<T: RecordKind + Clone + Send + 'static>(
+        &self,
+    ) -> Result<Vec<(Record<T>, SyncStatus)>, TerminalError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || store.list::<T>()).await
+    }
+
     // ---- Hall set-up ----
 
     /// The newest hall set-up of this terminal's hall, if one was imported.
     pub async fn hall_setup(&self) -> Result<Option<HallSetup>, TerminalError> {
-        let store = Arc::clone(&self.store);
-        let hall = self.profile.terminal.hall_id.clone();
-        let all = blocking(move || store.list::<HallSetup>()).await?;
-        Ok(all
+        let hall = &self.profile.terminal.hall_id;
+        Ok(self
+            .records::<HallSetup>()
+            .await?
             .into_iter()
             .map(|(r, _)| r.body)
-            .filter(|h| h.hall_id == hall)
+            .filter(|h| &h.hall_id == hall)
             .reduce(|a, b| if b.newer_than(&a) { b } else { a }))
     }
 
@@ -220,6 +228,7 @@ impl Terminal {
             .appointments()
             .await?
             .into_iter()
+            .map(|r| r.body)
             .filter(|a| {
                 a.person_key == held.person_key
                     && a.date == today
@@ -396,11 +405,10 @@ impl Terminal {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
-        let store = Arc::clone(&self.store);
         let day = hall_day(now);
-        let hall = self.profile.terminal.hall_id.clone();
-        let mut tickets = blocking(move || store.list::<Ticket>()).await?;
-        tickets.retain(|(r, _)| r.body.day == day && r.body.hall_id == hall);
+        let hall = &self.profile.terminal.hall_id;
+        let mut tickets = self.records::<Ticket>().await?;
+        tickets.retain(|(r, _)| r.body.day == day && &r.body.hall_id == hall);
         tickets.sort_by_key(|(r, _)| (r.body.issued_at_ms, r.body.number));
         Ok(tickets)
     }
@@ -446,14 +454,15 @@ impl Terminal {
 
     // ---- Appointments ----
 
-    async fn appointments(&self) -> Result<Vec<Appointment>, TerminalError> {
-        let store = Arc::clone(&self.store);
-        let hall = self.profile.terminal.hall_id.clone();
-        let all = blocking(move || store.list::<Appointment>()).await?;
-        Ok(all
+    /// This hall's appointments, with their headers (a check-in updates one).
+    async fn appointments(&self) -> Result<Vec<Record<Appointment>>, TerminalError> {
+        let hall = &self.profile.terminal.hall_id;
+        Ok(self
+            .records::<Appointment>()
+            .await?
             .into_iter()
-            .map(|(r, _)| r.body)
-            .filter(|a| a.hall_id == hall)
+            .map(|(r, _)| r)
+            .filter(|r| &r.body.hall_id == hall)
             .collect())
     }
 
@@ -473,7 +482,12 @@ impl Terminal {
             .ok_or(TerminalError::NoAppointments)?;
         let who = self.take_identity(identity)?;
         let now = self.clock.now();
-        let existing = self.appointments().await?;
+        let existing: Vec<Appointment> = self
+            .appointments()
+            .await?
+            .into_iter()
+            .map(|r| r.body)
+            .collect();
         let booking_number = format!(
             "{}{}",
             date.replace('-', ""),
@@ -528,20 +542,16 @@ impl Terminal {
         let who = identity.map(|t| self.take_identity(t)).transpose()?;
         let now = self.clock.now();
         let today = hall_day(now);
-        let store = Arc::clone(&self.store);
-        let hall = self.profile.terminal.hall_id.clone();
-        let mut candidates: Vec<Record<Appointment>> =
-            blocking(move || store.list::<Appointment>())
-                .await?
-                .into_iter()
-                .map(|(r, _)| r)
-                .filter(|r| r.body.hall_id == hall)
-                .filter(|r| match (booking_number, &who) {
-                    (Some(b), _) => r.body.booking_number.eq_ignore_ascii_case(b.trim()),
-                    (None, Some(w)) => r.body.person_key == w.person_key && r.body.date == today,
-                    (None, None) => false,
-                })
-                .collect();
+        let mut candidates: Vec<Record<Appointment>> = self
+            .appointments()
+            .await?
+            .into_iter()
+            .filter(|r| match (booking_number, &who) {
+                (Some(b), _) => r.body.booking_number.eq_ignore_ascii_case(b.trim()),
+                (None, Some(w)) => r.body.person_key == w.person_key && r.body.date == today,
+                (None, None) => false,
+            })
+            .collect();
         // Several bookings today: the one whose slot is nearest to now first.
         candidates.sort_by_key(|r| {
             (
@@ -598,14 +608,14 @@ impl Terminal {
     }
 
     async fn window_sessions(&self) -> Result<Vec<Record<WindowSession>>, TerminalError> {
-        let store = Arc::clone(&self.store);
-        let hall = self.profile.terminal.hall_id.clone();
+        let hall = &self.profile.terminal.hall_id;
         let day = hall_day(self.clock.now());
-        let all = blocking(move || store.list::<WindowSession>()).await?;
-        Ok(all
+        Ok(self
+            .records::<WindowSession>()
+            .await?
             .into_iter()
             .map(|(r, _)| r)
-            .filter(|r| r.body.hall_id == hall && r.body.day == day)
+            .filter(|r| &r.body.hall_id == hall && r.body.day == day)
             .collect())
     }
 

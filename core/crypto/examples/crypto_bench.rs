@@ -6,7 +6,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use banshi_crypto::{open, seal, sm3, verify, DataKey, SigningKeyPair};
+use banshi_crypto::{
+    hash_password, open, seal, sm3, verify, verify_password, DataKey, SigningKeyPair,
+    PASSWORD_ITERATIONS,
+};
 
 const MIB: usize = 1 << 20;
 
@@ -61,6 +64,11 @@ fn main() -> Result<(), banshi_crypto::CryptoError> {
         black_box(open(&key, black_box(&sealed), b"bench")).ok();
     });
 
+    let verifier = hash_password("bench password 1", PASSWORD_ITERATIONS)?;
+    let password = time_per_call(10, || {
+        black_box(verify_password(black_box("bench password 1"), &verifier)).ok();
+    });
+
     println!("SM2 sign:        {:>10.0} signatures/s", per_second(sign));
     println!(
         "SM2 verify:      {:>10.0} verifications/s",
@@ -74,6 +82,11 @@ fn main() -> Result<(), banshi_crypto::CryptoError> {
     println!(
         "SM4-GCM open:    {:>10.1} MiB/s (1 MiB)",
         mib_per_second(open_time, MIB)
+    );
+    println!(
+        "Password verify: {:>10.1} verifications/s ({PASSWORD_ITERATIONS} PBKDF2-HMAC-SM3 iterations, {:.0} ms each)",
+        per_second(password),
+        password.as_secs_f64() * 1000.0
     );
     Ok(())
 }

@@ -7,12 +7,15 @@
 //! way — the SM2 distinguishing identifier, how keys and signatures are written down (lower-case hex, SEC1
 //! uncompressed public keys, 64-byte `r‖s` signatures), the GCM nonce size and layout, the SM2 ciphertext
 //! order (`C1‖C3‖C2`) — so that a terminal, the server and another implementation agree byte for byte.
+//! Staff password and PIN verifiers are PBKDF2-HMAC-SM3 (`password`).
 
 mod keys;
+mod password;
 mod pke;
 mod seal;
 
 pub use keys::{check_public_key, verify, SigningKeyPair};
+pub use password::{hash_password, verify_password, PASSWORD_ITERATIONS};
 pub use pke::{sm2_decrypt, sm2_encrypt, SM2_ENCRYPT_OVERHEAD};
 pub use seal::{open, seal, DataKey, SEAL_OVERHEAD};
 
@@ -35,6 +38,8 @@ pub enum CryptoError {
     EmptyPlaintext,
     #[error("encrypted data is too short to be valid")]
     Truncated,
+    #[error("not a valid password verifier")]
+    BadVerifier,
     #[error("the system random number generator failed: {0}")]
     Random(String),
 }

@@ -8,6 +8,7 @@
 //! (see `banshi-store`), and the mapping is part of the record's definition.
 
 pub mod appointment;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod hall;

@@ -10,13 +10,20 @@
 //! cursors. Writes the UI reports as saved use [`Durability::Promised`], which commits with
 //! `synchronous=FULL` so they survive power loss, not only a crash.
 //!
+//! Every record write made here is an event in the terminal's hash-chained audit log (`audit_log`, in the
+//! write's own transaction); [`Store::audit`] adds other events, [`verify_audit_file`] checks the chain, and
+//! [`Store::export_audit_batch`] packs new events into a record that syncs to the server.
+//!
 //! Blobs (scans, photos, PDFs) are files named by their SM3 in `blobs/` next to the database, with one
 //! row each in the `blobs` table saying which scope holds them and whether the server has them yet.
 
+mod audit;
 mod blobs;
+mod local_state;
 mod record;
 mod store;
 
+pub use audit::{verify_audit_file, ActingStore, AuditVerifyError, UNKNOWN_TERMINAL};
 pub use blobs::{BlobDownload, BlobMeta, BlobState};
 pub use record::{DocHeader, Record, RecordError, RecordKind};
 pub use store::{

@@ -41,6 +41,11 @@ impl RecordKind for banshi_core::appointment::Appointment {
     const SCHEMA_VERSION: u64 = banshi_core::appointment::APPOINTMENT_SCHEMA_VERSION as u64;
 }
 
+impl RecordKind for banshi_core::audit::AuditBatch {
+    const KIND: &'static str = banshi_core::audit::AUDIT_BATCH_KIND;
+    const SCHEMA_VERSION: u64 = banshi_core::audit::AUDIT_BATCH_SCHEMA_VERSION as u64;
+}
+
 /// A hydrated record with its header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<T> {

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use automerge::sync::State as SyncState;
 use automerge::AutoCommit;
+use banshi_core::audit::AuditAction;
 use banshi_core::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
@@ -20,6 +21,7 @@ pub const COMPACT_AFTER_CHUNKS: i64 = 10;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")),
     M::up(include_str!("../migrations/0002_blobs.sql")),
+    M::up(include_str!("../migrations/0003_audit.sql")),
 ];
 
 /// How hard a write must be on disk before it returns.
@@ -207,9 +209,10 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Create a new record of kind `T` in `scope`.
-    pub fn create<T: RecordKind>(
+    /// Create a new record of kind `T` in `scope`, audited as done by `actor` (see `audit.rs`).
+    pub(crate) fn create_as<T: RecordKind>(
         &self,
+        actor: &str,
         scope: &str,
         body: &T,
         durability: Durability,
@@ -223,15 +226,17 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                 params![header.id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
             )?;
+            crate::audit::record_written(tx, actor, AuditAction::RecordCreated, &header)?;
             mark_local(tx, &header.id)?;
             Ok(())
         })?;
         Ok(header)
     }
 
-    /// Change a record through `edit`; automerge stores only what changed.
-    pub fn update<T: RecordKind>(
+    /// Change a record through `edit`, audited as done by `actor`; automerge stores only what changed.
+    pub(crate) fn update_as<T: RecordKind>(
         &self,
+        actor: &str,
         id: &str,
         durability: Durability,
         edit: impl FnOnce(&mut T),
@@ -242,7 +247,9 @@ impl Store {
         edit(&mut rec.body);
         record::write_body(&mut doc, &rec.body)?;
         with_durability(&mut conn, durability, |tx| {
-            append_changes(tx, id, &mut doc)?;
+            if append_changes(tx, id, &mut doc)? {
+                crate::audit::record_written(tx, actor, AuditAction::RecordUpdated, &rec.header)?;
+            }
             mark_local(tx, id)
         })?;
         Ok(rec)

@@ -83,7 +83,6 @@ pub struct BlobMeta {
 }
 
 /// A download in progress: the partial file, positioned at its end, which is a chunk boundary.
-#[derive(Debug)]
 pub struct BlobDownload {
     file: File,
     sm3: String,
@@ -93,6 +92,17 @@ pub struct BlobDownload {
     /// Received bytes of a chunk not complete yet: a chunk is sealed whole, so it reaches the file only
     /// once complete (or, the blob's last one, at [`Store::finish_blob_download`]).
     pending: Vec<u8>,
+}
+
+/// By hand: the pending bytes are content (a scan of an ID card), never for logs.
+impl std::fmt::Debug for BlobDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobDownload")
+            .field("sm3", &self.sm3)
+            .field("have", &self.have)
+            .field("pending_len", &self.pending.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl BlobDownload {

@@ -10,7 +10,7 @@ mod messages;
 mod terminal;
 mod views;
 
-pub use terminal::{IssueRequest, Terminal, TerminalError, TerminalEvent};
+pub use terminal::{default_kek_file, IssueRequest, Terminal, TerminalError, TerminalEvent};
 pub use views::{
     ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, HallSetupView,
     IdentityView, LostCallView, QueueView, RecentCallView, SessionView, StaffView, StatusView,

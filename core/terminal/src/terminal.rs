@@ -9,7 +9,7 @@ use banshi_core::{Clock, ErrorCode};
 use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
 use banshi_profile::Profile;
-use banshi_store::{BlobMeta, Record, Store, StoreError};
+use banshi_store::{BlobMeta, KeyringError, Record, Store, StoreError};
 use banshi_sync_client::{
     BlobDirection, BlobProgress, SyncClient, SyncClientError, TerminalIdentity,
 };
@@ -85,6 +85,8 @@ pub enum TerminalError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
     #[error("sync set-up failed: {0}")]
     Sync(#[from] banshi_sync_client::SyncClientError),
     #[error("this terminal has no sync server in its profile")]
@@ -165,6 +167,7 @@ impl ErrorCode for TerminalError {
             TerminalError::NotAQueueMachine(_) => "queue.not_a_queue_machine",
             TerminalError::DataDir { .. } => "terminal.data_dir",
             TerminalError::Store(e) => e.code(),
+            TerminalError::Keyring(e) => e.code(),
             TerminalError::Sync(e) => e.code(),
             TerminalError::NoSyncServer => "sync.disabled",
             TerminalError::Bundle(e) => e.code(),
@@ -186,6 +189,20 @@ impl ErrorCode for TerminalError {
             TerminalError::UnknownWindow(_) => "queue.unknown_window",
         }
     }
+}
+
+/// Where the key-encryption key file of `data_dir` is kept unless systemd hands one over: `keys/<name of
+/// the data folder>.kek` beside the data folder, never inside it (a copy of the folder must not carry it).
+pub fn default_kek_file(data_dir: &Path) -> std::path::PathBuf {
+    let name = data_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "terminal".to_string());
+    data_dir
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("keys")
+        .join(format!("{name}.kek"))
 }
 
 #[derive(Debug, Default)]
@@ -231,7 +248,9 @@ impl Terminal {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"))?);
+        let kek = banshi_store::kek_source_from_env(default_kek_file(data_dir));
+        let key = banshi_store::open_data_key(data_dir, &kek)?;
+        let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"), key)?);
         let (events, _) = broadcast::channel(64);
         let sync = match &profile.sync {
             Some(s) => {

@@ -18,7 +18,7 @@ use banshi_core::{ErrorCode, SystemClock};
 use banshi_server::auth::admin;
 use banshi_server::storage::{self, Change, ServerStorage, StoredDoc, TerminalRole};
 use banshi_server::testing::ScratchDatabase;
-use banshi_store::{DocHeader, Durability, Store, SyncStatus};
+use banshi_store::{DataKey, DocHeader, Durability, Store, SyncStatus};
 use banshi_sync_client::{SyncClient, TerminalIdentity};
 use tokio::sync::broadcast;
 
@@ -219,7 +219,13 @@ async fn terminal(
     id: &str,
     server: &str,
 ) -> (Arc<Store>, SyncClient) {
-    let store = Arc::new(Store::open(&dir.path().join(format!("{id}.sqlite"))).expect("store"));
+    let store = Arc::new(
+        Store::open(
+            &dir.path().join(format!("{id}.sqlite")),
+            DataKey::generate().expect("key"),
+        )
+        .expect("store"),
+    );
     let identity = Arc::new(
         TerminalIdentity::load_or_create(&dir.path().join(format!("{id}-identity")), id)
             .expect("identity"),

@@ -357,7 +357,7 @@ mod tests {
     fn store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("terminal.sqlite");
-        let store = Store::open(&path).expect("open");
+        let store = Store::open(&path, crate::store::test_key()).expect("open");
         (dir, path, store)
     }
 
@@ -534,7 +534,7 @@ mod tests {
         let (_dir, path) = closed_store_with_five_events();
         let summary = verify_audit_file(&path).expect("valid");
         assert_eq!((summary.events, summary.last_seq), (5, 5));
-        let store = Store::open(&path).expect("reopen");
+        let store = Store::open(&path, crate::store::test_key()).expect("reopen");
         assert_eq!(verify_audit_file(&path).expect("valid"), summary);
         assert_eq!(store.verify_audit().expect("valid"), summary);
     }

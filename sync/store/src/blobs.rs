@@ -10,12 +10,20 @@
 //! (so it resumes after any interruption at the last whole chunk), is verified against its name, then
 //! renamed the same way. After a crash there is either no file or the whole, verified one. Dot-names
 //! cannot collide with hex names.
+//!
+//! On disk a blob file is its protocol chunks ([`proto::BLOB_CHUNK_BYTES`]) each sealed on its own under
+//! the data key, bound to the blob's name and the chunk's index, one after the other: chunk `i` starts at
+//! `i × (BLOB_CHUNK_BYTES + SEAL_OVERHEAD)`, so a chunk is still read (for upload) without the rest, and a
+//! download still grows and resumes chunk by chunk. The name stays the SM3 of the plaintext, which is what
+//! the server and the protocol know, and every check is against the plaintext. While content is being
+//! added its name is not known yet, so `.tmp/` holds it sealed under a throw-away key that lives only in
+//! memory; it is re-sealed under the data key once the SM3 is known.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use banshi_crypto::Sm3Hasher;
+use banshi_crypto::{DataKey, Sm3Hasher, SEAL_OVERHEAD};
 use banshi_sync_protocol as proto;
 use rusqlite::{params, OptionalExtension};
 
@@ -23,7 +31,9 @@ use crate::store::{now_ms, with_durability, Durability, Store, StoreError};
 
 const TMP_DIR: &str = ".tmp";
 const PARTIAL_DIR: &str = ".partial";
-const COPY_BUFFER: usize = 64 * 1024;
+const CHUNK: usize = proto::BLOB_CHUNK_BYTES as usize;
+/// How long one sealed chunk is on disk (the last one of a blob may be shorter).
+const SEALED_CHUNK: u64 = proto::BLOB_CHUNK_BYTES + SEAL_OVERHEAD as u64;
 
 /// Where a blob stands with the sync server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -73,24 +83,117 @@ pub struct BlobMeta {
 }
 
 /// A download in progress: the partial file, positioned at its end, which is a chunk boundary.
-#[derive(Debug)]
 pub struct BlobDownload {
     file: File,
-    /// Bytes already there from earlier attempts (a whole number of chunks).
+    sm3: String,
+    key: DataKey,
+    /// Plaintext bytes received, from earlier attempts (a whole number of chunks) and this one.
     pub have: u64,
+    /// Received bytes of a chunk not complete yet: a chunk is sealed whole, so it reaches the file only
+    /// once complete (or, the blob's last one, at [`Store::finish_blob_download`]).
+    pending: Vec<u8>,
+}
+
+/// By hand: the pending bytes are content (a scan of an ID card), never for logs.
+impl std::fmt::Debug for BlobDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobDownload")
+            .field("sm3", &self.sm3)
+            .field("have", &self.have)
+            .field("pending_len", &self.pending.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl BlobDownload {
-    /// Append the next chunk. The caller sends chunks in order, starting at `have / BLOB_CHUNK_BYTES`.
-    pub fn append(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+    /// Append the next bytes (plaintext, sealed here). The caller sends the content in order, starting at
+    /// `have`; protocol chunks as they arrive are the natural pieces.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.pending.extend_from_slice(bytes);
+        self.have += bytes.len() as u64;
+        while self.pending.len() >= CHUNK {
+            self.write_pending(CHUNK)?;
+        }
+        Ok(())
+    }
+
+    /// Seal the first `len` pending bytes as the next chunk and write it.
+    fn write_pending(&mut self, len: usize) -> Result<(), StoreError> {
+        let start = self.have - self.pending.len() as u64;
+        let index = u32::try_from(start / proto::BLOB_CHUNK_BYTES).unwrap_or(u32::MAX);
+        let sealed = seal_chunk(&self.key, &self.sm3, index, &self.pending[..len])?;
         self.file
-            .write_all(chunk)
+            .write_all(&sealed)
             .map_err(|source| StoreError::BlobIo {
                 path: "partial download".into(),
                 source,
             })?;
-        self.have += chunk.len() as u64;
+        self.pending.drain(..len);
         Ok(())
+    }
+}
+
+/// What a sealed blob chunk is bound to: the blob's name and the chunk's place in it.
+fn chunk_aad(sm3: &str, index: u32) -> Vec<u8> {
+    format!("banshi blob v1\0{sm3}\0{index}").into_bytes()
+}
+
+fn seal_chunk(key: &DataKey, sm3: &str, index: u32, chunk: &[u8]) -> Result<Vec<u8>, StoreError> {
+    banshi_crypto::seal(key, chunk, &chunk_aad(sm3, index)).map_err(StoreError::Encrypt)
+}
+
+fn open_chunk(key: &DataKey, sm3: &str, index: u32, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+    banshi_crypto::open(key, sealed, &chunk_aad(sm3, index)).map_err(|_| StoreError::Decrypt {
+        id: format!("blob {sm3}"),
+        part: format!("chunk {index}"),
+    })
+}
+
+/// Read up to one sealed chunk from `file` (less only at its end); empty at the end.
+fn read_sealed_chunk(file: &mut impl Read, path: &Path) -> Result<Vec<u8>, StoreError> {
+    let mut sealed = Vec::with_capacity(SEALED_CHUNK as usize);
+    file.take(SEALED_CHUNK)
+        .read_to_end(&mut sealed)
+        .map_err(io_error(path))?;
+    Ok(sealed)
+}
+
+/// Read `content` to its end in whole chunks (the last may be short; empty content is one empty chunk),
+/// handing each to `each` with its index. Refuses content over [`proto::MAX_BLOB_BYTES`].
+fn for_each_chunk(
+    mut content: impl Read,
+    mut each: impl FnMut(u32, &[u8]) -> Result<(), StoreError>,
+) -> Result<u64, StoreError> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut size: u64 = 0;
+    let mut index: u32 = 0;
+    loop {
+        let mut filled = 0;
+        while filled < CHUNK {
+            match content.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(StoreError::BlobIo {
+                        path: "blob source".into(),
+                        source,
+                    })
+                }
+            }
+        }
+        size += filled as u64;
+        if size > proto::MAX_BLOB_BYTES {
+            return Err(StoreError::BlobTooLarge);
+        }
+        if filled == 0 && index > 0 {
+            return Ok(size);
+        }
+        each(index, &buf[..filled])?;
+        if filled < CHUNK {
+            return Ok(size);
+        }
+        index += 1;
     }
 }
 
@@ -147,36 +250,36 @@ impl Store {
     /// (file and row, `synchronous=FULL`) when this returns, and waits for upload as `local`. Adding
     /// content that is already here stores nothing new and keeps the existing row's state. Content over
     /// [`proto::MAX_BLOB_BYTES`] is refused (`blob.too_large`) without being kept.
-    pub fn add_blob(&self, scope: &str, mut content: impl Read) -> Result<BlobMeta, StoreError> {
+    pub fn add_blob(&self, scope: &str, content: impl Read) -> Result<BlobMeta, StoreError> {
         let tmp_dir = self.subdir(TMP_DIR)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io_error(&tmp_dir))?;
+        // First pass: the content, sealed under a key that dies with this call, while its SM3 is computed.
+        let transient = DataKey::generate().map_err(StoreError::Encrypt)?;
+        let mut first = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io_error(&tmp_dir))?;
         let mut hasher = Sm3Hasher::new();
-        let mut size: u64 = 0;
-        let mut buf = vec![0u8; COPY_BUFFER];
-        loop {
-            let n = match content.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    return Err(StoreError::BlobIo {
-                        path: "blob source".into(),
-                        source,
-                    })
-                }
-            };
-            size += n as u64;
-            if size > proto::MAX_BLOB_BYTES {
-                // Dropping `tmp` removes the partial copy.
-                return Err(StoreError::BlobTooLarge);
-            }
-            hasher.update(&buf[..n]);
-            tmp.write_all(&buf[..n]).map_err(io_error(tmp.path()))?;
-        }
-        tmp.as_file().sync_all().map_err(io_error(tmp.path()))?;
+        let size = for_each_chunk(content, |index, chunk| {
+            hasher.update(chunk);
+            let sealed = seal_chunk(&transient, "", index, chunk)?;
+            first.write_all(&sealed).map_err(io_error(first.path()))
+        })?;
+        // (On an error, dropping `first` removes the partial copy.)
         let sm3 = hasher.finish_hex();
         let path = self.blob_path(&sm3);
         if !path.exists() {
+            // Second pass: re-sealed under the data key, bound to the name now known.
+            let mut sealed_first = File::open(first.path()).map_err(io_error(first.path()))?;
+            let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io_error(&tmp_dir))?;
+            let mut index = 0u32;
+            loop {
+                let sealed = read_sealed_chunk(&mut sealed_first, first.path())?;
+                if sealed.is_empty() {
+                    break;
+                }
+                let chunk = open_chunk(&transient, "", index, &sealed)?;
+                let resealed = seal_chunk(&self.key, &sm3, index, &chunk)?;
+                tmp.write_all(&resealed).map_err(io_error(tmp.path()))?;
+                index += 1;
+            }
+            tmp.as_file().sync_all().map_err(io_error(tmp.path()))?;
             if let Err(e) = tmp.persist(&path) {
                 // Another writer may have put the same content there first: same name, same bytes.
                 if !path.exists() {
@@ -273,7 +376,17 @@ impl Store {
     /// handed out as the scan).
     pub fn read_blob(&self, sm3: &str) -> Result<Vec<u8>, StoreError> {
         let path = self.blob_path(sm3);
-        let bytes = std::fs::read(&path).map_err(io_error(&path))?;
+        let mut file = File::open(&path).map_err(io_error(&path))?;
+        let mut bytes = Vec::new();
+        let mut index = 0u32;
+        loop {
+            let sealed = read_sealed_chunk(&mut file, &path)?;
+            if sealed.is_empty() {
+                break;
+            }
+            bytes.extend_from_slice(&open_chunk(&self.key, sm3, index, &sealed)?);
+            index += 1;
+        }
         let got = banshi_crypto::sm3_hex(&bytes);
         if got != sm3 {
             return Err(StoreError::BlobHashMismatch {
@@ -284,7 +397,7 @@ impl Store {
         Ok(bytes)
     }
 
-    /// Chunk `index` of blob `sm3` of `size` bytes, as the protocol cuts it.
+    /// Chunk `index` of blob `sm3` of `size` bytes, as the protocol cuts it (plaintext).
     pub fn read_blob_chunk(&self, sm3: &str, size: u64, index: u32) -> Result<Vec<u8>, StoreError> {
         let path = self.blob_path(sm3);
         let len = proto::blob_chunk_len(size, index).ok_or_else(|| StoreError::BlobIo {
@@ -295,11 +408,11 @@ impl Store {
             ),
         })?;
         let mut file = File::open(&path).map_err(io_error(&path))?;
-        file.seek(SeekFrom::Start(u64::from(index) * proto::BLOB_CHUNK_BYTES))
+        file.seek(SeekFrom::Start(u64::from(index) * SEALED_CHUNK))
             .map_err(io_error(&path))?;
-        let mut chunk = vec![0u8; len as usize];
-        file.read_exact(&mut chunk).map_err(io_error(&path))?;
-        Ok(chunk)
+        let mut sealed = vec![0u8; len as usize + SEAL_OVERHEAD];
+        file.read_exact(&mut sealed).map_err(io_error(&path))?;
+        open_chunk(&self.key, sm3, index, &sealed)
     }
 
     /// Start or resume downloading blob `sm3` of `size` bytes: the partial file is cut back to its last
@@ -315,34 +428,56 @@ impl Store {
             .open(&path)
             .map_err(io_error(&path))?;
         let len = file.metadata().map_err(io_error(&path))?.len();
-        let have = (len - len % proto::BLOB_CHUNK_BYTES).min(size - size % proto::BLOB_CHUNK_BYTES);
-        file.set_len(have).map_err(io_error(&path))?;
-        file.seek(SeekFrom::Start(have)).map_err(io_error(&path))?;
-        Ok(BlobDownload { file, have })
+        // Only whole full chunks count; the last, shorter chunk of a blob is always fetched again.
+        let chunks = (len / SEALED_CHUNK).min(size / proto::BLOB_CHUNK_BYTES);
+        file.set_len(chunks * SEALED_CHUNK)
+            .map_err(io_error(&path))?;
+        file.seek(SeekFrom::Start(chunks * SEALED_CHUNK))
+            .map_err(io_error(&path))?;
+        Ok(BlobDownload {
+            file,
+            sm3: sm3.to_string(),
+            key: self.key.clone(),
+            have: chunks * proto::BLOB_CHUNK_BYTES,
+            pending: Vec::new(),
+        })
     }
 
     /// Finish a download: check the partial file against `sm3`, move it into place and record the blob
-    /// as `synced` in `scope`. A mismatch deletes the partial file (`blob.hash_mismatch`), so the next
-    /// attempt starts over rather than resuming from bad bytes.
+    /// as `synced` in `scope`. A mismatch (`blob.hash_mismatch`) or a chunk that does not decrypt
+    /// (`store.decrypt`, a torn write) deletes the partial file, so the next attempt starts over rather
+    /// than resuming from bad bytes.
     pub fn finish_blob_download(
         &self,
         sm3: &str,
         scope: &str,
         download: BlobDownload,
     ) -> Result<BlobMeta, StoreError> {
-        let BlobDownload { file, have } = download;
+        let mut download = download;
         let partial = self.blob_dir.join(PARTIAL_DIR).join(sm3);
+        // The last chunk is shorter than the others (or the only one, empty, of empty content).
+        if !download.pending.is_empty() || download.have == 0 {
+            download.write_pending(download.pending.len())?;
+        }
+        let BlobDownload { file, have, .. } = download;
         file.sync_all().map_err(io_error(&partial))?;
         drop(file);
         let mut hasher = Sm3Hasher::new();
         let mut reader = File::open(&partial).map_err(io_error(&partial))?;
-        let mut buf = vec![0u8; COPY_BUFFER];
+        let mut index = 0u32;
         loop {
-            let n = reader.read(&mut buf).map_err(io_error(&partial))?;
-            if n == 0 {
+            let sealed = read_sealed_chunk(&mut reader, &partial)?;
+            if sealed.is_empty() {
                 break;
             }
-            hasher.update(&buf[..n]);
+            match open_chunk(&self.key, sm3, index, &sealed) {
+                Ok(chunk) => hasher.update(&chunk),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+            }
+            index += 1;
         }
         let got = hasher.finish_hex();
         if got != sm3 {
@@ -408,11 +543,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_key;
     use banshi_core::ErrorCode;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("terminal.sqlite")).expect("open");
+        let store = Store::open(&dir.path().join("terminal.sqlite"), test_key()).expect("open");
         (dir, store)
     }
 
@@ -476,11 +612,57 @@ mod tests {
     fn a_damaged_blob_file_is_reported_not_returned() {
         let (_dir, store) = store();
         let meta = store.add_blob_bytes("hall:x", b"scan").expect("add");
-        std::fs::write(store.blob_path(&meta.sm3), b"scam").expect("damage");
+        let path = store.blob_path(&meta.sm3);
+        let mut sealed = std::fs::read(&path).expect("read");
+        sealed[SEAL_OVERHEAD / 2] ^= 1;
+        std::fs::write(&path, &sealed).expect("damage");
+        let e = store.read_blob(&meta.sm3).expect_err("damaged");
+        assert_eq!(e.code(), "store.decrypt");
+        assert!(e.to_string().contains(&meta.sm3), "{e}");
         assert_eq!(
-            store.read_blob(&meta.sm3).expect_err("damaged").code(),
+            store
+                .read_blob_chunk(&meta.sm3, meta.size, 0)
+                .expect_err("damaged chunk")
+                .code(),
+            "store.decrypt"
+        );
+        // Sealed properly but not the content its name says.
+        let other = seal_chunk(&store.key, &meta.sm3, 0, b"scam").expect("seal");
+        std::fs::write(&path, other).expect("replace");
+        assert_eq!(
+            store
+                .read_blob(&meta.sm3)
+                .expect_err("wrong content")
+                .code(),
             "blob.hash_mismatch"
         );
+    }
+
+    #[test]
+    fn blob_files_are_sealed_chunk_by_chunk_and_empty_content_works() {
+        let (_dir, store) = store();
+        let data = content(2 * CHUNK + 3);
+        let meta = store.add_blob_bytes("hall:x", &data).expect("add");
+        let on_disk = std::fs::read(store.blob_path(&meta.sm3)).expect("read");
+        assert_eq!(on_disk.len(), data.len() + 3 * SEAL_OVERHEAD);
+        assert!(!on_disk.windows(64).any(|w| w == &data[CHUNK..CHUNK + 64]));
+        // Exactly whole chunks: no empty chunk after them.
+        let whole = content(CHUNK);
+        let meta = store.add_blob_bytes("hall:x", &whole).expect("add");
+        assert_eq!(
+            std::fs::metadata(store.blob_path(&meta.sm3))
+                .expect("meta")
+                .len(),
+            SEALED_CHUNK
+        );
+        assert_eq!(store.read_blob(&meta.sm3).expect("read"), whole);
+        let empty = store.add_blob_bytes("hall:x", b"").expect("empty");
+        assert_eq!(empty.size, 0);
+        assert!(store.read_blob(&empty.sm3).expect("read").is_empty());
+        assert!(store
+            .read_blob_chunk(&empty.sm3, 0, 0)
+            .expect("chunk")
+            .is_empty());
     }
 
     #[test]

@@ -16,15 +16,22 @@
 //!
 //! Blobs (scans, photos, PDFs) are files named by their SM3 in `blobs/` next to the database, with one
 //! row each in the `blobs` table saying which scope holds them and whether the server has them yet.
+//!
+//! Everything that holds record content or blob content is sealed (SM4-GCM) on disk under the terminal's
+//! data key (`keyring`): the database file and the blob folder can be copied, but not read, without the
+//! key-encryption key kept elsewhere.
 
 mod audit;
 mod blobs;
+pub mod keyring;
 mod local_state;
 mod record;
 mod store;
 
 pub use audit::{verify_audit_file, ActingStore, AuditVerifyError, UNKNOWN_TERMINAL};
+pub use banshi_crypto::DataKey;
 pub use blobs::{BlobDownload, BlobMeta, BlobState};
+pub use keyring::{kek_source_from_env, open_data_key, rewrap_data_key, KekSource, KeyringError};
 pub use record::{DocHeader, Record, RecordError, RecordKind};
 pub use store::{
     DocMeta, Durability, Store, StoreError, SyncCounts, SyncStatus, UnsyncedDoc,

@@ -44,12 +44,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("terminal.sqlite");
         {
-            let store = Store::open(&path).expect("open");
+            let store = Store::open(&path, crate::store::test_key()).expect("open");
             assert_eq!(store.local_get("login.failures.s-1").expect("get"), None);
             store.local_put("login.failures.s-1", "1").expect("put");
             store.local_put("login.failures.s-1", "2").expect("put");
         }
-        let store = Store::open(&path).expect("reopen");
+        let store = Store::open(&path, crate::store::test_key()).expect("reopen");
         assert_eq!(
             store
                 .local_get("login.failures.s-1")

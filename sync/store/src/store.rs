@@ -1,4 +1,10 @@
 //! The terminal's SQLite store of record documents.
+//!
+//! Record content reaches the disk only sealed: every snapshot and incremental chunk is SM4-GCM under the
+//! terminal's data key, bound (associated data) to its document id and to which column and sequence number
+//! it is, so a sealed value cannot be moved to another record or position unnoticed. What stays in clear
+//! is what the sync bookkeeping indexes: ids, kinds, scopes, statuses, times, and the automerge sync states
+//! (only the heads both sides share, change hashes that carry no record content).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -9,6 +15,7 @@ use automerge::sync::State as SyncState;
 use automerge::AutoCommit;
 use banshi_core::audit::AuditAction;
 use banshi_core::ErrorCode;
+use banshi_crypto::{CryptoError, DataKey};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
 
@@ -122,6 +129,10 @@ pub enum StoreError {
         #[source]
         source: Box<automerge::AutomergeError>,
     },
+    #[error("stored {part} of {id} could not be decrypted: wrong data key, or it was altered")]
+    Decrypt { id: String, part: String },
+    #[error("sealing data for the disk failed: {0}")]
+    Encrypt(#[source] CryptoError),
     #[error(transparent)]
     Record(#[from] RecordError),
     #[error("record {0} not found")]
@@ -147,6 +158,8 @@ impl ErrorCode for StoreError {
         match self {
             StoreError::Sqlite(_) | StoreError::Migration(_) => "store.database",
             StoreError::Corrupt { .. } => "store.corrupt_document",
+            StoreError::Decrypt { .. } => "store.decrypt",
+            StoreError::Encrypt(_) => "store.encrypt",
             StoreError::Record(_) => "store.bad_record",
             StoreError::NotFound(_) => "store.not_found",
             StoreError::BlobIo { .. } => "store.blob_io",
@@ -158,11 +171,13 @@ impl ErrorCode for StoreError {
 
 /// The local store. One SQLite connection behind a mutex: terminals write little, and one writer keeps
 /// SQLite's locking out of the picture. Callers on async runtimes use `spawn_blocking`. Blob contents are
-/// files in `blobs/` next to the database (see `blobs.rs`).
+/// files in `blobs/` next to the database (see `blobs.rs`). Both are sealed under `key`.
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
     pub(crate) blob_dir: PathBuf,
+    /// The terminal's data key (its `Debug` shows nothing of it).
+    pub(crate) key: DataKey,
     /// Hydrated records by document id, with the storage state they were read from (see [`Store::list`]).
     hydrated: Mutex<HashMap<String, HydratedRecord>>,
 }
@@ -182,8 +197,9 @@ struct StoredState {
 }
 
 impl Store {
-    /// Open (creating and migrating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Open (creating and migrating if needed) the store at `path`, whose content is sealed under `key`
+    /// (from [`crate::keyring::open_data_key`]).
+    pub fn open(path: &Path, key: DataKey) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -197,6 +213,7 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             blob_dir,
+            key,
             hydrated: Mutex::default(),
         })
     }
@@ -218,13 +235,14 @@ impl Store {
         durability: Durability,
     ) -> Result<DocHeader, StoreError> {
         let (header, mut doc) = record::new_record_doc(scope, body)?;
+        let snapshot = seal_snapshot(&self.key, &header.id, &doc.save())?;
         let mut conn = self.conn();
         with_durability(&mut conn, durability, |tx| {
             let now = now_ms();
             tx.execute(
                 "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![header.id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
+                params![header.id, header.kind, header.scope, header.schema_version as i64, snapshot, now],
             )?;
             crate::audit::record_written(tx, actor, AuditAction::RecordCreated, &header)?;
             mark_local(tx, &header.id)?;
@@ -242,12 +260,13 @@ impl Store {
         edit: impl FnOnce(&mut T),
     ) -> Result<Record<T>, StoreError> {
         let mut conn = self.conn();
-        let mut doc = load_doc(&conn, id)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let mut doc =
+            load_doc(&conn, &self.key, id)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         let mut rec = record::read_record::<T>(&doc)?;
         edit(&mut rec.body);
         record::write_body(&mut doc, &rec.body)?;
         with_durability(&mut conn, durability, |tx| {
-            if append_changes(tx, id, &mut doc)? {
+            if append_changes(tx, &self.key, id, &mut doc)? {
                 crate::audit::record_written(tx, actor, AuditAction::RecordUpdated, &rec.header)?;
             }
             mark_local(tx, id)
@@ -258,7 +277,7 @@ impl Store {
     /// One record of kind `T`.
     pub fn get<T: RecordKind>(&self, id: &str) -> Result<Option<Record<T>>, StoreError> {
         let conn = self.conn();
-        match load_doc(&conn, id)? {
+        match load_doc(&conn, &self.key, id)? {
             Some(doc) => Ok(Some(record::read_record(&doc)?)),
             None => Ok(None),
         }
@@ -272,7 +291,8 @@ impl Store {
         let conn = self.conn();
         // Loading and hydrating an automerge document is the expensive part; a queue screen lists every
         // ticket of the day on each action, while only one or two changed since. So records are kept
-        // hydrated and reloaded only when their stored state changed.
+        // hydrated and reloaded only when their stored state changed. (The lengths are of the sealed values;
+        // they change whenever the plaintext does, and the check never needs to decrypt.)
         let mut stmt = conn.prepare(
             "SELECT d.id, COALESCE(s.status, 'synced'), d.updated_at_ms, length(d.snapshot),
                     (SELECT count(*) FROM document_chunks c WHERE c.doc_id = d.id),
@@ -305,7 +325,7 @@ impl Store {
             let rec = match cached {
                 Some(rec) => rec,
                 None => {
-                    let Some(doc) = load_doc(&conn, &id)? else {
+                    let Some(doc) = load_doc(&conn, &self.key, &id)? else {
                         continue;
                     };
                     match record::read_record::<T>(&doc) {
@@ -327,7 +347,7 @@ impl Store {
 
     /// The raw document, for the sync client.
     pub fn load_doc(&self, id: &str) -> Result<Option<AutoCommit>, StoreError> {
-        load_doc(&self.conn(), id)
+        load_doc(&self.conn(), &self.key, id)
     }
 
     /// Save what a sync round added to `doc`. A document this store has never seen is created (its header
@@ -341,17 +361,18 @@ impl Store {
         )?;
         if exists {
             let tx = conn.transaction()?;
-            let changed = append_changes(&tx, id, doc)?;
+            let changed = append_changes(&tx, &self.key, id, doc)?;
             tx.commit()?;
             return Ok(changed);
         }
         let header = record::read_header(doc)?;
+        let snapshot = seal_snapshot(&self.key, id, &doc.save())?;
         let tx = conn.transaction()?;
         let now = now_ms();
         tx.execute(
             "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![id, header.kind, header.scope, header.schema_version as i64, doc.save(), now],
+            params![id, header.kind, header.scope, header.schema_version as i64, snapshot, now],
         )?;
         set_status(&tx, id, SyncStatus::Synced, None)?;
         tx.commit()?;
@@ -366,7 +387,7 @@ impl Store {
         let id = header.id.clone();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = match load_doc(&tx, &id)? {
+        let changed = match load_doc(&tx, &self.key, &id)? {
             Some(mut stored) => {
                 let before = stored.get_heads();
                 stored.merge(incoming).map_err(|e| StoreError::Corrupt {
@@ -376,14 +397,15 @@ impl Store {
                 if stored.get_heads() == before {
                     false
                 } else {
-                    append_changes(&tx, &id, &mut stored)?
+                    append_changes(&tx, &self.key, &id, &mut stored)?
                 }
             }
             None => {
+                let snapshot = seal_snapshot(&self.key, &id, &incoming.save())?;
                 tx.execute(
                     "INSERT INTO documents (id, kind, scope, schema_version, snapshot, created_at_ms, updated_at_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                    params![id, header.kind, header.scope, header.schema_version as i64, incoming.save(), now_ms()],
+                    params![id, header.kind, header.scope, header.schema_version as i64, snapshot, now_ms()],
                 )?;
                 true
             }
@@ -674,7 +696,35 @@ fn set_status(
     Ok(())
 }
 
-fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreError> {
+/// What a sealed document value is bound to: the record and its place (the snapshot, or chunk `seq`).
+fn record_aad(id: &str, chunk_seq: Option<i64>) -> Vec<u8> {
+    match chunk_seq {
+        None => format!("banshi record v1\0{id}\0snapshot"),
+        Some(seq) => format!("banshi record v1\0{id}\0chunk\0{seq}"),
+    }
+    .into_bytes()
+}
+
+fn seal_snapshot(key: &DataKey, id: &str, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+    banshi_crypto::seal(key, bytes, &record_aad(id, None)).map_err(StoreError::Encrypt)
+}
+
+fn open_sealed(
+    key: &DataKey,
+    id: &str,
+    chunk_seq: Option<i64>,
+    sealed: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    banshi_crypto::open(key, sealed, &record_aad(id, chunk_seq)).map_err(|_| StoreError::Decrypt {
+        id: id.to_string(),
+        part: match chunk_seq {
+            None => "snapshot".to_string(),
+            Some(seq) => format!("chunk {seq}"),
+        },
+    })
+}
+
+fn load_doc(conn: &Connection, key: &DataKey, id: &str) -> Result<Option<AutoCommit>, StoreError> {
     let snapshot: Option<Vec<u8>> = conn
         .query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -687,12 +737,15 @@ fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreErro
         id: id.to_string(),
         source: Box::new(source),
     };
+    let snapshot = open_sealed(key, id, None, &snapshot)?;
     let mut doc = AutoCommit::load(&snapshot).map_err(corrupt)?;
-    let mut stmt =
-        conn.prepare_cached("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
-    let chunks = stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let chunks = stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
     for chunk in chunks {
-        doc.load_incremental(&chunk?).map_err(corrupt)?;
+        let (seq, sealed) = chunk?;
+        let chunk = open_sealed(key, id, Some(seq), &sealed)?;
+        doc.load_incremental(&chunk).map_err(corrupt)?;
     }
     // Everything loaded is already on disk: the next save_incremental must hold only new changes.
     doc.save_incremental();
@@ -702,6 +755,7 @@ fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, StoreErro
 /// Append `doc`'s unsaved changes as a chunk, compacting into a new snapshot when chunks pile up.
 fn append_changes(
     tx: &Transaction<'_>,
+    key: &DataKey,
     id: &str,
     doc: &mut AutoCommit,
 ) -> Result<bool, StoreError> {
@@ -718,12 +772,17 @@ fn append_changes(
         tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", [id])?;
         tx.execute(
             "UPDATE documents SET snapshot = ?2, updated_at_ms = ?3 WHERE id = ?1",
-            params![id, doc.save(), now_ms()],
+            params![id, seal_snapshot(key, id, &doc.save())?, now_ms()],
         )?;
     } else {
         tx.execute(
             "INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)",
-            params![id, next_seq, chunk],
+            params![
+                id,
+                next_seq,
+                banshi_crypto::seal(key, &chunk, &record_aad(id, Some(next_seq)))
+                    .map_err(StoreError::Encrypt)?
+            ],
         )?;
         tx.execute(
             "UPDATE documents SET updated_at_ms = ?2 WHERE id = ?1",
@@ -731,6 +790,12 @@ fn append_changes(
         )?;
     }
     Ok(true)
+}
+
+/// One fixed key, so a test can reopen what it wrote.
+#[cfg(test)]
+pub(crate) fn test_key() -> DataKey {
+    DataKey::from_bytes(*b"banshi test key!")
 }
 
 #[cfg(test)]
@@ -752,7 +817,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("terminal.sqlite")).expect("open");
+        let store = Store::open(&dir.path().join("terminal.sqlite"), test_key()).expect("open");
         (dir, store)
     }
 
@@ -761,12 +826,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("terminal.sqlite");
         let header = {
-            let store = Store::open(&path).expect("open");
+            let store = Store::open(&path, test_key()).expect("open");
             store
                 .create("hall:hk-longhua", &ticket(1), Durability::Promised)
                 .expect("create")
         };
-        let store = Store::open(&path).expect("reopen");
+        let store = Store::open(&path, test_key()).expect("reopen");
         let rec = store
             .get::<Ticket>(&header.id)
             .expect("get")
@@ -850,21 +915,277 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_snapshot_is_reported_not_panicked_on() {
+    fn a_corrupted_sealed_snapshot_is_a_decrypt_error_naming_the_record_not_a_panic() {
         let (_dir, store) = store();
         let header = store
             .create("hall:x", &ticket(1), Durability::Normal)
             .expect("create");
+        {
+            let conn = store.conn();
+            let mut sealed: Vec<u8> = conn
+                .query_row(
+                    "SELECT snapshot FROM documents WHERE id = ?1",
+                    [&header.id],
+                    |r| r.get(0),
+                )
+                .expect("read");
+            sealed[20] ^= 0x01;
+            conn.execute(
+                "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
+                params![header.id, sealed],
+            )
+            .expect("corrupt");
+        }
+        let err = store.get::<Ticket>(&header.id).expect_err("must fail");
+        assert_eq!(err.code(), "store.decrypt");
+        assert!(err.to_string().contains(&header.id), "{err}");
+        assert_eq!(
+            store.list::<Ticket>().expect_err("list").code(),
+            "store.decrypt"
+        );
+        // Too short to be sealed at all: the same error.
         store
             .conn()
             .execute(
                 "UPDATE documents SET snapshot = x'00ff00ff' WHERE id = ?1",
                 [&header.id],
             )
-            .expect("corrupt");
-        let err = store.get::<Ticket>(&header.id).expect_err("must fail");
-        assert_eq!(err.code(), "store.corrupt_document");
-        assert!(store.list::<Ticket>().is_err() || store.list::<Ticket>().is_ok());
+            .expect("truncate");
+        assert_eq!(
+            store.get::<Ticket>(&header.id).expect_err("short").code(),
+            "store.decrypt"
+        );
+    }
+
+    #[test]
+    fn a_sealed_value_moved_to_another_record_or_place_does_not_open() {
+        let (_dir, store) = store();
+        let a = store
+            .create("hall:x", &ticket(1), Durability::Normal)
+            .expect("a");
+        let b = store
+            .create("hall:x", &ticket(2), Durability::Normal)
+            .expect("b");
+        store
+            .update::<Ticket>(&a.id, Durability::Normal, |t| t.printed = true)
+            .expect("chunk 1");
+        store
+            .update::<Ticket>(&a.id, Durability::Normal, |t| t.number = 9)
+            .expect("chunk 2");
+        let conn = store.conn();
+        conn.execute(
+            "UPDATE documents SET snapshot = (SELECT snapshot FROM documents WHERE id = ?1) WHERE id = ?2",
+            [&a.id, &b.id],
+        )
+        .expect("swap");
+        conn.execute(
+            "UPDATE document_chunks SET bytes = (SELECT bytes FROM document_chunks WHERE doc_id = ?1 AND seq = 2)
+             WHERE doc_id = ?1 AND seq = 1",
+            [&a.id],
+        )
+        .expect("reorder");
+        drop(conn);
+        let e = store.get::<Ticket>(&b.id).expect_err("swapped snapshot");
+        assert_eq!(e.code(), "store.decrypt");
+        let e = store.get::<Ticket>(&a.id).expect_err("reordered chunks");
+        assert_eq!(e.code(), "store.decrypt");
+        assert!(e.to_string().contains("chunk"), "{e}");
+    }
+
+    #[test]
+    fn sealed_content_that_is_not_a_document_is_reported_as_damaged() {
+        let (_dir, store) = store();
+        let header = store
+            .create("hall:x", &ticket(1), Durability::Normal)
+            .expect("create");
+        let garbage = seal_snapshot(&store.key, &header.id, b"not automerge").expect("seal");
+        store
+            .conn()
+            .execute(
+                "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
+                params![header.id, garbage],
+            )
+            .expect("replace");
+        assert_eq!(
+            store.get::<Ticket>(&header.id).expect_err("damaged").code(),
+            "store.corrupt_document"
+        );
+    }
+
+    /// A record kind holding what issue 7 must not leave readable on disk (test only).
+    #[derive(Debug, Clone, PartialEq, Eq, autosurgeon::Reconcile, autosurgeon::Hydrate)]
+    struct Person {
+        name: String,
+        id_number: String,
+        note: String,
+    }
+
+    impl RecordKind for Person {
+        const KIND: &'static str = "test-person";
+        const SCHEMA_VERSION: u64 = 1;
+    }
+
+    const ID_NUMBER: &str = "110101199003071234";
+    const NAME: &str = "测试甲";
+
+    /// Every byte string a scan of the disk must not find: the ID number and the name as UTF-8, the name
+    /// in GB18030 and in UTF-16 either way round.
+    fn forbidden() -> Vec<(&'static str, Vec<u8>)> {
+        let (gb, _, _) = encoding_rs::GB18030.encode(NAME);
+        vec![
+            ("id number", ID_NUMBER.as_bytes().to_vec()),
+            ("name utf-8", NAME.as_bytes().to_vec()),
+            ("name gb18030", gb.into_owned()),
+            (
+                "name utf-16le",
+                NAME.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            ),
+            (
+                "name utf-16be",
+                NAME.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+            ),
+        ]
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// Files under `dir`, recursively.
+    fn all_files(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(all_files(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    fn assert_nothing_in_clear(dir: &Path) -> usize {
+        let files = all_files(dir);
+        for file in &files {
+            let bytes = std::fs::read(file).expect("read");
+            for (what, needle) in forbidden() {
+                assert!(
+                    !contains(&bytes, &needle),
+                    "{what} found in clear in {}",
+                    file.display()
+                );
+            }
+        }
+        files.len()
+    }
+
+    #[test]
+    fn a_known_id_number_and_name_are_not_in_the_database_file_or_blobs_in_clear() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let data = root.path().join("data");
+        let kek = crate::keyring::KekSource::File(root.path().join("keys").join("t.kek"));
+        let person = Person {
+            name: NAME.into(),
+            id_number: ID_NUMBER.into(),
+            note: String::new(),
+        };
+        let blob = format!("scan of the card of {NAME}, {ID_NUMBER}").repeat(40_000);
+        let (header, blob_meta, later) = {
+            let key = crate::keyring::open_data_key(&data, &kek).expect("key");
+            let store = Store::open(&data.join("terminal.sqlite"), key).expect("open");
+            let header = store
+                .create("hall:x", &person, Durability::Promised)
+                .expect("create");
+            // Chunks, a compaction, then more chunks: every way content reaches the rows.
+            for n in 0..(COMPACT_AFTER_CHUNKS + 3) {
+                store
+                    .update::<Person>(&header.id, Durability::Normal, |p| {
+                        p.note = format!("{n}: {NAME} {ID_NUMBER}")
+                    })
+                    .expect("update");
+            }
+            // The same record arriving by import and by sync into this store, too.
+            let mut doc = store.load_doc(&header.id).expect("load").expect("present");
+            assert!(
+                contains(&doc.save_nocompress(), ID_NUMBER.as_bytes()),
+                "the test data must be visible in an unsealed document"
+            );
+            let later = Person {
+                name: format!("{NAME}乙"),
+                id_number: ID_NUMBER.into(),
+                note: NAME.into(),
+            };
+            let (later_header, mut later_doc) =
+                record::new_record_doc("hall:x", &later).expect("doc");
+            store.import_doc(&mut later_doc).expect("import");
+            let state = store.sync_state(&header.id, "server").expect("state");
+            store
+                .save_sync_state(&header.id, "server", &state)
+                .expect("save state");
+            let blob_meta = store
+                .add_blob_bytes("hall:x", blob.as_bytes())
+                .expect("blob");
+            // A download cut off after its first chunk leaves a partial file.
+            let other = format!("{ID_NUMBER} {NAME}").repeat(100_000);
+            let other_sm3 = banshi_crypto::sm3_hex(other.as_bytes());
+            let mut download = store
+                .begin_blob_download(&other_sm3, other.len() as u64)
+                .expect("begin");
+            download
+                .append(&other.as_bytes()[..banshi_sync_protocol::BLOB_CHUNK_BYTES as usize])
+                .expect("append");
+            drop(download);
+            // While the store is open the WAL holds the newest pages.
+            assert!(data.join("terminal.sqlite-wal").exists());
+            assert_nothing_in_clear(&data);
+            (header, blob_meta, later_header)
+        };
+        let files = assert_nothing_in_clear(&data);
+        assert!(files >= 4, "db, sealed key, blob, partial: {files} files");
+
+        let key = crate::keyring::open_data_key(&data, &kek).expect("key again");
+        let store = Store::open(&data.join("terminal.sqlite"), key).expect("reopen");
+        let rec = store
+            .get::<Person>(&header.id)
+            .expect("get")
+            .expect("present");
+        assert_eq!(
+            (rec.body.name.as_str(), rec.body.id_number.as_str()),
+            (NAME, ID_NUMBER)
+        );
+        assert_eq!(
+            rec.body.note,
+            format!("{}: {NAME} {ID_NUMBER}", COMPACT_AFTER_CHUNKS + 2)
+        );
+        let imported = store
+            .get::<Person>(&later.id)
+            .expect("get")
+            .expect("present");
+        assert_eq!(imported.body.name, format!("{NAME}乙"));
+        assert_eq!(store.list::<Person>().expect("list").len(), 2);
+        assert_eq!(
+            store.read_blob(&blob_meta.sm3).expect("blob"),
+            blob.as_bytes()
+        );
+    }
+
+    #[test]
+    fn the_wrong_data_key_reads_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("terminal.sqlite");
+        let header = Store::open(&path, test_key())
+            .expect("open")
+            .create("hall:x", &ticket(1), Durability::Promised)
+            .expect("create");
+        let other = Store::open(&path, DataKey::from_bytes([1; 16])).expect("open");
+        assert_eq!(
+            other
+                .get::<Ticket>(&header.id)
+                .expect_err("wrong key")
+                .code(),
+            "store.decrypt"
+        );
     }
 
     #[test]

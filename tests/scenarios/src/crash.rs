@@ -17,12 +17,23 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use banshi_core::queue::Ticket;
-use banshi_store::{Durability, Store, SyncStatus};
+use banshi_store::{DataKey, Durability, KekSource, Store, SyncStatus};
 
 use crate::proxy::SplitMix64;
 
 /// The store file inside a terminal's data folder, as `Terminal::open` names it.
 pub const STORE_FILE: &str = "terminal.sqlite";
+
+/// Open the crash test's store: the data folder `dir/data` with its key-encryption key in `dir/crash.kek`
+/// (outside the data folder, as the keyring demands; in the test's folder, so the writer processes and the
+/// test all open the same data key).
+pub fn open_store(dir: &Path) -> anyhow::Result<Store> {
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(&data_dir).context("making the data folder")?;
+    let key = banshi_store::open_data_key(&data_dir, &KekSource::File(dir.join("crash.kek")))
+        .context("opening the data key")?;
+    Store::open(&data_dir.join(STORE_FILE), key).context("opening the store")
+}
 
 /// The hall every crash-test ticket belongs to.
 const HALL: &str = "crash-hall";
@@ -161,21 +172,22 @@ pub fn scope() -> String {
     banshi_core::queue::hall_scope(HALL)
 }
 
-/// Write to the store in `data_dir` until `max_writes` writes are done (or the process is killed), reporting
+/// Write to the store of the test folder `dir` ([`open_store`]) until `max_writes` writes are done (or the process is killed), reporting
 /// on `out` as described in the module docs. `records` are ids of existing records to change, the first
 /// [`HOT_RECORDS`] of them most often; records the writer makes join them. (The caller names them so that a
 /// writer's start does not cost a load of every document: the test starts hundreds of writers.)
 pub fn run_writer(
-    data_dir: &Path,
+    dir: &Path,
     seed: u64,
     max_writes: u64,
     records: Vec<String>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let mut rng = SplitMix64::new(seed);
-    let store = Store::open(&data_dir.join(STORE_FILE)).context("opening the store")?;
+    let store = open_store(dir)?;
     // Stands in for the server: documents "pulled" from it were written by another actor in another store.
-    let server = Store::open(Path::new(":memory:")).context("opening the stand-in server store")?;
+    let server = Store::open(Path::new(":memory:"), DataKey::generate()?)
+        .context("opening the stand-in server store")?;
     let mut known = records;
     emit(out, &Line::Ready)?;
 
@@ -341,7 +353,7 @@ mod tests {
                 op.name()
             );
         }
-        let store = Store::open(&dir.path().join(STORE_FILE)).expect("open");
+        let store = open_store(dir.path()).expect("open");
         let (_, id, value) = acks
             .iter()
             .rev()

@@ -24,6 +24,16 @@ use banshi_server::storage::{ServerStorage, TerminalRole};
 use banshi_sync_protocol as proto;
 use banshi_terminal::Terminal;
 
+/// The store in a terminal's data folder, opened with the data key `Terminal::open` uses (its KEK file
+/// beside the folder, made on first use): a test can look into a running terminal's store, or give a bare
+/// sync client the store a terminal would have.
+pub fn open_terminal_store(data_dir: &Path) -> anyhow::Result<banshi_store::Store> {
+    std::fs::create_dir_all(data_dir).context("making the data folder")?;
+    let kek = banshi_store::KekSource::File(banshi_terminal::default_kek_file(data_dir));
+    let key = banshi_store::open_data_key(data_dir, &kek).context("opening the data key")?;
+    banshi_store::Store::open(&data_dir.join("terminal.sqlite"), key).context("opening the store")
+}
+
 /// The example profile for `mode` (file stem, e.g. `queue-ticket`).
 pub fn example_profile(mode: &str) -> anyhow::Result<Profile> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -461,9 +471,7 @@ impl Hall {
         server: &str,
     ) -> anyhow::Result<(Arc<banshi_store::Store>, banshi_sync_client::SyncClient)> {
         let identity = self.enrolled_identity(terminal_id, hall_id).await?;
-        let store = Arc::new(banshi_store::Store::open(
-            &self.dir.path().join(terminal_id).join("terminal.sqlite"),
-        )?);
+        let store = Arc::new(open_terminal_store(&self.dir.path().join(terminal_id))?);
         let client = banshi_sync_client::SyncClient::new(
             server,
             identity,

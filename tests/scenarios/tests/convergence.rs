@@ -14,7 +14,7 @@ use automerge::{AutoCommit, ChangeHash};
 use banshi_core::queue::{hall_scope, Ticket};
 use banshi_core::SystemClock;
 use banshi_scenarios::{Hall, RelayNode};
-use banshi_store::{Durability, Store};
+use banshi_store::{DataKey, Durability, Store};
 use banshi_sync_client::SyncClient;
 use proptest::prelude::*;
 
@@ -74,7 +74,11 @@ impl World {
             let id = format!("t{i}");
             let identity = hall.enrolled_identity(&id, HALL).await.expect("enroll");
             let store = Arc::new(
-                Store::open(&hall.dir.path().join(format!("{id}.sqlite"))).expect("store"),
+                Store::open(
+                    &hall.dir.path().join(format!("{id}.sqlite")),
+                    DataKey::generate().expect("key"),
+                )
+                .expect("store"),
             );
             let client = |url: &str| {
                 SyncClient::new(

@@ -18,9 +18,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use banshi_core::queue::Ticket;
-use banshi_scenarios::crash::{self, Line, Op, HOT_RECORDS, STORE_FILE};
+use banshi_scenarios::crash::{self, Line, Op, HOT_RECORDS};
 use banshi_scenarios::proxy::SplitMix64;
-use banshi_store::{Durability, Store, SyncStatus};
+use banshi_store::{Durability, SyncStatus};
 
 const ROUNDS: usize = 200;
 /// Acks to wait for before the kill: from none (a kill while the store opens) to a couple of dozen writes.
@@ -167,7 +167,7 @@ fn sigkill_during_writes_loses_no_acknowledged_write_and_leaves_the_store_intact
             }
         }
 
-        let store = Store::open(&dir.path().join(STORE_FILE))
+        let store = crash::open_store(dir.path())
             .unwrap_or_else(|e| panic!("{context}: the store does not open after the kill: {e}"));
         assert_eq!(
             store.integrity_check().expect("integrity_check"),

@@ -4,9 +4,8 @@
 //! unenrolled terminal from a replay or a wrong clock.
 
 use banshi_core::{Clock, SystemClock};
-use banshi_scenarios::{Hall, RawTerminal};
+use banshi_scenarios::{open_terminal_store, Hall, RawTerminal};
 use banshi_server::auth::admin;
-use banshi_store::Store;
 
 const HELLO: &str = "/sync/v1/hello";
 
@@ -210,7 +209,7 @@ async fn no_document_of_another_hall_reaches_a_terminal() {
         ("b-win", "hall:meilan"),
         ("b-qm", "hall:meilan"),
     ] {
-        let store = Store::open(&hall.dir.path().join(id).join("terminal.sqlite")).unwrap();
+        let store = open_terminal_store(&hall.dir.path().join(id)).unwrap();
         let scopes = store.scopes().unwrap();
         assert_eq!(
             scopes,
@@ -258,7 +257,7 @@ async fn a_terminal_moved_to_another_hall_drops_the_old_halls_records() {
         .unwrap();
     // The first pass runs on the old session and is refused the old scope; that ends the session, and
     // the next hello brings the new grant.
-    let store = Store::open(&hall.dir.path().join("ck-05").join("terminal.sqlite")).unwrap();
+    let store = open_terminal_store(&hall.dir.path().join("ck-05")).unwrap();
     window.sync_now().await;
     window.sync_now().await;
     assert!(store.scopes().unwrap().is_empty(), "{:?}", store.scopes());

@@ -24,7 +24,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use banshi_core::queue::{hall_scope, Outcome, Ticket};
 use banshi_core::SystemClock;
 use banshi_scenarios::Hall;
-use banshi_store::{Durability, RecordKind, Store};
+use banshi_store::{DataKey, Durability, RecordKind, Store};
 use banshi_sync_client::SyncClient;
 
 const HALL: &str = "hk-longhua";
@@ -138,7 +138,10 @@ async fn terminals(hall: &Hall, n: usize) -> anyhow::Result<Vec<BenchTerminal>> 
     for i in 0..n {
         let id = format!("bench-{i:03}");
         let identity = hall.enrolled_identity(&id, HALL).await?;
-        let store = Arc::new(Store::open(&hall.dir.path().join(format!("{id}.sqlite")))?);
+        let store = Arc::new(Store::open(
+            &hall.dir.path().join(format!("{id}.sqlite")),
+            DataKey::generate()?,
+        )?);
         let client = SyncClient::new(
             &hall.server_url,
             identity,
@@ -392,7 +395,7 @@ async fn ticket_print(runs: usize) -> anyhow::Result<()> {
 
 fn record_size() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("size.sqlite"))?;
+    let store = Store::open(&dir.path().join("size.sqlite"), DataKey::generate()?)?;
     let h = store.create(
         &hall_scope(HALL),
         &application(1, "bench-000"),

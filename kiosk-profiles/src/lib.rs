@@ -46,7 +46,7 @@ use toml::Spanned;
 pub use error::{codes, LoadError, ProfileErrors, ProfileIssue};
 pub use model::{
     Camera, ConfiguredDevice, CutMode, Devices, EscPosPrinter, EscPosTransport, IppPrinter,
-    LocalizedText, Lockdown, Mode, Profile, QrScanner, QueueCategory, QueueSettings, SdkSettings,
+    LocalizedText, Lockdown, Mode, Profile, QrScanner, QueueCategory, QueueSettings, SdkSettings, SecuritySettings,
     SerialDevice, SyncSettings, TerminalIdentity, UiSettings, Voice,
 };
 

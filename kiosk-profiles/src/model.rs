@@ -44,6 +44,9 @@ pub struct Profile {
     /// Kiosk lockdown options.
     #[serde(default)]
     pub lockdown: Lockdown,
+    /// Staff login, keys at rest and how long personal data stays on this terminal.
+    #[serde(default)]
+    pub security: SecuritySettings,
 }
 
 /// The run mode named by a profile (brief §2).
@@ -529,6 +532,57 @@ pub struct Lockdown {
     pub admin_pin_hash: Option<String>,
     /// Swallow OS shortcuts (Alt+Tab, Ctrl+Alt+F1, ...).
     pub block_shortcuts: bool,
+}
+
+/// Staff login, the key that protects data at rest, and retention (brief §3.5, §6).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// File holding the key-encryption key that unlocks this terminal's data key. Must lie outside the data
+    /// folder. Absent: `$CREDENTIALS_DIRECTORY/banshi-kek` under systemd, else `<data>/../keys/<data>.kek`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    /// Failed staff logins (within `lock_minutes`) after which the account is locked on this terminal.
+    #[schemars(range(min = 3, max = 10))]
+    pub max_login_failures: u32,
+    /// Minutes a locked account stays locked.
+    #[schemars(range(min = 1, max = 1440))]
+    pub lock_minutes: u32,
+    /// Days after which a staff password must be changed; 0 = never.
+    #[schemars(range(min = 0, max = 3650))]
+    pub password_max_age_days: u32,
+    /// Minutes a staff session may sit unused before the staff member must log in again.
+    #[schemars(range(min = 1, max = 480))]
+    pub session_idle_minutes: u32,
+    /// Days a resident's personal data stays on this terminal once it is synced. Absent: 1 on
+    /// self-service, queue-ticket and call-screen terminals, 30 on windows, 90 on field laptops, otherwise 30.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 3650))]
+    pub retention_days: Option<u32>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            key_file: None,
+            max_login_failures: 5,
+            lock_minutes: 15,
+            password_max_age_days: 90,
+            session_idle_minutes: 15,
+            retention_days: None,
+        }
+    }
+}
+
+impl SecuritySettings {
+    /// Days personal data stays after syncing on a terminal in `mode` (the setting, else the mode's default).
+    pub fn retention_days_for(&self, mode: Mode) -> u32 {
+        self.retention_days.unwrap_or(match mode {
+            Mode::SelfService | Mode::QueueTicket | Mode::CallScreen => 1,
+            Mode::Field => 90,
+            _ => 30,
+        })
+    }
 }
 
 #[cfg(test)]

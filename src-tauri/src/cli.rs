@@ -51,6 +51,16 @@ pub enum Command {
         #[command(subcommand)]
         command: HallCommand,
     },
+    /// Staff accounts (run with an admin terminal's profile).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// The terminal's audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Kiosk profile tools.
     Profile {
         #[command(subcommand)]
@@ -64,6 +74,57 @@ pub enum HallCommand {
     /// set-up and send it to the server, which hands it to every terminal of the hall.
     Import {
         file: PathBuf,
+        /// The staff id of the hall manager or fleet admin importing it; their password is read from
+        /// `BANSHI_STAFF_PASSWORD`, else from the first line of standard input.
+        #[arg(long = "as", value_name = "STAFF_ID")]
+        as_staff: String,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create the first fleet admin of a new installation (only while this terminal holds no account).
+    /// The password is read from `BANSHI_NEW_PASSWORD`, else from the first line of standard input.
+    Bootstrap {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Create or change an account as a logged-in manager (`--as`, password in `BANSHI_STAFF_PASSWORD`);
+    /// the account's new password comes from `BANSHI_NEW_PASSWORD` when set.
+    Add {
+        #[arg(long = "as", value_name = "STAFF_ID")]
+        as_staff: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// clerk, supervisor, hall-manager, field-staff or fleet-admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// A window this person may open; repeat for several.
+        #[arg(long = "window")]
+        windows: Vec<u32>,
+        #[arg(long)]
+        hall: Option<String>,
+        /// The new password need not be changed at first login.
+        #[arg(long)]
+        permanent: bool,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit chain in the terminal's database: exit status 1 and the first broken event when an
+    /// event was removed, changed or moved. Needs no key (audit events hold no personal data).
+    Verify {
         #[arg(long, env = "BANSHI_DATA_DIR")]
         data: Option<PathBuf>,
     },

@@ -4,10 +4,12 @@
 //! it — a Tauri window ([`window`]) or, with `serve`, the HTTP/WebSocket API with the UI at `/`
 //! ([`serve`]). Everything worth testing lives in the libraries; this crate only wires them.
 
+mod admin_cli;
 mod cli;
 mod devices_cmd;
 mod queue_cmds;
 mod serve;
+mod staff_cmds;
 mod window;
 
 use anyhow::Context;
@@ -50,14 +52,32 @@ fn main() -> anyhow::Result<()> {
             devices_cmd::run(command, profile)
         }
         Some(Command::Hall {
-            command: cli::HallCommand::Import { file, data },
+            command:
+                cli::HallCommand::Import {
+                    file,
+                    as_staff,
+                    data,
+                },
         }) => {
-            let profile_path = cli.profile.context(
-                "no profile: pass --profile FILE (an admin terminal's) or set BANSHI_PROFILE",
-            )?;
-            let profile = cli::load_profile(&profile_path)?;
+            let profile = admin_profile(cli.profile)?;
             let data = cli::data_dir(data.or(cli.data), &profile);
-            serve::import_hall(profile, &file, data)
+            admin_cli::import_hall(profile, &file, &as_staff, data)
+        }
+        Some(Command::Staff { command }) => {
+            let profile = admin_profile(cli.profile)?;
+            let data = match &command {
+                cli::StaffCommand::Bootstrap { data, .. } | cli::StaffCommand::Add { data, .. } => {
+                    data.clone()
+                }
+            };
+            let data = cli::data_dir(data.or(cli.data), &profile);
+            admin_cli::staff(profile, command, data)
+        }
+        Some(Command::Audit { command }) => {
+            let profile = admin_profile(cli.profile)?;
+            let cli::AuditCommand::Verify { data } = &command;
+            let data = cli::data_dir(data.clone().or(cli.data), &profile);
+            admin_cli::audit(command, data)
         }
         Some(Command::Profile {
             command: ProfileCommand::Validate { files },
@@ -69,4 +89,10 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The profile a tool runs with: `--profile` or `BANSHI_PROFILE`.
+fn admin_profile(path: Option<std::path::PathBuf>) -> anyhow::Result<banshi_profile::Profile> {
+    let path = path.context("no profile: pass --profile FILE or set BANSHI_PROFILE")?;
+    cli::load_profile(&path)
 }

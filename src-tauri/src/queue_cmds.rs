@@ -1,5 +1,6 @@
 //! Tauri commands for the queue: the same operations as the local API's queue routes
-//! (`drivers/local-api/src/queue_routes.rs`, contract `docs/queue-api.md`), over IPC.
+//! (`drivers/local-api/src/queue_routes.rs`, contract `docs/queue-api.md`), over IPC. Staff commands take the
+//! session `token` from `login` (`staff_cmds.rs`); the terminal checks the permission.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_terminal::{
-    AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TerminalError,
+    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TerminalError,
     TicketView, WindowStateView,
 };
 use tauri::State;
@@ -67,56 +68,97 @@ pub async fn appointment_check_in(
 }
 
 #[tauri::command]
-pub async fn window_state(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_state().await.map_err(body)
+pub async fn window_state(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_state(&actor).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn window_applicant(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<ApplicantView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_applicant(&actor).await.map_err(body)
 }
 
 #[tauri::command]
 pub async fn window_sign_in(
     terminal: Term<'_>,
-    staff_id: String,
+    token: Option<String>,
 ) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_sign_in(&staff_id).await.map_err(body)
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_sign_in(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_sign_out(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_sign_out().await.map_err(body)
+pub async fn window_sign_out(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_sign_out(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_call_next(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_call_next().await.map_err(body)
+pub async fn window_call_next(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_call_next(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_recall(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_recall().await.map_err(body)
+pub async fn window_recall(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_recall(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_no_show(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_no_show().await.map_err(body)
+pub async fn window_no_show(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_no_show(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_finish(terminal: Term<'_>) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_finish().await.map_err(body)
+pub async fn window_finish(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_finish(&actor).await.map_err(body)
 }
 
 #[tauri::command]
-pub async fn window_pause(terminal: Term<'_>, paused: bool) -> Result<WindowStateView, ErrorBody> {
-    terminal.window_pause(paused).await.map_err(body)
+pub async fn window_pause(
+    terminal: Term<'_>,
+    token: Option<String>,
+    paused: bool,
+) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.window_pause(&actor, paused).await.map_err(body)
 }
 
 #[tauri::command]
 pub async fn window_transfer(
     terminal: Term<'_>,
+    token: Option<String>,
     category: Option<String>,
     window: Option<u32>,
 ) -> Result<WindowStateView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
     terminal
-        .window_transfer(category, window)
+        .window_transfer(&actor, category, window)
         .await
         .map_err(body)
 }
@@ -127,8 +169,9 @@ pub async fn calls(terminal: Term<'_>) -> Result<CallsView, ErrorBody> {
 }
 
 #[tauri::command]
-pub async fn kpi(terminal: Term<'_>) -> Result<Kpi, ErrorBody> {
-    terminal.kpi().await.map_err(body)
+pub async fn kpi(terminal: Term<'_>, token: Option<String>) -> Result<Kpi, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.kpi(&actor).await.map_err(body)
 }
 
 #[tauri::command]
@@ -141,9 +184,14 @@ pub async fn hall_setup(terminal: Term<'_>) -> Result<Option<HallSetupView>, Err
 }
 
 #[tauri::command]
-pub async fn import_hall(terminal: Term<'_>, toml: String) -> Result<HallSetupView, ErrorBody> {
+pub async fn import_hall(
+    terminal: Term<'_>,
+    token: Option<String>,
+    toml: String,
+) -> Result<HallSetupView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
     terminal
-        .import_hall(&toml)
+        .import_hall(&actor, &toml)
         .await
         .map(HallSetupView::from)
         .map_err(body)

@@ -52,32 +52,6 @@ pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> any
     })
 }
 
-/// `banshi hall import FILE`: save the hall file as the hall's newest set-up at this admin terminal and sync
-/// once, so the server has it for every terminal of the hall.
-pub fn import_hall(profile: Profile, file: &std::path::Path, data: PathBuf) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async move {
-        let terminal = Terminal::open(profile, &data, Arc::new(banshi_core::SystemClock))?;
-        crate::cli::offer_enrollment_token(&terminal);
-        let setup = terminal
-            .import_hall(&text)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        terminal.sync_now().await;
-        let pending = terminal.status().await?.sync.pending;
-        tracing::info!(version = setup.version, pending, "hall set-up imported");
-        if pending > 0 {
-            tracing::warn!("the server was not reached; the set-up is sent with the admin terminal's next sync");
-        }
-        Ok(())
-    })
-}
-
 /// A call screen's plain page for TV browsers on the hall LAN (`queue.tv_listen`): only `/tv` and its JSON,
 /// never the local API, which stays on loopback.
 pub async fn spawn_tv_page(terminal: &Arc<Terminal>) -> anyhow::Result<()> {

@@ -18,13 +18,24 @@ async fn status(terminal: State<'_, Arc<Terminal>>) -> Result<StatusView, ErrorB
 }
 
 #[tauri::command]
-async fn list_tickets(terminal: State<'_, Arc<Terminal>>) -> Result<Vec<TicketView>, ErrorBody> {
-    terminal.list_tickets().await.map_err(|e| e.to_body())
+async fn list_tickets(
+    terminal: State<'_, Arc<Terminal>>,
+    token: Option<String>,
+) -> Result<Vec<TicketView>, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.list_tickets(&actor).await.map_err(|e| e.to_body())
 }
 
 #[tauri::command]
-async fn unsynced_records(terminal: State<'_, Arc<Terminal>>) -> Result<UnsyncedView, ErrorBody> {
-    terminal.unsynced_records().await.map_err(|e| e.to_body())
+async fn unsynced_records(
+    terminal: State<'_, Arc<Terminal>>,
+    token: Option<String>,
+) -> Result<UnsyncedView, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .unsynced_records(&actor)
+        .await
+        .map_err(|e| e.to_body())
 }
 
 pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
@@ -82,6 +93,14 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::queue_cmds::appointment_check_in,
             crate::queue_cmds::window_state,
             crate::queue_cmds::window_sign_in,
+            crate::queue_cmds::window_applicant,
+            crate::staff_cmds::login,
+            crate::staff_cmds::login_card,
+            crate::staff_cmds::logout,
+            crate::staff_cmds::session,
+            crate::staff_cmds::change_password,
+            crate::staff_cmds::staff_list,
+            crate::staff_cmds::save_staff,
             crate::queue_cmds::window_sign_out,
             crate::queue_cmds::window_call_next,
             crate::queue_cmds::window_recall,

@@ -87,12 +87,27 @@ impl Priority {
 }
 
 /// Who took the ticket, when they identified with an ID card. Only what the window needs: the name (the clerk
-/// greets the person), the masked number and the age that gave the priority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+/// greets the person), the masked number and the age that gave the priority, and the full number, which only
+/// a clerk with the personal-data permission may open (each opening is audited). Records are encrypted at rest
+/// on every terminal (`banshi-store`) and purged from kiosks after the retention period.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Applicant {
     pub name: String,
     pub id_number_masked: String,
     pub age: u8,
+    /// The full ID number (absent on tickets issued before it was kept).
+    #[serde(default)]
+    pub id_number: Option<String>,
+}
+
+impl std::fmt::Debug for Applicant {
+    // Personal data: only the masked number may reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Applicant")
+            .field("id_number_masked", &self.id_number_masked)
+            .field("age", &self.age)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a window's call of a ticket ended.

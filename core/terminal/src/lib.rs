@@ -10,10 +10,12 @@ mod messages;
 mod terminal;
 mod views;
 
-pub use terminal::{default_kek_file, IssueRequest, Terminal, TerminalError, TerminalEvent};
+pub use terminal::{
+    default_kek_file, IssueRequest, StaffInput, Terminal, TerminalError, TerminalEvent,
+};
 pub use views::{
     ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, HallSetupView,
-    IdentityView, LostCallView, QueueView, RecentCallView, SessionView, StaffView, StatusView,
+    IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView, StaffAccountView, StaffView, StatusView,
     SyncView, TerminalView, TicketView, UnsyncedRecordView, UnsyncedView, WaitingView,
     WindowCallView, WindowStateView,
 };

@@ -22,8 +22,11 @@ use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
 mod outbox;
 mod queue_ops;
+mod retention;
+mod staff_ops;
 
 pub use queue_ops::IssueRequest;
+pub use staff_ops::StaffInput;
 
 /// How often devices are asked for their health: a printer running out of paper shows within two seconds.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
@@ -125,6 +128,8 @@ pub enum TerminalError {
     UnknownStaff(String),
     #[error("window {0} is not in this hall")]
     UnknownWindow(u32),
+    #[error(transparent)]
+    Staff(#[from] banshi_core::staff::StaffError),
 }
 
 impl TerminalError {
@@ -155,6 +160,15 @@ impl TerminalError {
                 _ => 409,
             },
             TerminalError::Device(e) => e.http_status(),
+            TerminalError::Staff(e) => {
+                use banshi_core::staff::StaffError as S;
+                match e {
+                    S::LoginRequired | S::BadCredentials => 401,
+                    S::Locked { .. } => 423,
+                    S::Forbidden { .. } | S::Disabled | S::PasswordExpired => 403,
+                    _ => 400,
+                }
+            }
             _ => 500,
         }
     }
@@ -187,6 +201,7 @@ impl ErrorCode for TerminalError {
             TerminalError::RecallFirst(_) => "queue.recall_first",
             TerminalError::UnknownStaff(_) => "queue.unknown_staff",
             TerminalError::UnknownWindow(_) => "queue.unknown_window",
+            TerminalError::Staff(e) => e.code(),
         }
     }
 }
@@ -235,6 +250,8 @@ pub struct Terminal {
     lost_call: Mutex<Option<crate::views::LostCallView>>,
     /// Calls a call screen has announced: claim → recalls announced.
     announced: Mutex<std::collections::HashMap<String, u32>>,
+    /// Staff sessions by token (memory only: a restart logs everyone out).
+    sessions: Mutex<std::collections::HashMap<String, staff_ops::LiveSession>>,
 }
 
 impl Terminal {
@@ -248,9 +265,16 @@ impl Terminal {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let kek = banshi_store::kek_source_from_env(default_kek_file(data_dir));
+        let kek_file = profile
+            .security
+            .key_file
+            .as_ref()
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| default_kek_file(data_dir));
+        let kek = banshi_store::kek_source_from_env(kek_file);
         let key = banshi_store::open_data_key(data_dir, &kek)?;
         let store = Arc::new(Store::open(&data_dir.join("terminal.sqlite"), key)?);
+        store.set_terminal_id(&profile.terminal.id)?;
         let (events, _) = broadcast::channel(64);
         let sync = match &profile.sync {
             Some(s) => {
@@ -293,6 +317,7 @@ impl Terminal {
             desk: tokio::sync::Mutex::new(()),
             lost_call: Mutex::default(),
             announced: Mutex::default(),
+            sessions: Mutex::default(),
         }))
     }
 
@@ -532,6 +557,11 @@ impl Terminal {
         if client.identity().enrollment().is_none() {
             self.enroll_with_offered_token(client).await;
         }
+        // The audit events since the last pass travel as one immutable record.
+        let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
+        if let Err(error) = blocking(move || store.export_audit_batch(&scope, 5_000)).await {
+            tracing::warn!(%error, "packing audit events for sync failed");
+        }
         let result = client.sync_once().await;
         let now = self.clock.now().format(&Rfc3339).ok();
         let blocked = match &result {
@@ -557,6 +587,9 @@ impl Terminal {
         }
         match result {
             Ok(report) => {
+                if let Err(error) = self.purge_expired_personal_data().await {
+                    tracing::warn!(%error, "retention purge failed");
+                }
                 if report.blobs_uploaded > 0 || report.blobs_refused > 0 {
                     tracing::debug!(
                         uploaded = report.blobs_uploaded,

@@ -224,9 +224,81 @@ pub struct HallSetupView {
 
 impl From<banshi_core::hall::HallSetup> for HallSetupView {
     fn from(setup: banshi_core::hall::HallSetup) -> Self {
-        let updated_at = banshi_core::queue::from_unix_ms(setup.updated_at_ms)
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let updated_at = rfc3339_ms(setup.updated_at_ms);
         Self { setup, updated_at }
     }
+}
+
+/// A staff session as the screen sees it. The token goes back with every staff request
+/// (`Authorization: Bearer …` on the local API, `token` in Tauri commands).
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginView {
+    pub token: String,
+    pub staff_id: String,
+    pub name: String,
+    pub hall_id: Option<String>,
+    pub roles: Vec<banshi_core::staff::Role>,
+    pub windows: Vec<u32>,
+    /// What this staff member may do; screens show only what is allowed.
+    pub permissions: Vec<banshi_core::staff::Permission>,
+    pub idle_minutes: u32,
+}
+
+impl LoginView {
+    pub(crate) fn new(token: &str, s: &banshi_core::staff::StaffSession, idle_minutes: u32) -> Self {
+        let actor = banshi_core::staff::Actor::Staff(s.clone());
+        Self {
+            token: token.to_string(),
+            staff_id: s.staff_id.clone(),
+            name: s.name.clone(),
+            hall_id: s.hall_id.clone(),
+            roles: s.roles.clone(),
+            windows: s.windows.clone(),
+            permissions: banshi_core::staff::Permission::ALL
+                .into_iter()
+                .filter(|p| actor.can(*p))
+                .collect(),
+            idle_minutes,
+        }
+    }
+}
+
+/// A staff account for the manager's list: no verifiers, only whether each secret is set.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffAccountView {
+    pub staff_id: String,
+    pub name: String,
+    pub hall_id: Option<String>,
+    pub roles: Vec<banshi_core::staff::Role>,
+    pub windows: Vec<u32>,
+    pub has_password: bool,
+    pub must_change_password: bool,
+    pub has_card_login: bool,
+    pub disabled: bool,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<&banshi_core::staff::StaffAccount> for StaffAccountView {
+    fn from(a: &banshi_core::staff::StaffAccount) -> Self {
+        Self {
+            staff_id: a.staff_id.clone(),
+            name: a.name.clone(),
+            hall_id: a.hall_id.clone(),
+            roles: a.roles.clone(),
+            windows: a.windows.clone(),
+            has_password: a.password_verifier.is_some(),
+            must_change_password: a.must_change_password,
+            has_card_login: a.card_key.is_some() && a.pin_verifier.is_some(),
+            disabled: a.disabled,
+            updated_at: rfc3339_ms(a.updated_at_ms),
+        }
+    }
+}
+
+/// A Unix-milliseconds instant as RFC 3339 (empty if out of range).
+fn rfc3339_ms(ms: i64) -> String {
+    banshi_core::queue::from_unix_ms(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -19,10 +19,12 @@ pub mod device_access;
 mod device_routes;
 mod queue_routes;
 mod routes;
+mod staff_routes;
 
 pub use assets::{DirAssets, UiAssets};
 pub use device_routes::MAX_DEVICE_BODY;
 pub use routes::router;
+pub use staff_routes::ROUTE_TABLE;
 
 use std::sync::Arc;
 

@@ -16,13 +16,14 @@ use axum::{Json, Router};
 use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_terminal::{
-    AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TicketView,
+    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TicketView,
     WindowStateView,
 };
 use serde::Deserialize;
 
 use crate::device_routes::json_or_default;
 use crate::routes::ApiError;
+use crate::staff_routes::Caller;
 use crate::UiAssets;
 
 type Shared = State<Arc<Terminal>>;
@@ -35,6 +36,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/appointments", post(book))
         .route("/api/appointments/check-in", post(check_in))
         .route("/api/window", get(window_state))
+        .route("/api/window/applicant", get(window_applicant))
         .route("/api/window/sign-in", post(sign_in))
         .route("/api/window/sign-out", post(sign_out))
         .route("/api/window/call-next", post(call_next))
@@ -94,8 +96,8 @@ async fn issue_ticket(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-async fn list_tickets(State(t): Shared) -> Result<Json<Vec<TicketView>>, ApiError> {
-    Ok(Json(t.list_tickets().await?))
+async fn list_tickets(State(t): Shared, c: Caller) -> Result<Json<Vec<TicketView>>, ApiError> {
+    Ok(Json(t.list_tickets(&c.actor).await?))
 }
 
 async fn identify(State(t): Shared) -> Result<Json<IdentityView>, ApiError> {
@@ -140,38 +142,37 @@ async fn check_in(
 
 type WindowAnswer = Result<Json<WindowStateView>, ApiError>;
 
-async fn window_state(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_state().await?))
+async fn window_state(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_state(&c.actor).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct SignIn {
-    staff_id: String,
+async fn window_applicant(State(t): Shared, c: Caller) -> Result<Json<ApplicantView>, ApiError> {
+    Ok(Json(t.window_applicant(&c.actor).await?))
 }
 
-async fn sign_in(State(t): Shared, body: Bytes) -> WindowAnswer {
-    let s: SignIn = json_or_default(&body)?;
-    Ok(Json(t.window_sign_in(&s.staff_id).await?))
+/// The logged-in staff member opens the window.
+async fn sign_in(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_sign_in(&c.actor).await?))
 }
 
-async fn sign_out(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_sign_out().await?))
+async fn sign_out(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_sign_out(&c.actor).await?))
 }
 
-async fn call_next(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_call_next().await?))
+async fn call_next(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_call_next(&c.actor).await?))
 }
 
-async fn recall(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_recall().await?))
+async fn recall(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_recall(&c.actor).await?))
 }
 
-async fn no_show(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_no_show().await?))
+async fn no_show(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_no_show(&c.actor).await?))
 }
 
-async fn finish(State(t): Shared) -> WindowAnswer {
-    Ok(Json(t.window_finish().await?))
+async fn finish(State(t): Shared, c: Caller) -> WindowAnswer {
+    Ok(Json(t.window_finish(&c.actor).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,9 +180,9 @@ struct Pause {
     paused: bool,
 }
 
-async fn pause(State(t): Shared, body: Bytes) -> WindowAnswer {
+async fn pause(State(t): Shared, c: Caller, body: Bytes) -> WindowAnswer {
     let p: Pause = json_or_default(&body)?;
-    Ok(Json(t.window_pause(p.paused).await?))
+    Ok(Json(t.window_pause(&c.actor, p.paused).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,17 +191,17 @@ struct Transfer {
     window: Option<u32>,
 }
 
-async fn transfer(State(t): Shared, body: Bytes) -> WindowAnswer {
+async fn transfer(State(t): Shared, c: Caller, body: Bytes) -> WindowAnswer {
     let x: Transfer = json_or_default(&body)?;
-    Ok(Json(t.window_transfer(x.category, x.window).await?))
+    Ok(Json(t.window_transfer(&c.actor, x.category, x.window).await?))
 }
 
 async fn calls(State(t): Shared) -> Result<Json<CallsView>, ApiError> {
     Ok(Json(t.calls().await?))
 }
 
-async fn kpi(State(t): Shared) -> Result<Json<Kpi>, ApiError> {
-    Ok(Json(t.kpi().await?))
+async fn kpi(State(t): Shared, c: Caller) -> Result<Json<Kpi>, ApiError> {
+    Ok(Json(t.kpi(&c.actor).await?))
 }
 
 async fn hall_setup(State(t): Shared) -> Result<Json<Option<HallSetupView>>, ApiError> {
@@ -208,12 +209,12 @@ async fn hall_setup(State(t): Shared) -> Result<Json<Option<HallSetupView>>, Api
 }
 
 /// The hall file is TOML text, not JSON: what the admin wrote, unchanged.
-async fn import_hall(State(t): Shared, body: Bytes) -> Result<Response, ApiError> {
+async fn import_hall(State(t): Shared, c: Caller, body: Bytes) -> Result<Response, ApiError> {
     let text = String::from_utf8(body.to_vec()).map_err(|_| {
         ApiError(
             StatusCode::BAD_REQUEST,
             banshi_core::ErrorBody::new("hall.invalid", "the hall file is not UTF-8 text"),
         )
     })?;
-    Ok(Json(HallSetupView::from(t.import_hall(&text).await?)).into_response())
+    Ok(Json(HallSetupView::from(t.import_hall(&c.actor, &text).await?)).into_response())
 }

@@ -21,6 +21,12 @@ struct ApiState {
     ui: Arc<dyn UiAssets>,
 }
 
+impl axum::extract::FromRef<ApiState> for Arc<Terminal> {
+    fn from_ref(s: &ApiState) -> Self {
+        Arc::clone(&s.terminal)
+    }
+}
+
 /// An error answer: status plus `{code, message}`. The device routes use it too.
 #[derive(Debug)]
 pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) ErrorBody);
@@ -60,6 +66,7 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
             ui: Arc::clone(&ui),
         })
         .merge(crate::queue_routes::router(Arc::clone(&terminal)))
+        .merge(crate::staff_routes::router(Arc::clone(&terminal)))
         .merge(crate::queue_routes::tv_router(terminal, ui))
         // A ticket request is a few bytes and a hall file a few kilobytes; nothing on this API needs more.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
@@ -69,8 +76,11 @@ async fn status(State(s): State<ApiState>) -> Result<Json<StatusView>, ApiError>
     Ok(Json(s.terminal.status().await?))
 }
 
-async fn unsynced_records(State(s): State<ApiState>) -> Result<Json<UnsyncedView>, ApiError> {
-    Ok(Json(s.terminal.unsynced_records().await?))
+async fn unsynced_records(
+    State(s): State<ApiState>,
+    c: crate::staff_routes::Caller,
+) -> Result<Json<UnsyncedView>, ApiError> {
+    Ok(Json(s.terminal.unsynced_records(&c.actor).await?))
 }
 
 /// The device SDK (`ui/sdk`), for web apps that load it straight from the terminal.

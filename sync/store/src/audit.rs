@@ -88,17 +88,32 @@ impl ActingStore<'_> {
 }
 
 impl Store {
-    /// Create a new record of kind `T` in `scope`, audited as done by the terminal itself.
+    /// Set (or clear) who operates this terminal now — the clerk signed in at a window desk — so the writes
+    /// made through [`Store::create`] and [`Store::update`] are audited in their name.
+    pub fn set_operator(&self, actor: Option<String>) {
+        *self.operator.lock().unwrap_or_else(|p| p.into_inner()) = actor;
+    }
+
+    /// Who plain `create`/`update` write as: the operator, else the terminal itself.
+    fn default_actor(&self) -> String {
+        self.operator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| ACTOR_TERMINAL.to_string())
+    }
+
+    /// Create a new record of kind `T` in `scope`, audited as done by the operator (else the terminal).
     pub fn create<T: RecordKind>(
         &self,
         scope: &str,
         body: &T,
         durability: Durability,
     ) -> Result<DocHeader, StoreError> {
-        self.create_as(ACTOR_TERMINAL, scope, body, durability)
+        self.create_as(&self.default_actor(), scope, body, durability)
     }
 
-    /// Change a record through `edit`, audited as done by the terminal itself; automerge stores only what
+    /// Change a record through `edit`, audited as done by the operator (else the terminal); automerge stores only what
     /// changed, and an edit that changes nothing is not audited.
     pub fn update<T: RecordKind>(
         &self,
@@ -106,7 +121,7 @@ impl Store {
         durability: Durability,
         edit: impl FnOnce(&mut T),
     ) -> Result<Record<T>, StoreError> {
-        self.update_as(ACTOR_TERMINAL, id, durability, edit)
+        self.update_as(&self.default_actor(), id, durability, edit)
     }
 
     /// The store writing records in `actor`'s name (`staff:<id>`, `resident`).

@@ -36,6 +36,11 @@ impl RecordKind for banshi_core::hall::HallSetup {
     const SCHEMA_VERSION: u64 = 1;
 }
 
+impl RecordKind for banshi_core::staff::StaffAccount {
+    const KIND: &'static str = banshi_core::staff::STAFF_KIND;
+    const SCHEMA_VERSION: u64 = 1;
+}
+
 impl RecordKind for banshi_core::appointment::Appointment {
     const KIND: &'static str = banshi_core::appointment::APPOINTMENT_KIND;
     const SCHEMA_VERSION: u64 = banshi_core::appointment::APPOINTMENT_SCHEMA_VERSION as u64;

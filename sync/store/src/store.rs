@@ -180,6 +180,9 @@ pub struct Store {
     pub(crate) key: DataKey,
     /// Hydrated records by document id, with the storage state they were read from (see [`Store::list`]).
     hydrated: Mutex<HashMap<String, HydratedRecord>>,
+    /// Who `create`/`update` attribute writes to in the audit log: the staff member operating this
+    /// terminal's desk, else the terminal itself (`audit.rs`).
+    pub(crate) operator: Mutex<Option<String>>,
 }
 
 /// A record as last hydrated (a `Record<T>` of the document's kind) and the stored state it came from.
@@ -215,6 +218,7 @@ impl Store {
             blob_dir,
             key,
             hydrated: Mutex::default(),
+            operator: Mutex::default(),
         })
     }
 
@@ -604,6 +608,34 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(gone.len())
+    }
+
+    /// Forget local copies of records the server holds (retention): each id still `synced` at the time of
+    /// the delete goes, with its sync bookkeeping; one changed meanwhile stays. Returns how many went.
+    pub fn forget_synced(&self, ids: &[String]) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut gone = 0;
+        for id in ids {
+            let synced: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sync_status WHERE doc_id = ?1 AND status = 'synced')",
+                [id],
+                |r| r.get(0),
+            )?;
+            if !synced {
+                continue;
+            }
+            tx.execute("DELETE FROM sync_states WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", [id])?;
+            tx.execute("DELETE FROM sync_status WHERE doc_id = ?1", [id])?;
+            gone += tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+        }
+        tx.commit()?;
+        let mut cache = self.hydrated.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            cache.remove(id);
+        }
+        Ok(gone)
     }
 
     /// Which scopes the stored records belong to, with how many records each (sorted by scope).

@@ -12,6 +12,8 @@
 pub mod crash;
 pub mod proxy;
 
+pub mod staff;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

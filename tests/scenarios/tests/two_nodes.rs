@@ -95,10 +95,11 @@ async fn feed_waiting(url: &str) -> u64 {
 
 /// Wait until `terminal` lists ticket `id`, woken by its events; returns when it did.
 async fn arrival(terminal: Arc<Terminal>, id: String) -> Instant {
+    let viewer = banshi_scenarios::staff::supervisor(&terminal).await;
     let mut events = terminal.subscribe();
     loop {
         if terminal
-            .list_tickets()
+            .list_tickets(&viewer)
             .await
             .expect("list")
             .iter()
@@ -117,7 +118,7 @@ async fn arrival(terminal: Arc<Terminal>, id: String) -> Instant {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_synced_to_node_a_reaches_a_window_on_node_b_without_waiting_for_its_interval() {
     let nodes = TwoNodes::start().await;
-    assert!(nodes.window.list_tickets().await.expect("list").is_empty());
+    assert!(nodes.window.list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await).await.expect("list").is_empty());
 
     let ticket = nodes.queue_machine.issue_ticket("A").await.expect("issue");
     assert_ne!(nodes.node_a.server_url, nodes.node_b.server_url);
@@ -129,7 +130,7 @@ async fn a_ticket_synced_to_node_a_reaches_a_window_on_node_b_without_waiting_fo
         arrived.is_ok(),
         "the window on node B never received the ticket synced to node A"
     );
-    let seen = nodes.window.list_tickets().await.expect("list");
+    let seen = nodes.window.list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await).await.expect("list");
     assert_eq!(seen.len(), 1);
     assert_eq!(
         (seen[0].number.as_str(), seen[0].issued_by.as_str()),

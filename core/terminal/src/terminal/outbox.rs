@@ -22,7 +22,11 @@ const SHORT_ID_CHARS: usize = 8;
 impl Terminal {
     /// Records this terminal holds that the server does not (local, sending or refused), the longest-waiting
     /// first, each with a label safe for a hall screen and the reason it is not synced.
-    pub async fn unsynced_records(&self) -> Result<UnsyncedView, TerminalError> {
+    pub async fn unsynced_records(
+        &self,
+        actor: &banshi_core::staff::Actor,
+    ) -> Result<UnsyncedView, TerminalError> {
+        actor.require(banshi_core::staff::Permission::ViewSyncStatus)?;
         let store = Arc::clone(&self.store);
         let (total, labelled) = blocking(move || {
             let total = store.sync_counts()?.unsynced();

@@ -14,8 +14,10 @@ use banshi_core::kpi::{self, Kpi};
 use banshi_core::mask::{mask_id_number, mask_name};
 use banshi_core::queue::{
     from_unix_ms, hall_day, next_for_window, next_ticket_number, people_ahead, unix_ms, Applicant,
-    IssuerSlot, Outcome, Priority, Ticket, TicketStatus, WindowSession,
+    IssuerSlot, Outcome, Priority, Ticket, TicketStatus, WindowSession, TICKET_KIND,
 };
+use banshi_core::audit::AuditAction;
+use banshi_core::staff::{Actor, Permission, StaffError};
 use banshi_core::ErrorCode;
 use banshi_profile::Mode;
 use banshi_store::{Durability, Record, RecordKind, SyncStatus};
@@ -42,6 +44,8 @@ const RECENT_CALLS: usize = 8;
 pub(crate) struct HeldIdentity {
     name: String,
     id_number_masked: String,
+    /// The full number, for the ticket's applicant (opened at the window only with the permission).
+    id_number: Option<String>,
     age: u8,
     /// SM3 of the ID number: matches appointments without keeping the number.
     person_key: String,
@@ -108,7 +112,7 @@ impl QueueConfig {
 
 impl Terminal {
     /// Every record of kind `T` in the store, off the async threads.
-    async fn records<T: RecordKind + Clone + Send + 'static>(
+    pub(crate) async fn records<T: RecordKind + Clone + Send + 'static>(
         &self,
     ) -> Result<Vec<(Record<T>, SyncStatus)>, TerminalError> {
         let store = Arc::clone(&self.store);
@@ -130,7 +134,8 @@ impl Terminal {
     }
 
     /// Import a hall file (admin mode): checked, then saved as the hall's newest set-up and synced.
-    pub async fn import_hall(&self, toml: &str) -> Result<HallSetup, TerminalError> {
+    pub async fn import_hall(&self, actor: &Actor, toml: &str) -> Result<HallSetup, TerminalError> {
+        actor.require(Permission::ManageHall)?;
         if self.profile.mode != Mode::Admin {
             return Err(TerminalError::WrongMode("admin"));
         }
@@ -147,7 +152,8 @@ impl Terminal {
         setup.version = previous.map_or(1, |p| p.version + 1);
         setup.updated_at_ms = unix_ms(self.clock.now());
         let (store, scope, body) = (Arc::clone(&self.store), self.hall_scope(), setup.clone());
-        blocking(move || store.create(&scope, &body, Durability::Promised)).await?;
+        let who = actor.audit_name();
+        blocking(move || store.acting(who).create(&scope, &body, Durability::Promised)).await?;
         tracing::info!(version = setup.version, "hall set-up imported");
         self.emit(TerminalEvent::TicketsChanged);
         self.emit(TerminalEvent::SyncChanged);
@@ -199,6 +205,9 @@ impl Terminal {
 
     /// Read the ID card on this terminal's reader and hold it for a ticket or a check-in.
     pub async fn identify(&self) -> Result<IdentityView, TerminalError> {
+        if !matches!(self.profile.mode, Mode::QueueTicket | Mode::SelfService) {
+            return Err(TerminalError::WrongMode("queue-ticket or self-service"));
+        }
         let devices = Arc::clone(&self.devices);
         let card = tokio::task::spawn_blocking(move || devices.read_id_card(CARD_WAIT))
             .await
@@ -208,6 +217,7 @@ impl Terminal {
         let held = HeldIdentity {
             name: card.name.clone(),
             id_number_masked: mask_id_number(&card.id_number),
+            id_number: Some(card.id_number.clone()),
             age,
             person_key: banshi_crypto::sm3_hex(card.id_number.as_bytes()),
             expires: now + IDENTITY_TTL,
@@ -340,6 +350,7 @@ impl Terminal {
             ticket.applicant = identity.map(|i| Applicant {
                 name: i.name.clone(),
                 id_number_masked: i.id_number_masked.clone(),
+                id_number: i.id_number.clone(),
                 age: i.age,
             });
             let (store, scope, body) = (Arc::clone(&self.store), self.hall_scope(), ticket.clone());
@@ -389,7 +400,8 @@ impl Terminal {
     }
 
     /// Today's tickets known to this terminal (its own and synced ones), in issue order.
-    pub async fn list_tickets(&self) -> Result<Vec<TicketView>, TerminalError> {
+    pub async fn list_tickets(&self, actor: &Actor) -> Result<Vec<TicketView>, TerminalError> {
+        actor.require(Permission::ViewTickets)?;
         let config = self.queue_config().await?;
         let known = self.todays_tickets(self.clock.now()).await?;
         Ok(known
@@ -581,6 +593,7 @@ impl Terminal {
             Some(HeldIdentity {
                 name: checked.name_masked.clone(),
                 id_number_masked: String::new(),
+                id_number: None,
                 age: 0,
                 person_key: checked.person_key.clone(),
                 expires: now,
@@ -692,7 +705,12 @@ impl Terminal {
     }
 
     /// The clerk's desk as the window screen shows it.
-    pub async fn window_state(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_state(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
+        self.desk_state().await
+    }
+
+    async fn desk_state(&self) -> Result<WindowStateView, TerminalError> {
         self.settle_lost_calls().await?;
         let window = self.window_number()?;
         let config = self.queue_config().await?;
@@ -768,17 +786,26 @@ impl Terminal {
     }
 
     /// Sign a clerk in: this opens the window (a session record; any earlier one of this desk is closed).
-    pub async fn window_sign_in(&self, staff_id: &str) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_sign_in(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
+        let me = actor.staff().ok_or(StaffError::LoginRequired)?;
         let window = self.window_number()?;
         let config = self.queue_config().await?;
-        let staff = config
-            .staff
-            .iter()
-            .find(|s| s.id == staff_id && (s.windows.is_empty() || s.windows.contains(&window)))
-            .ok_or_else(|| TerminalError::UnknownStaff(staff_id.to_string()))?
-            .clone();
+        // The account's windows, else the hall file's list of who works where.
+        let allowed = me.windows.contains(&window)
+            || config.staff.iter().any(|s| {
+                s.id == me.staff_id && (s.windows.is_empty() || s.windows.contains(&window))
+            });
+        if !allowed {
+            return Err(TerminalError::UnknownStaff(me.staff_id.clone()));
+        }
+        let staff = StaffMember {
+            id: me.staff_id.clone(),
+            name: me.name.clone(),
+            windows: me.windows.clone(),
+        };
         if self.my_session().await?.is_some() {
-            self.window_sign_out().await?;
+            self.window_sign_out(actor).await?;
         }
         let now = self.clock.now();
         let session = WindowSession {
@@ -793,14 +820,17 @@ impl Terminal {
             paused: false,
         };
         let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
+        // From now on this desk's writes are the clerk's in the audit log.
+        self.store.set_operator(Some(actor.audit_name()));
         blocking(move || store.create(&scope, &session, Durability::Promised)).await?;
         tracing::info!(window, staff = %staff.id, "window opened");
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
     }
 
     /// Sign the clerk out: the current ticket is finished, then the window closes.
-    pub async fn window_sign_out(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_sign_out(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         let window = self.window_number()?;
         {
             let _desk = self.desk.lock().await;
@@ -817,13 +847,15 @@ impl Terminal {
                 .await?;
                 tracing::info!(window, "window closed");
             }
+            self.store.set_operator(None);
         }
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
     }
 
     /// Finish the current ticket (served) and call the next one by priority, then issue time.
-    pub async fn window_call_next(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_call_next(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         self.settle_lost_calls().await?;
         let window = self.window_number()?;
         {
@@ -842,7 +874,7 @@ impl Terminal {
             self.call_next_locked(window, &tickets).await?;
         }
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
     }
 
     /// Call the next ticket for `window` (the desk lock is held by the caller).
@@ -923,7 +955,8 @@ impl Terminal {
     }
 
     /// Announce the current ticket again.
-    pub async fn window_recall(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_recall(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         let window = self.window_number()?;
         {
             let _desk = self.desk.lock().await;
@@ -950,17 +983,19 @@ impl Terminal {
             self.sync_now.notify_one();
         }
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
     }
 
     /// The person did not come (过号): allowed after the profile's number of recalls.
-    pub async fn window_no_show(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_no_show(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         self.end_current_and_answer(Outcome::NoShow, None, None)
             .await
     }
 
     /// The current ticket is done.
-    pub async fn window_finish(&self) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_finish(&self, actor: &Actor) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         self.end_current_and_answer(Outcome::Served, None, None)
             .await
     }
@@ -1001,11 +1036,48 @@ impl Terminal {
             }
         }
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
+    }
+
+    /// The current ticket's applicant unmasked (name and full ID number), for a clerk allowed to see personal
+    /// data. Every opening is an audit event naming the ticket; nothing of it is logged.
+    pub async fn window_applicant(&self, actor: &Actor) -> Result<ApplicantView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
+        actor.require(Permission::ViewPersonalData)?;
+        let window = self.window_number()?;
+        let tickets = self.todays_tickets(self.clock.now()).await?;
+        let i = self
+            .my_current(&tickets, window)
+            .ok_or(TerminalError::NoCurrentTicket)?;
+        let rec = &tickets[i].0;
+        let applicant = rec
+            .body
+            .applicant
+            .clone()
+            .ok_or(TerminalError::NoCurrentTicket)?;
+        self.audit(
+            &actor.audit_name(),
+            AuditAction::PersonalDataOpened,
+            Some((TICKET_KIND, rec.header.id.as_str())),
+            "applicant",
+        )
+        .await?;
+        Ok(ApplicantView {
+            id_number: applicant
+                .id_number
+                .unwrap_or(applicant.id_number_masked),
+            name: applicant.name,
+            age: applicant.age,
+        })
     }
 
     /// Pause or resume calling (the call screen shows a paused window).
-    pub async fn window_pause(&self, paused: bool) -> Result<WindowStateView, TerminalError> {
+    pub async fn window_pause(
+        &self,
+        actor: &Actor,
+        paused: bool,
+    ) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         let session = self
             .my_session()
             .await?
@@ -1019,15 +1091,17 @@ impl Terminal {
         .await?;
         self.sync_now.notify_one();
         self.window_changed();
-        self.window_state().await
+        self.desk_state().await
     }
 
     /// Send the current ticket to another category or window; it keeps its issue time.
     pub async fn window_transfer(
         &self,
+        actor: &Actor,
         category: Option<String>,
         to_window: Option<u32>,
     ) -> Result<WindowStateView, TerminalError> {
+        actor.require(Permission::ServeWindow)?;
         let window = self.window_number()?;
         let config = self.queue_config().await?;
         if let Some(c) = &category {
@@ -1171,7 +1245,8 @@ impl Terminal {
     // ---- KPIs ----
 
     /// Today's KPIs of the hall, its windows and staff, from the raw records.
-    pub async fn kpi(&self) -> Result<Kpi, TerminalError> {
+    pub async fn kpi(&self, actor: &Actor) -> Result<Kpi, TerminalError> {
+        actor.require(Permission::ViewHallKpi)?;
         let config = self.queue_config().await?;
         let now = self.clock.now();
         let tickets: Vec<Ticket> = self

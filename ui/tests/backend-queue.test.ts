@@ -39,7 +39,7 @@ describe('HTTP transport: queue and calling', () => {
   it('sends the window actions to /api/window/*', async () => {
     const { backend, calls } = http(() => state)
     await expect(backend.windowState()).resolves.toEqual(state)
-    await backend.windowSignIn('s1')
+    await backend.windowSignIn()
     await backend.windowSignOut()
     await backend.windowCallNext()
     await backend.windowRecall()
@@ -50,7 +50,7 @@ describe('HTTP transport: queue and calling', () => {
     await backend.windowTransfer({ window: 2 })
     expect(calls.map((c) => [c.method, c.path, c.body])).toEqual([
       ['GET', '/api/window', undefined],
-      ['POST', '/api/window/sign-in', { staff_id: 's1' }],
+      ['POST', '/api/window/sign-in', {}],
       ['POST', '/api/window/sign-out', {}],
       ['POST', '/api/window/call-next', {}],
       ['POST', '/api/window/recall', {}],
@@ -142,7 +142,7 @@ describe('Tauri transport: queue and calling', () => {
     })
     const backend = new TauriBackend({ invoke, listen: vi.fn() })
     await backend.windowState()
-    await backend.windowSignIn('s1')
+    await backend.windowSignIn()
     await backend.windowSignOut()
     await backend.windowCallNext()
     await backend.windowRecall()
@@ -160,24 +160,24 @@ describe('Tauri transport: queue and calling', () => {
     await expect(backend.hallSetup()).resolves.toBeNull()
     await backend.importHall('toml text')
     expect(invoke.mock.calls).toEqual([
-      ['window_state', undefined],
-      ['window_sign_in', { staffId: 's1' }],
-      ['window_sign_out', undefined],
-      ['window_call_next', undefined],
-      ['window_recall', undefined],
-      ['window_no_show', undefined],
-      ['window_finish', undefined],
-      ['window_pause', { paused: false }],
-      ['window_transfer', { category: 'B', window: null }],
-      ['window_transfer', { category: null, window: 2 }],
+      ['window_state', { token: null }],
+      ['window_sign_in', { token: null }],
+      ['window_sign_out', { token: null }],
+      ['window_call_next', { token: null }],
+      ['window_recall', { token: null }],
+      ['window_no_show', { token: null }],
+      ['window_finish', { token: null }],
+      ['window_pause', { paused: false, token: null }],
+      ['window_transfer', { category: 'B', window: null, token: null }],
+      ['window_transfer', { category: null, window: 2, token: null }],
       ['queue_identify', undefined],
       ['issue_ticket', { category: 'A', identity: 'tok-1', priority: 'disabled' }],
       ['appointment_check_in', { identity: null, bookingNumber: '42' }],
       ['appointment_check_in', { identity: 'tok-1', bookingNumber: null }],
       ['calls', undefined],
-      ['kpi', undefined],
+      ['kpi', { token: null }],
       ['hall_setup', undefined],
-      ['import_hall', { toml: 'toml text' }],
+      ['import_hall', { toml: 'toml text', token: null }],
     ])
   })
 })

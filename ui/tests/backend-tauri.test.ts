@@ -25,8 +25,8 @@ describe('Tauri transport', () => {
     expect(invoke.mock.calls).toEqual([
       ['status', undefined],
       ['issue_ticket', { category: 'A', identity: null, priority: null }],
-      ['list_tickets', undefined],
-      ['unsynced_records', undefined],
+      ['list_tickets', { token: null }],
+      ['unsynced_records', { token: null }],
     ])
   })
 

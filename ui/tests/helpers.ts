@@ -6,13 +6,17 @@ import type { Component } from 'vue'
 import type { Router } from 'vue-router'
 import { BACKEND_KEY } from '../src/backend/inject'
 import type {
+  AuditCheck,
   Backend,
   BackendEvent,
   Calls,
   ConnectionState,
   HallSetup,
   Identity,
+  FullApplicant,
   Kpi,
+  StaffAccount,
+  StaffSession,
   Status,
   Ticket,
   UnsyncedList,
@@ -188,7 +192,54 @@ export function makeUnsynced(overrides: Partial<UnsyncedRecord> = {}): UnsyncedR
   }
 }
 
-/** A Backend whose calls are vi.fn()s and whose events the test emits by hand. */
+export const ALL_PERMISSIONS = [
+  'view-status',
+  'take-ticket',
+  'view-calls',
+  'serve-window',
+  'view-tickets',
+  'view-hall-kpi',
+  'manage-hall',
+  'manage-staff',
+  'view-personal-data',
+  'view-sync-status',
+  'field-intake',
+  'view-audit',
+  'manage-fleet',
+]
+
+export function makeSession(overrides: Partial<StaffSession> = {}): StaffSession {
+  return {
+    token: 'sess-token-1',
+    staff_id: 's1',
+    name: '王芳',
+    hall_id: 'HK-01',
+    roles: ['clerk', 'hall-manager'],
+    windows: [3],
+    permissions: [...ALL_PERMISSIONS],
+    idle_minutes: 15,
+    ...overrides,
+  }
+}
+
+export function makeStaffAccount(overrides: Partial<StaffAccount> = {}): StaffAccount {
+  return {
+    staff_id: 's1',
+    name: '王芳',
+    hall_id: 'HK-01',
+    roles: ['clerk'],
+    windows: [3],
+    has_password: true,
+    must_change_password: false,
+    has_card_login: false,
+    disabled: false,
+    updated_at: '2026-11-23T08:00:00+08:00',
+    ...overrides,
+  }
+}
+
+/**
+ * A Backend whose calls are vi.fn()s and whose events the test emits by hand. */
 export class FakeBackend implements Backend {
   readonly transport = 'http' as const
   private handlers = new Set<(e: BackendEvent) => void>()
@@ -215,6 +266,38 @@ export class FakeBackend implements Backend {
   kpi = vi.fn(async (): Promise<Kpi> => makeKpi())
   hallSetup = vi.fn(async (): Promise<HallSetup | null> => makeHallSetup())
   importHall = vi.fn(async (): Promise<HallSetup> => makeHallSetup())
+  windowApplicant = vi.fn(async (): Promise<FullApplicant> => ({ name: '张三丰', id_number: '460100195001011234', age: 76 }))
+  login = vi.fn(async (staffId: string): Promise<StaffSession> => {
+    const session = makeSession({ staff_id: staffId })
+    this.setSession(session)
+    return session
+  })
+  loginCard = vi.fn(async (): Promise<StaffSession> => {
+    const session = makeSession()
+    this.setSession(session)
+    return session
+  })
+  logout = vi.fn(async (): Promise<void> => this.setSession(null))
+  refreshSession = vi.fn(async (): Promise<StaffSession | null> => this.sessionValue)
+  changePassword = vi.fn(async (): Promise<void> => undefined)
+  staffList = vi.fn(async (): Promise<StaffAccount[]> => [makeStaffAccount()])
+  saveStaff = vi.fn(async (): Promise<StaffAccount> => makeStaffAccount())
+  verifyAudit = vi.fn(async (): Promise<AuditCheck> => ({ ok: true, events: 42, problem: null }))
+  /** Logged in with every permission unless a test says otherwise. */
+  sessionValue: StaffSession | null = makeSession()
+  private sessionHandlers = new Set<(s: StaffSession | null) => void>()
+
+  currentSession(): StaffSession | null {
+    return this.sessionValue
+  }
+  onSession(handler: (s: StaffSession | null) => void): () => void {
+    this.sessionHandlers.add(handler)
+    return () => this.sessionHandlers.delete(handler)
+  }
+  setSession(session: StaffSession | null): void {
+    this.sessionValue = session
+    for (const h of [...this.sessionHandlers]) h(session)
+  }
 
   constructor(status: Status = makeStatus()) {
     this.statusValue = status

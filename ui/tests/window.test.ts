@@ -72,15 +72,15 @@ describe('window screen', () => {
 const applicant = { name: '李四', id_number: '460100199001011234', age: 36 }
 
 describe('window desk: session and toolbar', () => {
-  it('shows the staff picker on a closed window and signs in', async () => {
+  it('opens a closed window for the logged-in staff member and signs it out', async () => {
     const backend = new FakeBackend()
     backend.windowState.mockResolvedValue(makeWindowState({ session: null }))
     const { wrapper } = await mountView(WindowView, backend)
     expect(wrapper.find('[data-testid="action-callNext"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="window-closed"]').text()).toContain('3 号窗口未开放')
-    await wrapper.get('[data-testid="staff-s2"]').trigger('click')
+    await wrapper.get('[data-testid="window-open"]').trigger('click')
     await flushPromises()
-    expect(backend.windowSignIn).toHaveBeenCalledWith('s2')
+    expect(backend.windowSignIn).toHaveBeenCalledWith()
     expect(wrapper.find('[data-testid="action-callNext"]').exists()).toBe(true)
     await wrapper.get('[data-testid="sign-out"]').trigger('click')
     await flushPromises()

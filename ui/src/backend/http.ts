@@ -3,12 +3,18 @@
 
 import { BackendError, CLIENT_ERRORS, httpError, toBackendError } from './errors'
 import { EventHub } from './hub'
+import { LOGIN_REQUIRED, SessionStore } from './session'
 import {
+  checkAuditCheck,
   checkCalls,
+  checkFullApplicant,
   checkHallSetup,
   checkIdentity,
   checkKpi,
   checkOptionalHallSetup,
+  checkStaffAccount,
+  checkStaffList,
+  checkStaffSession,
   checkStatus,
   checkTicket,
   checkTicketList,
@@ -17,15 +23,20 @@ import {
   parseEvent,
 } from './parse'
 import type {
+  AuditCheck,
   Backend,
   BackendEvent,
   Calls,
   CheckInRequest,
   ConnectionState,
+  FullApplicant,
   HallSetup,
   Identity,
   IssueOptions,
   Kpi,
+  StaffAccount,
+  StaffInput,
+  StaffSession,
   Status,
   Ticket,
   TransferTarget,
@@ -85,6 +96,7 @@ export class HttpBackend implements Backend {
   private readonly timeoutMs: number
   private readonly backoff: (attempt: number) => number
   private readonly hub = new EventHub('closed')
+  private readonly session = new SessionStore()
   private socket: WebSocketLike | null = null
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private attempt = 0
@@ -136,8 +148,8 @@ export class HttpBackend implements Backend {
     return this.request('GET', 'api/window').then(checkWindowState)
   }
 
-  windowSignIn(staffId: string): Promise<WindowState> {
-    return this.windowAction('sign-in', { staff_id: staffId })
+  windowSignIn(): Promise<WindowState> {
+    return this.windowAction('sign-in')
   }
 
   windowSignOut(): Promise<WindowState> {
@@ -167,6 +179,70 @@ export class HttpBackend implements Backend {
   windowTransfer(target: TransferTarget): Promise<WindowState> {
     const body = target.category !== undefined ? { category: target.category } : { window: target.window }
     return this.windowAction('transfer', body)
+  }
+
+  windowApplicant(): Promise<FullApplicant> {
+    return this.request('GET', 'api/window/applicant').then(checkFullApplicant)
+  }
+
+  async login(staffId: string, password: string): Promise<StaffSession> {
+    const session = checkStaffSession(await this.request('POST', 'api/login', { staff_id: staffId, password }))
+    this.session.set(session)
+    return session
+  }
+
+  async loginCard(pin: string): Promise<StaffSession> {
+    const session = checkStaffSession(await this.request('POST', 'api/login/card', { pin }))
+    this.session.set(session)
+    return session
+  }
+
+  async logout(): Promise<void> {
+    if (this.session.get() === null) return
+    try {
+      await this.request('POST', 'api/logout', {}, 'application/json', true)
+    } finally {
+      // Forget the token even when the backend cannot be told: the next person at the desk must not inherit it.
+      this.session.set(null)
+    }
+  }
+
+  async refreshSession(): Promise<StaffSession | null> {
+    const token = this.session.token()
+    if (token === null) return null
+    const session = checkStaffSession(await this.request('GET', 'api/session'))
+    if (this.session.token() === token) this.session.set(session)
+    return this.session.get()
+  }
+
+  async changePassword(staffId: string, oldPassword: string, newPassword: string): Promise<void> {
+    await this.request(
+      'POST',
+      'api/password',
+      { staff_id: staffId, old_password: oldPassword, new_password: newPassword },
+      'application/json',
+      true,
+    )
+  }
+
+  currentSession(): StaffSession | null {
+    return this.session.get()
+  }
+
+  onSession(handler: (session: StaffSession | null) => void): Unsubscribe {
+    return this.session.on(handler)
+  }
+
+  staffList(): Promise<StaffAccount[]> {
+    return this.request('GET', 'api/staff').then(checkStaffList)
+  }
+
+  saveStaff(input: StaffInput): Promise<StaffAccount> {
+    return this.request('POST', 'api/staff', input).then(checkStaffAccount)
+  }
+
+  verifyAudit(): Promise<AuditCheck> {
+    return this.request('GET', 'api/audit/verify').then(checkAuditCheck)
   }
 
   calls(): Promise<Calls> {
@@ -224,24 +300,28 @@ export class HttpBackend implements Backend {
 
   /**
    * One request. A `body` is sent as JSON unless `contentType` is `text/plain` (the hall file goes up as its own
-   * TOML text).
+   * TOML text). The session's token goes with every request; `noContent` routes answer 204 and resolve to null.
    */
   private async request(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     contentType: 'application/json' | 'text/plain' = 'application/json',
+    noContent = false,
   ): Promise<unknown> {
+    const token = this.session.token()
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), this.timeoutMs)
     let response: Response
     try {
+      const headers: Record<string, string> = { Accept: 'application/json' }
+      if (body !== undefined) {
+        headers['Content-Type'] = contentType === 'text/plain' ? 'text/plain; charset=utf-8' : contentType
+      }
+      if (token !== null) headers.Authorization = `Bearer ${token}`
       const init: RequestInit = {
         method,
-        headers:
-          body === undefined
-            ? { Accept: 'application/json' }
-            : { Accept: 'application/json', 'Content-Type': contentType === 'text/plain' ? 'text/plain; charset=utf-8' : contentType },
+        headers,
         signal: controller.signal,
         cache: 'no-store',
       }
@@ -261,7 +341,12 @@ export class HttpBackend implements Backend {
     } catch (err) {
       throw toBackendError(err)
     }
-    if (!response.ok) throw httpError(response.status, response.statusText, text)
+    if (!response.ok) {
+      const error = httpError(response.status, response.statusText, text)
+      if (error.code === LOGIN_REQUIRED) this.session.expired(token)
+      throw error
+    }
+    if (noContent || response.status === 204) return null
     try {
       return JSON.parse(text) as unknown
     } catch {

@@ -3,12 +3,16 @@
 
 import { BackendError, CLIENT_ERRORS } from './errors'
 import type {
+  AuditCheck,
   BackendEvent,
   BackendEventType,
   Calls,
+  FullApplicant,
   HallSetup,
   Identity,
   Kpi,
+  StaffAccount,
+  StaffSession,
   Status,
   Ticket,
   UnsyncedList,
@@ -186,4 +190,75 @@ export function checkHallSetup(value: unknown): HallSetup {
 /** GET /api/hall answers null before a hall file was imported. */
 export function checkOptionalHallSetup(value: unknown): HallSetup | null {
   return value === null ? null : checkHallSetup(value)
+}
+
+function isStringArray(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string')
+}
+
+function isNumberArray(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number')
+}
+
+export function checkStaffSession(value: unknown): StaffSession {
+  if (
+    !isObject(value) ||
+    typeof value.token !== 'string' ||
+    value.token === '' ||
+    typeof value.staff_id !== 'string' ||
+    typeof value.name !== 'string' ||
+    !isStringArray(value.roles) ||
+    !isNumberArray(value.windows) ||
+    !isStringArray(value.permissions) ||
+    typeof value.idle_minutes !== 'number'
+  ) {
+    throw bad('login')
+  }
+  return { ...(value as unknown as StaffSession), hall_id: typeof value.hall_id === 'string' ? value.hall_id : null }
+}
+
+export function checkStaffAccount(value: unknown): StaffAccount {
+  if (
+    !isObject(value) ||
+    typeof value.staff_id !== 'string' ||
+    typeof value.name !== 'string' ||
+    !isStringArray(value.roles) ||
+    !isNumberArray(value.windows) ||
+    typeof value.has_password !== 'boolean' ||
+    typeof value.must_change_password !== 'boolean' ||
+    typeof value.has_card_login !== 'boolean' ||
+    typeof value.disabled !== 'boolean'
+  ) {
+    throw bad('staff account')
+  }
+  return value as unknown as StaffAccount
+}
+
+export function checkStaffList(value: unknown): StaffAccount[] {
+  if (!Array.isArray(value)) throw bad('staff list')
+  return value.map(checkStaffAccount)
+}
+
+export function checkFullApplicant(value: unknown): FullApplicant {
+  if (
+    !isObject(value) ||
+    typeof value.name !== 'string' ||
+    typeof value.id_number !== 'string' ||
+    typeof value.age !== 'number'
+  ) {
+    throw bad('applicant')
+  }
+  return value as unknown as FullApplicant
+}
+
+export function checkAuditCheck(value: unknown): AuditCheck {
+  if (
+    !isObject(value) ||
+    typeof value.ok !== 'boolean' ||
+    typeof value.events !== 'number' ||
+    !(value.problem === null || value.problem === undefined || (isObject(value.problem) && typeof value.problem.code === 'string'))
+  ) {
+    throw bad('audit check')
+  }
+  return { ok: value.ok, events: value.events, problem: (value.problem ?? null) as AuditCheck['problem'] }
 }

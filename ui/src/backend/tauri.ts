@@ -5,12 +5,18 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core'
 import { listen as tauriListen } from '@tauri-apps/api/event'
 import { toBackendError } from './errors'
 import { EventHub } from './hub'
+import { LOGIN_REQUIRED, SessionStore } from './session'
 import {
+  checkAuditCheck,
   checkCalls,
+  checkFullApplicant,
   checkHallSetup,
   checkIdentity,
   checkKpi,
   checkOptionalHallSetup,
+  checkStaffAccount,
+  checkStaffList,
+  checkStaffSession,
   checkStatus,
   checkTicket,
   checkTicketList,
@@ -19,15 +25,20 @@ import {
   parseEvent,
 } from './parse'
 import type {
+  AuditCheck,
   Backend,
   BackendEvent,
   Calls,
   CheckInRequest,
   ConnectionState,
+  FullApplicant,
   HallSetup,
   Identity,
   IssueOptions,
   Kpi,
+  StaffAccount,
+  StaffInput,
+  StaffSession,
   Status,
   Ticket,
   TransferTarget,
@@ -51,6 +62,7 @@ export class TauriBackend implements Backend {
   private readonly invokeFn: InvokeFn
   private readonly listenFn: ListenFn
   private readonly hub = new EventHub('open')
+  private readonly session = new SessionStore()
   private unlisten: Promise<(() => void) | null> | null = null
   private stopped = false
 
@@ -73,11 +85,11 @@ export class TauriBackend implements Backend {
   }
 
   listTickets(): Promise<Ticket[]> {
-    return this.call('list_tickets').then(checkTicketList)
+    return this.staffCall('list_tickets').then(checkTicketList)
   }
 
   unsyncedRecords(): Promise<UnsyncedList> {
-    return this.call('unsynced_records').then(checkUnsyncedList)
+    return this.staffCall('unsynced_records').then(checkUnsyncedList)
   }
 
   identify(): Promise<Identity> {
@@ -92,42 +104,102 @@ export class TauriBackend implements Backend {
   }
 
   windowState(): Promise<WindowState> {
-    return this.call('window_state').then(checkWindowState)
+    return this.staffCall('window_state').then(checkWindowState)
   }
 
-  windowSignIn(staffId: string): Promise<WindowState> {
-    return this.call('window_sign_in', { staffId }).then(checkWindowState)
+  windowSignIn(): Promise<WindowState> {
+    return this.staffCall('window_sign_in').then(checkWindowState)
   }
 
   windowSignOut(): Promise<WindowState> {
-    return this.call('window_sign_out').then(checkWindowState)
+    return this.staffCall('window_sign_out').then(checkWindowState)
   }
 
   windowCallNext(): Promise<WindowState> {
-    return this.call('window_call_next').then(checkWindowState)
+    return this.staffCall('window_call_next').then(checkWindowState)
   }
 
   windowRecall(): Promise<WindowState> {
-    return this.call('window_recall').then(checkWindowState)
+    return this.staffCall('window_recall').then(checkWindowState)
   }
 
   windowNoShow(): Promise<WindowState> {
-    return this.call('window_no_show').then(checkWindowState)
+    return this.staffCall('window_no_show').then(checkWindowState)
   }
 
   windowFinish(): Promise<WindowState> {
-    return this.call('window_finish').then(checkWindowState)
+    return this.staffCall('window_finish').then(checkWindowState)
   }
 
   windowPause(paused: boolean): Promise<WindowState> {
-    return this.call('window_pause', { paused }).then(checkWindowState)
+    return this.staffCall('window_pause', { paused }).then(checkWindowState)
   }
 
   windowTransfer(target: TransferTarget): Promise<WindowState> {
-    return this.call('window_transfer', {
+    return this.staffCall('window_transfer', {
       category: target.category ?? null,
       window: target.window ?? null,
     }).then(checkWindowState)
+  }
+
+  windowApplicant(): Promise<FullApplicant> {
+    return this.staffCall('window_applicant').then(checkFullApplicant)
+  }
+
+  async login(staffId: string, password: string): Promise<StaffSession> {
+    const session = checkStaffSession(await this.call('login', { staffId, password }))
+    this.session.set(session)
+    return session
+  }
+
+  async loginCard(pin: string): Promise<StaffSession> {
+    const session = checkStaffSession(await this.call('login_card', { pin }))
+    this.session.set(session)
+    return session
+  }
+
+  async logout(): Promise<void> {
+    const token = this.session.token()
+    if (token === null) return
+    try {
+      await this.call('logout', { token })
+    } finally {
+      // Forget the token even when the backend refuses: the next person at the desk must not inherit it.
+      this.session.set(null)
+    }
+  }
+
+  async refreshSession(): Promise<StaffSession | null> {
+    const token = this.session.token()
+    if (token === null) return null
+    const session = checkStaffSession(await this.staffCall('session'))
+    if (this.session.token() === token) this.session.set(session)
+    return this.session.get()
+  }
+
+  async changePassword(staffId: string, oldPassword: string, newPassword: string): Promise<void> {
+    await this.call('change_password', { staffId, oldPassword, newPassword })
+  }
+
+  currentSession(): StaffSession | null {
+    return this.session.get()
+  }
+
+  onSession(handler: (session: StaffSession | null) => void): Unsubscribe {
+    return this.session.on(handler)
+  }
+
+  staffList(): Promise<StaffAccount[]> {
+    return this.staffCall('staff_list').then(checkStaffList)
+  }
+
+  // `input` keeps its snake_case keys: Tauri renames command arguments, not the fields of a struct argument.
+  saveStaff(input: StaffInput): Promise<StaffAccount> {
+    return this.staffCall('save_staff', { input }).then(checkStaffAccount)
+  }
+
+  verifyAudit(): Promise<AuditCheck> {
+    return this.staffCall('verify_audit').then(checkAuditCheck)
   }
 
   calls(): Promise<Calls> {
@@ -135,7 +207,7 @@ export class TauriBackend implements Backend {
   }
 
   kpi(): Promise<Kpi> {
-    return this.call('kpi').then(checkKpi)
+    return this.staffCall('kpi').then(checkKpi)
   }
 
   hallSetup(): Promise<HallSetup | null> {
@@ -143,7 +215,7 @@ export class TauriBackend implements Backend {
   }
 
   importHall(toml: string): Promise<HallSetup> {
-    return this.call('import_hall', { toml }).then(checkHallSetup)
+    return this.staffCall('import_hall', { toml }).then(checkHallSetup)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {
@@ -174,6 +246,18 @@ export class TauriBackend implements Backend {
     void this.unlisten?.then((off) => off?.())
     this.unlisten = null
     this.hub.setConnection('closed')
+  }
+
+  /** A staff command: the session's token goes along; `staff.login_required` ends that session. */
+  private async staffCall(cmd: string, args: Record<string, unknown> = {}): Promise<unknown> {
+    const token = this.session.token()
+    try {
+      return await this.call(cmd, { ...args, token })
+    } catch (err) {
+      const error = toBackendError(err)
+      if (error.code === LOGIN_REQUIRED) this.session.expired(token)
+      throw error
+    }
   }
 
   private async call(cmd: string, args?: Record<string, unknown>): Promise<unknown> {

@@ -155,6 +155,87 @@ export interface StaffKpi {
   avg_service_secs: number | null
 }
 
+/** Staff roles (kebab-case, as the backend serialises them). */
+export type StaffRole = 'clerk' | 'supervisor' | 'hall-manager' | 'field-staff' | 'fleet-admin'
+export const STAFF_ROLES: readonly StaffRole[] = ['clerk', 'supervisor', 'hall-manager', 'field-staff', 'fleet-admin']
+
+/** What a role grants; screens show only what the logged-in staff member may do. */
+export type Permission =
+  | 'view-status'
+  | 'take-ticket'
+  | 'view-calls'
+  | 'serve-window'
+  | 'view-tickets'
+  | 'view-hall-kpi'
+  | 'manage-hall'
+  | 'manage-staff'
+  | 'view-personal-data'
+  | 'view-sync-status'
+  | 'field-intake'
+  | 'view-audit'
+  | 'manage-fleet'
+
+/**
+ * A logged-in staff member (POST /api/login, /api/login/card, GET /api/session). The token is a secret: the adapter
+ * keeps it in memory only and sends it with every call.
+ */
+export interface StaffSession {
+  token: string
+  staff_id: string
+  name: string
+  hall_id: string | null
+  roles: string[]
+  windows: number[]
+  permissions: string[]
+  /** The backend ends the session after this many idle minutes. */
+  idle_minutes: number
+}
+
+/** A staff account as the manage-staff screen lists it: no secrets, only whether they are set. */
+export interface StaffAccount {
+  staff_id: string
+  name: string
+  hall_id: string | null
+  roles: string[]
+  windows: number[]
+  has_password: boolean
+  must_change_password: boolean
+  has_card_login: boolean
+  disabled: boolean
+  /** RFC 3339 */
+  updated_at: string
+}
+
+/** Add or edit a staff account. Absent secrets leave the stored ones unchanged. */
+export interface StaffInput {
+  staff_id: string
+  name: string
+  hall_id?: string
+  roles: string[]
+  windows: number[]
+  password?: string
+  pin?: string
+  /** For card login: the staff member's own ID card number. */
+  id_number?: string
+  disabled: boolean
+  /** The password must be changed at the first login. */
+  one_time_password?: boolean
+}
+
+/** The current ticket's applicant unmasked (view-personal-data; every opening is audited by the backend). */
+export interface FullApplicant {
+  name: string
+  id_number: string
+  age: number
+}
+
+/** The audit chain check: `problem` names the first broken event. */
+export interface AuditCheck {
+  ok: boolean
+  events: number
+  problem: ErrorBody | null
+}
+
 export interface StaffMember {
   id: string
   name: string
@@ -294,7 +375,8 @@ export interface Backend {
 
   /** Clerk desk: this terminal's window. Each action returns the new state. */
   windowState(): Promise<WindowState>
-  windowSignIn(staffId: string): Promise<WindowState>
+  /** Opens the window for the logged-in staff member. */
+  windowSignIn(): Promise<WindowState>
   windowSignOut(): Promise<WindowState>
   windowCallNext(): Promise<WindowState>
   windowRecall(): Promise<WindowState>
@@ -302,6 +384,26 @@ export interface Backend {
   windowFinish(): Promise<WindowState>
   windowPause(paused: boolean): Promise<WindowState>
   windowTransfer(target: TransferTarget): Promise<WindowState>
+  /** The current ticket's applicant unmasked. */
+  windowApplicant(): Promise<FullApplicant>
+
+  /** Staff login with id and password; the session is kept by the adapter (memory only). */
+  login(staffId: string, password: string): Promise<StaffSession>
+  /** Staff login with the staff member's own ID card on this terminal's reader and a PIN. */
+  loginCard(pin: string): Promise<StaffSession>
+  /** End the session on the backend and forget it here (forgotten even if the backend cannot be reached). */
+  logout(): Promise<void>
+  /** Ask the backend whether the kept session is still valid; null (and forgotten) when it is not. */
+  refreshSession(): Promise<StaffSession | null>
+  /** Works with an expired password too. */
+  changePassword(staffId: string, oldPassword: string, newPassword: string): Promise<void>
+  /** The logged-in staff member, or null. A `staff.login_required` answer to any call clears it. */
+  currentSession(): StaffSession | null
+  /** Called on every login, logout and cleared session. */
+  onSession(handler: (session: StaffSession | null) => void): Unsubscribe
+  staffList(): Promise<StaffAccount[]>
+  saveStaff(input: StaffInput): Promise<StaffAccount>
+  verifyAudit(): Promise<AuditCheck>
 
   /** Call screen: per-window calls, recent calls, waiting per category. */
   calls(): Promise<Calls>

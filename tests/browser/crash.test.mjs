@@ -4,7 +4,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
-import { Hall } from './hall.mjs'
+import { Hall, CLERK, api, login } from './hall.mjs'
 
 const hall = new Hall()
 after(() => hall.stop())
@@ -37,7 +37,9 @@ test('a ticket that was shown survives kill -9 of the queue machine', async () =
   await new Promise((resolve) => child.once('exit', resolve))
 
   ;({ child, url } = await hall.startTerminal('queue-ticket', port))
-  const after = await (await fetch(`${url}/api/tickets`)).json()
+  // The list is a staff route; sessions live in memory, so log in on the restarted terminal.
+  const token = await login(url, CLERK.id, CLERK.password)
+  const after = await api(url, '/api/tickets', { token })
   assert.deepEqual(after.map((t) => [t.id, t.number]), issued.map((t) => [t.id, t.number]))
   const next = await (await fetch(`${url}/api/tickets`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ category: 'A' }),

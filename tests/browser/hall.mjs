@@ -1,9 +1,11 @@
 // A hall for browser tests: the real binaries (banshi-server, the ESC/POS printer simulator and one
 // `banshi serve` per terminal) on free loopback ports, with profiles made from kiosk-profiles/examples by
-// pointing them at this hall's server and printer.
+// pointing them at this hall's server and printer. Before the terminals start, the staff accounts are made on the
+// admin terminal's data folder with the admin CLI (as an installer would); they reach the other terminals through
+// the server. Every process's output goes to a file under `<hall dir>/logs` so a test can read what was logged.
 
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -11,6 +13,31 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const bin = (env, name) => process.env[env] ?? join(root, 'target', 'debug', name)
+
+/** The first fleet admin (`staff bootstrap`): imports the hall, reads the KPIs, manages staff. */
+export const ADMIN = { id: 'admin', name: '管理员', password: 'Admin-2026!' }
+/** The password of every other account (permanent: no change at first login). */
+export const STAFF_PASSWORD = 'Clerk-2026!'
+
+/** The [[staff]] of the demo hall file: id, name, windows. A plain reader for that file's simple layout. */
+function hallFileStaff() {
+  const text = readFileSync(join(root, 'kiosk-profiles', 'halls', 'hk-longhua.toml'), 'utf8')
+  return text.split(/^\[\[/m).filter((block) => block.startsWith('staff]]')).map((block) => ({
+    id: /^id\s*=\s*"([^"]+)"/m.exec(block)[1],
+    name: /^name\s*=\s*"([^"]+)"/m.exec(block)[1],
+    windows: (/^windows\s*=\s*\[([^\]]*)\]/m.exec(block)?.[1] ?? '').split(',').map((n) => n.trim()).filter(Boolean).map(Number),
+  }))
+}
+
+/** Clerks from the hall file (s001 王芳 at window 5, the window profile's window, …) and one supervisor. */
+export const CLERKS = hallFileStaff().map((s) => ({ ...s, role: 'clerk', password: STAFF_PASSWORD }))
+export const SUPERVISOR = { id: 'sup01', name: '值班主管', windows: [], role: 'supervisor', password: STAFF_PASSWORD }
+export const STAFF = [...CLERKS, SUPERVISOR]
+/** The clerk of window 5. */
+export const CLERK = CLERKS.find((s) => s.windows.includes(5))
+
+/** Every session token a test saw (API logins, and UI logins on watched pages): none may reach a log. */
+export const seenTokens = new Set()
 
 export const MODES = ['self-service', 'queue-ticket', 'call-screen', 'window', 'field', 'office', 'background', 'admin']
 
@@ -75,21 +102,95 @@ export async function until(check, { what = 'condition', timeoutMs = 20000, inte
   }
 }
 
-/** A terminal API call: the parsed JSON answer, or an error with the status and the API's `{code, message}` text. */
-export async function api(base, path, { method = 'GET', body, contentType = 'application/json' } = {}) {
+/**
+ * A terminal API call: the parsed JSON answer, or an error with the status and the API's `{code, message}` text
+ * (`err.status`, `err.code`). `token` (from `login`) goes as `Authorization: Bearer`: staff routes need it.
+ */
+export async function api(base, path, { method = 'GET', body, contentType = 'application/json', token } = {}) {
+  const headers = body === undefined ? {} : { 'content-type': contentType }
+  if (token) headers.authorization = `Bearer ${token}`
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
+    headers,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   })
   const text = await res.text()
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`)
+  if (!res.ok) {
+    const err = new Error(`${method} ${path}: HTTP ${res.status} ${text}`)
+    err.status = res.status
+    try { err.code = JSON.parse(text).code } catch { /* not a {code, message} body */ }
+    throw err
+  }
   return text ? JSON.parse(text) : null
+}
+
+/**
+ * Log in on a terminal through the API and return the session token. Accounts are made on the admin terminal and
+ * reach the others through the server, so `staff.bad_credentials` is retried for a while: an account the terminal
+ * does not know yet counts no failure (the 5-failure lock needs a known account and a wrong password).
+ */
+export async function login(base, staffId, password, { timeoutMs = 30000 } = {}) {
+  const view = await until(async () => {
+    try {
+      return await api(base, '/api/login', { method: 'POST', body: { staff_id: staffId, password } })
+    } catch (e) {
+      if (e.code === 'staff.bad_credentials') throw e
+      throw Object.assign(new Error(`login of ${staffId} refused for good: ${e.message}`), { fatal: true })
+    }
+  }, { what: `login of ${staffId} on ${base}`, timeoutMs, intervalMs: 500 })
+  seenTokens.add(view.token)
+  return view.token
+}
+
+/** Remember the tokens of UI logins on `page` (answers of /api/login*), for the log check. */
+export function watchTokens(page) {
+  page.on('response', async (res) => {
+    if (!/\/api\/login(\/card)?$/.test(new URL(res.url()).pathname) || !res.ok()) return
+    try {
+      const body = await res.json()
+      if (body?.token) seenTokens.add(body.token)
+    } catch { /* the page went away first */ }
+  })
+}
+
+/**
+ * Log in on a staff screen. Waits (API login) until the terminal knows the account first, so the one UI login
+ * does not race the accounts' sync.
+ */
+export async function uiLogin(page, base, staffId, password) {
+  watchTokens(page)
+  await login(base, staffId, password)
+  const form = page.locator('[data-testid="staff-login"]')
+  await form.waitFor({ timeout: 15000 })
+  await page.locator('[data-testid="login-staff-id"]').fill(staffId)
+  await page.locator('[data-testid="login-password"]').fill(password)
+  await page.locator('[data-testid="login-submit"]').click()
+  await form.waitFor({ state: 'detached', timeout: 15000 })
+}
+
+/** Every log file of the hall (one per process start and per CLI run): name and text. */
+export function hallLogs(hall) {
+  return readdirSync(hall.logDir).map((name) => ({ name, text: readFileSync(join(hall.logDir, name), 'utf8') }))
+}
+
+/**
+ * Which of `secrets` ({label, value}) occur in which log file. Reports labels only, never the values: the report
+ * itself ends up in the test output.
+ */
+export function secretsInLogs(hall, secrets) {
+  const found = []
+  for (const { name, text } of hallLogs(hall)) {
+    for (const { label, value } of secrets) if (value && text.includes(value)) found.push(`${label} in ${name}`)
+  }
+  return found
 }
 
 export class Hall {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'banshi-e2e-'))
+    this.logDir = join(this.dir, 'logs')
+    mkdirSync(this.logDir)
+    this.logCount = 0
     this.children = []
     this.terminals = {}
   }
@@ -97,8 +198,10 @@ export class Hall {
   spawn(name, cmd, args, env = {}, { stdin = 'ignore' } = {}) {
     const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, BANSHI_LOG: 'warn', ...env } })
     const log = []
-    child.stdout.on('data', (d) => log.push(d.toString()))
-    child.stderr.on('data', (d) => log.push(d.toString()))
+    const file = createWriteStream(this.logFile(name))
+    child.stdout.on('data', (d) => { log.push(d.toString()); file.write(d) })
+    child.stderr.on('data', (d) => { log.push(d.toString()); file.write(d) })
+    child.on('close', () => file.end())
     child.on('exit', (code, signal) => {
       if (!this.stopping && !child.expectedExit) console.error(`${name} exited (${code ?? signal}):\n${log.join('')}`)
     })
@@ -106,8 +209,56 @@ export class Hall {
     return child
   }
 
+  /** A new log file's path for a process called `name`. */
+  logFile(name) {
+    this.logCount += 1
+    return join(this.logDir, `${String(this.logCount).padStart(3, '0')}-${name}.log`)
+  }
+
   /**
-   * Start the server, the printer simulator and one terminal per mode. `adjustProfile(mode, toml)` may rewrite
+   * Run the terminal binary's admin CLI on the admin terminal's profile and data folder; its output goes to a log
+   * file. Throws with that output when it fails.
+   */
+  adminCli(args, env) {
+    const res = spawnSync(bin('BANSHI_BIN', 'banshi'), [
+      '--profile', join(this.dir, 'admin.toml'), ...args, '--data', join(this.dir, 'admin'),
+    ], {
+      encoding: 'utf8',
+      timeout: 120000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BANSHI_LOG: 'warn', BANSHI_ENROLLMENT_TOKEN: this.enrollmentToken, ...env },
+    })
+    writeFileSync(this.logFile(`cli-${args.slice(0, 2).join('-')}`), `${res.stdout ?? ''}${res.stderr ?? ''}`)
+    if (res.status !== 0) {
+      throw new Error(`banshi ${args.slice(0, 2).join(' ')} failed (${res.status ?? res.signal ?? res.error}):\n${res.stdout}${res.stderr}`)
+    }
+  }
+
+  /** The fleet admin, then every clerk of the hall file and a supervisor, each with a permanent password. */
+  createAccounts() {
+    this.adminCli(['staff', 'bootstrap', '--id', ADMIN.id, '--name', ADMIN.name], { BANSHI_NEW_PASSWORD: ADMIN.password })
+    for (const s of STAFF) {
+      this.adminCli([
+        'staff', 'add', '--as', ADMIN.id, '--id', s.id, '--name', s.name, '--role', s.role,
+        ...s.windows.flatMap((n) => ['--window', String(n)]), '--permanent',
+      ], { BANSHI_STAFF_PASSWORD: ADMIN.password, BANSHI_NEW_PASSWORD: s.password })
+    }
+  }
+
+  /** Write `<hall dir>/<mode>.toml` from the example profile, pointed at this hall's server and printer. */
+  writeProfile(mode, adjustProfile) {
+    const source = readFileSync(join(root, 'kiosk-profiles', 'examples', `${mode}.toml`), 'utf8')
+    const profile = adjustProfile(mode, source
+      .replaceAll('http://127.0.0.1:8300', this.serverUrl)
+      .replaceAll('127.0.0.1:9100', `127.0.0.1:${this.printerPort}`))
+    const profilePath = join(this.dir, `${mode}.toml`)
+    writeFileSync(profilePath, profile)
+    return profilePath
+  }
+
+  /**
+   * Start the server, the printer simulator, make the staff accounts (on the admin terminal's data folder, whether
+   * or not an admin terminal runs in this hall) and start one terminal per mode. `adjustProfile(mode, toml)` may rewrite
    * a profile's text first (to point a device at a simulator, say).
    */
   async start(modes = MODES, { adjustProfile = (_mode, toml) => toml } = {}) {
@@ -126,13 +277,10 @@ export class Hall {
     this.startPrinter()
     await waitForHttp(`${this.serverUrl}/healthz`)
     await waitForTcp(printerPort)
+    this.writeProfile('admin', adjustProfile)
+    this.createAccounts()
     for (const mode of modes) {
-      const source = readFileSync(join(root, 'kiosk-profiles', 'examples', `${mode}.toml`), 'utf8')
-      const profile = adjustProfile(mode, source
-        .replaceAll('http://127.0.0.1:8300', this.serverUrl)
-        .replaceAll('127.0.0.1:9100', `127.0.0.1:${printerPort}`))
-      const profilePath = join(this.dir, `${mode}.toml`)
-      writeFileSync(profilePath, profile)
+      const profilePath = this.writeProfile(mode, adjustProfile)
       const port = await freePort()
       this.spawn(mode, bin('BANSHI_BIN', 'banshi'), [
         'serve', '--profile', profilePath, '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, mode),

@@ -1,10 +1,10 @@
 // Browser E2E against `banshi serve`: every mode's first screen shows the profile's real data, and the
 // ticket slice works through the UI — a ticket taken at the queue machine is printed by the simulator and
-// appears at the window and on the call screen.
+// appears at the window (after the clerk's login) and on the call screen.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Hall, MODES } from './hall.mjs'
+import { Hall, MODES, CLERK, uiLogin } from './hall.mjs'
 import { launch, shot } from './browser.mjs'
 
 const OUTLET = '海口市龙华区政务服务中心'
@@ -60,6 +60,7 @@ test('a ticket taken at the queue machine is printed and shows up at the window 
 
   const desk = await browser.newPage()
   await desk.goto(`${hall.terminals.window}/`)
+  await uiLogin(desk, hall.terminals.window, CLERK.id, CLERK.password)
   await desk.locator(`[data-testid="ticket-${ticketNumber}"]`).waitFor({ timeout: 20000 })
   await shot(desk, 'window-with-ticket')
 

@@ -1,24 +1,30 @@
 // Browser E2E of queue and calling (issue 5), the acceptance scenario: an admin imports the hall file, a resident
 // whose ID card (the wire-level simulator) shows age 70 takes a priority ticket after two normal ones, window 5
 // calls next and gets the elderly ticket first, and the call screen (the Vue page and the plain TV page on its
-// own LAN listener) shows it; the admin console then has the day's figures. Every screen is photographed.
+// own LAN listener) shows it; the admin console then has the day's figures. Staff log in first (accounts from the
+// admin CLI, see hall.mjs); the clerk opens the applicant's full data once. Every screen is photographed, and at
+// the end no log file of the hall holds the full ID number, the full name, a password or a session token.
 // Terminals only meet through the hall's banshi-server, as in a real hall.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { Hall, bin, freePort, until, api } from './hall.mjs'
+import { Hall, bin, freePort, until, api, login, uiLogin, secretsInLogs, seenTokens, ADMIN, CLERK, STAFF as ACCOUNTS } from './hall.mjs'
 import { launch, shot } from './browser.mjs'
 
 const MODES = ['queue-ticket', 'window', 'call-screen', 'admin']
 const BORN = '1956-03-01'
 const CARD_NAME = '测试甲'
-const STAFF = { id: 's005', name: '王芳' }
+// The clerk of window 5 in the demo hall file, whose account hall.mjs made.
+const STAFF = { id: CLERK.id, name: CLERK.name }
+// The simulator's `resident` card (drivers/idcard/src/sim/fixtures.rs) born on BORN: 110101 + birth date +
+// sequence 003 (sequence 1, male) + the MOD 11-2 check digit.
+const FULL_ID_NUMBER = idNumber(`110101${BORN.replaceAll('-', '')}003`)
 // A masked 18-character resident ID: a few leading digits and the last four kept, at least ten hidden.
 const MASKED_ID = /^(?=.{18}$)\d{3,4}\*{10,}\d{3}[\dX]$/
 
 // The hall file as an admin would write it. Window 5 (the window profile's `queue.window`) serves A and C;
-// the one ticket machine is the queue-ticket profile's terminal; s001 may not sign in at window 5.
+// the one ticket machine is the queue-ticket profile's terminal; the staff are the accounts' clerks.
 const HALL_FILE = `hall_id = "hk-longhua"
 ticket_machines = ["hk-longhua-qm-01"]
 
@@ -49,9 +55,9 @@ name = "${STAFF.name}"
 windows = [5]
 
 [[staff]]
-id = "s001"
+id = "s002"
 name = "李明"
-windows = [1, 2]
+windows = [1, 2, 3]
 `
 
 let hall
@@ -65,6 +71,13 @@ function ageInHall(born) {
   const [y, m, d] = born.split('-').map(Number)
   const beforeBirthday = today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d)
   return today.getUTCFullYear() - y - (beforeBirthday ? 1 : 0)
+}
+
+/** The 18-character number for its first 17 digits: MOD 11-2 check digit (GB 11643). */
+function idNumber(first17) {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0)
+  return first17 + '10X98765432'[sum % 11]
 }
 
 const testid = (page, id) => page.locator(`[data-testid="${id}"]`)
@@ -106,6 +119,8 @@ test('an elderly resident takes a priority ticket, window 5 calls it first, the 
   const admin = await browser.newPage()
   await admin.goto(`${term.admin}/`)
   await testid(admin, 'mode-admin').waitFor({ timeout: 15000 })
+  await uiLogin(admin, term.admin, ADMIN.id, ADMIN.password)
+  await testid(admin, 'staff-badge').waitFor()
   await testid(admin, 'hall-none').waitFor({ timeout: 15000 })
   await testid(admin, 'hall-text').fill(HALL_FILE)
   await testid(admin, 'hall-import-submit').click()
@@ -150,9 +165,11 @@ test('an elderly resident takes a priority ticket, window 5 calls it first, the 
   assert.ok(!(await queue.content()).includes(CARD_NAME), 'the full name reached the queue machine screen')
   await shot(queue, 'queue-ticket-elderly')
 
-  // 4. The window terminal learns the three tickets through sync.
+  // 4. The window terminal learns the three tickets through sync (the list is a staff route).
+  const clerkToken = await login(term.window, STAFF.id, CLERK.password)
+  await assert.rejects(api(term.window, '/api/tickets'), (e) => e.status === 401 && e.code === 'staff.login_required')
   const tickets = await until(async () => {
-    const list = await api(term.window, '/api/tickets')
+    const list = await api(term.window, '/api/tickets', { token: clerkToken })
     return ['A001', 'A002', 'A003'].every((n) => list.some((tk) => tk.number === n)) && list
   }, { what: 'the three tickets on the window terminal', timeoutMs: 30000 })
   const elderly = tickets.find((tk) => tk.number === elderlyNumber)
@@ -164,12 +181,11 @@ test('an elderly resident takes a priority ticket, window 5 calls it first, the 
   const desk = await browser.newPage()
   await desk.goto(`${term.window}/`)
   await testid(desk, 'mode-window').waitFor({ timeout: 15000 })
+  await uiLogin(desk, term.window, STAFF.id, CLERK.password)
+  assert.match(await testid(desk, 'staff-badge-name').innerText(), new RegExp(STAFF.name))
   await testid(desk, 'window-closed').waitFor({ timeout: 15000 })
-  // Only staff allowed at window 5 are offered.
-  await testid(desk, `staff-${STAFF.id}`).waitFor()
-  assert.equal(await testid(desk, 'staff-s001').count(), 0)
   for (const n of ['A001', 'A002', 'A003']) await testid(desk, `ticket-${n}`).waitFor({ timeout: 20000 })
-  await testid(desk, `staff-${STAFF.id}`).click()
+  await testid(desk, 'window-open').click()
   await testid(desk, 'action-callNext').click()
   await testid(desk, 'current-number').waitFor({ timeout: 15000 })
   assert.equal(await testid(desk, 'action-error').count(), 0)
@@ -183,7 +199,18 @@ test('an elderly resident takes a priority ticket, window 5 calls it first, the 
   assert.ok(!(await desk.content()).includes(CARD_NAME), 'the full name reached the window screen')
   await shot(desk, 'queue-window-called')
 
-  const ws = await api(term.window, '/api/window')
+  // The clerk opens the full applicant once (audited by the terminal): full name and full ID number.
+  await testid(desk, 'show-applicant').click()
+  await testid(desk, 'applicant-name').waitFor({ timeout: 15000 })
+  assert.equal(await testid(desk, 'applicant-error').count(), 0)
+  assert.equal((await testid(desk, 'applicant-name').innerText()).trim(), CARD_NAME)
+  assert.equal((await testid(desk, 'applicant-id-number').innerText()).trim(), FULL_ID_NUMBER)
+  await shot(desk, 'queue-window-applicant')
+  await testid(desk, 'hide-applicant').click()
+  await testid(desk, 'applicant-name').waitFor({ state: 'detached' })
+  assert.ok(!(await desk.content()).includes(CARD_NAME), 'the full name stayed on the window screen')
+
+  const ws = await api(term.window, '/api/window', { token: clerkToken })
   assert.equal(ws.window, 5)
   assert.equal(ws.session?.staff_id, STAFF.id)
   assert.equal(ws.current?.number, elderlyNumber)
@@ -216,8 +243,10 @@ test('an elderly resident takes a priority ticket, window 5 calls it first, the 
   assert.equal((await fetch(`${tvBase}/api/status`)).status, 404)
   assert.equal((await fetch(`${tvBase}/api/tickets`)).status, 404)
 
-  // 6. The admin console's figures: one window open, two waiting, window 5 and its clerk with one call.
+  // 6. The admin console's figures: one window open, two waiting, window 5 and its clerk with one call. A reload
+  // forgets the session (memory only): log in again.
   await admin.reload()
+  await uiLogin(admin, term.admin, ADMIN.id, ADMIN.password)
   await testid(admin, 'hall-kpi').waitFor({ timeout: 15000 })
   await until(async () => (await testid(admin, 'kpi-waiting').innerText()).trim() === '2'
     && (await testid(admin, 'kpi-windows-open').innerText()).trim() === '1'
@@ -242,14 +271,43 @@ test('the hall set-up carries its import time as RFC 3339 `updated_at`, and the 
   assert.ok(!Number.isNaN(Date.parse(setup.updated_at)), setup.updated_at)
   const admin = await browser.newPage()
   await admin.goto(`${hall.terminals.admin}/`)
+  await uiLogin(admin, hall.terminals.admin, ADMIN.id, ADMIN.password)
   await testid(admin, 'hall-meta').waitFor({ timeout: 15000 })
   assert.match(await testid(admin, 'hall-meta').innerText(), /\d{1,2}:\d{2}/)
   await admin.close()
 })
 
 test('a ticket\'s applicant ID number is masked as the contract says: first four and last four kept', async () => {
-  const tickets = await api(hall.terminals.window, '/api/tickets')
+  const token = await login(hall.terminals.window, STAFF.id, CLERK.password)
+  const tickets = await api(hall.terminals.window, '/api/tickets', { token })
   const elderly = tickets.find((tk) => tk.priority === 'elderly')
   assert.ok(elderly, 'no elderly ticket')
   assert.match(elderly.applicant.id_number, /^\d{4}\*{10}\d{3}[\dX]$/)
+})
+
+test('the window\'s full applicant needs view-personal-data: the anonymous caller gets 401', async () => {
+  await assert.rejects(
+    api(hall.terminals.window, '/api/window/applicant'),
+    (e) => e.status === 401 && e.code === 'staff.login_required',
+  )
+  const token = await login(hall.terminals.window, STAFF.id, CLERK.password)
+  const applicant = await api(hall.terminals.window, '/api/window/applicant', { token })
+  assert.equal(applicant.name, CARD_NAME)
+  assert.equal(applicant.id_number, FULL_ID_NUMBER)
+})
+
+// Last: stop every process of the hall so its log files are complete, then look for what must never be logged.
+test('no log of the hall holds the full ID number, the full name, a staff password or a session token', async () => {
+  await browser.close()
+  browser = null
+  reader?.stdin.end()
+  await hall.stop()
+  assert.ok(seenTokens.size >= 2, `only ${seenTokens.size} session tokens were seen`)
+  const secrets = [
+    { label: 'the resident\'s full ID number', value: FULL_ID_NUMBER },
+    { label: 'the resident\'s full name', value: CARD_NAME },
+    ...[...new Set([ADMIN.password, ...ACCOUNTS.map((s) => s.password)])].map((value, i) => ({ label: `staff password #${i + 1}`, value })),
+    ...[...seenTokens].map((value, i) => ({ label: `session token #${i + 1}`, value })),
+  ]
+  assert.deepEqual(secretsInLogs(hall, secrets), [])
 })

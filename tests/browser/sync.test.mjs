@@ -1,10 +1,10 @@
 // Browser E2E of the sync indicator and the list of records not yet synced: with the sync server stopped, a
 // ticket taken at the queue machine shows up as waiting in the header and on /sync with its reason; once the
-// server is back, both go back to zero by themselves.
+// server is back, both go back to zero by themselves. The list is a staff route: a clerk logs in on /sync.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Hall } from './hall.mjs'
+import { Hall, CLERK, login, uiLogin } from './hall.mjs'
 import { launch, shot } from './browser.mjs'
 
 let hall
@@ -38,6 +38,8 @@ test('a ticket taken while the server is down waits in the indicator and on the 
   await page.locator('[data-testid="mode-queue-ticket"]').waitFor({ timeout: 15000 })
   await waitForText(page, 'sync-state', /在线/)
   assert.equal((await text(page, 'sync-count')).trim(), '已全部同步')
+  // The staff accounts reach this terminal through the server: wait for them before the server goes away.
+  await login(hall.terminals['queue-ticket'], CLERK.id, CLERK.password)
 
   await hall.stopServer()
   await waitForText(page, 'sync-state', /离线/)
@@ -54,6 +56,7 @@ test('a ticket taken while the server is down waits in the indicator and on the 
   await page.locator('[data-testid="sync-indicator"]').click()
   await page.locator('[data-testid="sync-list-screen"]').waitFor({ timeout: 15000 })
   assert.match(page.url(), /#\/sync$/)
+  await uiLogin(page, hall.terminals['queue-ticket'], CLERK.id, CLERK.password)
   const row = page.locator(`[data-testid="unsynced-${number}"]`)
   await row.waitFor({ timeout: 15000 })
   assert.match(await row.innerText(), /号票/)
@@ -74,5 +77,7 @@ test('a ticket taken while the server is down waits in the indicator and on the 
 
   await page.locator('[data-testid="sync-back"]').click()
   await page.locator('[data-testid="mode-queue-ticket"]').waitFor({ timeout: 15000 })
+  // Back on the resident's screen the clerk is logged out.
+  await page.locator('[data-testid="staff-badge"]').waitFor({ state: 'detached', timeout: 15000 })
   await page.close()
 })

@@ -369,7 +369,7 @@ describe('admin console staff management', () => {
 })
 
 describe('sync list behind a login', () => {
-  it('asks for a login on staff.login_required and reloads after it', async () => {
+  it('asks for a login on staff.login_required, reloads after it, logs out on the way back', async () => {
     const backend = new FakeBackend()
     backend.sessionValue = null
     backend.unsyncedRecords.mockRejectedValueOnce(new BackendError('staff.login_required', 'log in'))
@@ -384,5 +384,9 @@ describe('sync list behind a login', () => {
     expect(backend.unsyncedRecords).toHaveBeenCalledTimes(2)
     expect(wrapper.find('[data-testid="staff-login"]').exists()).toBe(false)
     expect(wrapper.find('[data-testid="sync-list-empty"]').exists()).toBe(true)
+    // Leaving the list on a resident's kiosk logs the clerk out.
+    await wrapper.get('[data-testid="sync-back"]').trigger('click')
+    await flushPromises()
+    expect(backend.logout).toHaveBeenCalled()
   })
 })

@@ -130,16 +130,20 @@ export async function api(base, path, { method = 'GET', body, contentType = 'app
  * does not know yet counts no failure (the 5-failure lock needs a known account and a wrong password).
  */
 export async function login(base, staffId, password, { timeoutMs = 30000 } = {}) {
-  const view = await until(async () => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
     try {
-      return await api(base, '/api/login', { method: 'POST', body: { staff_id: staffId, password } })
+      const view = await api(base, '/api/login', { method: 'POST', body: { staff_id: staffId, password } })
+      seenTokens.add(view.token)
+      return view.token
     } catch (e) {
-      if (e.code === 'staff.bad_credentials') throw e
-      throw Object.assign(new Error(`login of ${staffId} refused for good: ${e.message}`), { fatal: true })
+      // Anything else (locked, disabled, expired, unreachable) will not get better by waiting.
+      if (e.code !== 'staff.bad_credentials' || Date.now() >= deadline) {
+        throw new Error(`login of ${staffId} on ${base}: ${e.message}`)
+      }
     }
-  }, { what: `login of ${staffId} on ${base}`, timeoutMs, intervalMs: 500 })
-  seenTokens.add(view.token)
-  return view.token
+    await new Promise((r) => setTimeout(r, 500))
+  }
 }
 
 /** Remember the tokens of UI logins on `page` (answers of /api/login*), for the log check. */

@@ -121,6 +121,27 @@ describe('staff session on the HTTP transport', () => {
     expect(seen[4]!.body).toMatchObject({ staff_id: 's2', roles: ['clerk'], windows: [2] })
   })
 
+  it('checks the kept session with GET /api/session and forgets it when the backend no longer knows it', async () => {
+    let known = true
+    const { backend, seen } = http((path) => {
+      if (path === '/api/login') return json(LOGIN)
+      if (known) return json({ ...LOGIN, name: '王芳（值班）' })
+      return json({ code: 'staff.login_required', message: 'idle too long' }, 401)
+    })
+    await expect(backend.refreshSession()).resolves.toBeNull()
+    expect(seen).toHaveLength(0)
+    await backend.login('s1', 'pw')
+    await expect(backend.refreshSession()).resolves.toMatchObject({ name: '王芳（值班）' })
+    known = false
+    await expect(backend.refreshSession()).rejects.toMatchObject({ code: 'staff.login_required' })
+    expect(backend.currentSession()).toBeNull()
+    expect(seen.map((r) => [r.path, r.auth])).toEqual([
+      ['/api/login', undefined],
+      ['/api/session', 'Bearer tok-secret-1'],
+      ['/api/session', 'Bearer tok-secret-1'],
+    ])
+  })
+
   it('never writes the token to web storage', async () => {
     const { backend } = http(() => json(LOGIN))
     await backend.login('s1', 'pw')
@@ -356,6 +377,14 @@ describe('admin console staff management', () => {
     await wrapper.get('[data-testid="audit-verify"]').trigger('click')
     await flushPromises()
     expect(wrapper.get('[data-testid="audit-result"]').text()).toBe('审计链完整，共 42 条事件')
+  })
+
+  it('keeps a clerk out of the admin console', async () => {
+    const backend = new FakeBackend()
+    backend.sessionValue = makeSession({ roles: ['clerk'], permissions: ['serve-window', 'view-tickets'] })
+    const { wrapper } = await mountView(AdminView, backend)
+    expect(wrapper.find('[data-testid="staff-no-permission"]').exists()).toBe(true)
+    expect(backend.kpi).not.toHaveBeenCalled()
   })
 
   it('hides staff management and audit without their permissions', async () => {

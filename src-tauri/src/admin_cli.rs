@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use banshi_core::staff::Role;
+use banshi_core::ErrorCode;
 use banshi_profile::Profile;
 use banshi_terminal::{StaffInput, Terminal};
 
@@ -65,7 +66,12 @@ fn open(profile: Profile, data: &Path) -> anyhow::Result<Arc<Terminal>> {
 }
 
 /// `banshi hall import FILE --as ID`: save the hall file as the hall's newest set-up and sync once.
-pub fn import_hall(profile: Profile, file: &Path, as_staff: &str, data: PathBuf) -> anyhow::Result<()> {
+pub fn import_hall(
+    profile: Profile,
+    file: &Path,
+    as_staff: &str,
+    data: PathBuf,
+) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     runtime()?.block_on(async move {
@@ -143,7 +149,7 @@ pub fn audit(command: AuditCommand, data: PathBuf) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Err(broken) => {
-                    eprintln!("audit chain broken: {broken}");
+                    eprintln!("audit chain broken ({}): {broken}", broken.code());
                     std::process::exit(1)
                 }
             }

@@ -74,9 +74,12 @@ fn main() -> anyhow::Result<()> {
             admin_cli::staff(profile, command, data)
         }
         Some(Command::Audit { command }) => {
-            let profile = admin_profile(cli.profile)?;
+            // With the data folder named, no profile is needed: the check reads only the database file.
             let cli::AuditCommand::Verify { data } = &command;
-            let data = cli::data_dir(data.clone().or(cli.data), &profile);
+            let data = match data.clone().or(cli.data) {
+                Some(data) => data,
+                None => cli::data_dir(None, &admin_profile(cli.profile)?),
+            };
             admin_cli::audit(command, data)
         }
         Some(Command::Profile {

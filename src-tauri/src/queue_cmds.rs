@@ -8,8 +8,8 @@ use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_terminal::{
-    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TerminalError,
-    TicketView, WindowStateView,
+    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal,
+    TerminalError, TicketView, WindowStateView,
 };
 use tauri::State;
 

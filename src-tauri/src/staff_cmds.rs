@@ -75,3 +75,31 @@ pub async fn save_staff(
     let actor = terminal.actor(token.as_deref());
     terminal.save_staff(&actor, input).await.map_err(body)
 }
+
+/// The audit chain check, as `GET /api/audit/verify` answers it.
+#[derive(Debug, serde::Serialize)]
+pub struct AuditCheck {
+    ok: bool,
+    events: u64,
+    problem: Option<ErrorBody>,
+}
+
+#[tauri::command]
+pub async fn verify_audit(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Result<AuditCheck, ErrorBody> {
+    let actor = terminal.actor(token.as_deref());
+    Ok(match terminal.verify_audit(&actor).await.map_err(body)? {
+        Ok(events) => AuditCheck {
+            ok: true,
+            events,
+            problem: None,
+        },
+        Err(problem) => AuditCheck {
+            ok: false,
+            events: 0,
+            problem: Some(problem),
+        },
+    })
+}

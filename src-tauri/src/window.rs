@@ -101,6 +101,7 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::staff_cmds::change_password,
             crate::staff_cmds::staff_list,
             crate::staff_cmds::save_staff,
+            crate::staff_cmds::verify_audit,
             crate::queue_cmds::window_sign_out,
             crate::queue_cmds::window_call_next,
             crate::queue_cmds::window_recall,

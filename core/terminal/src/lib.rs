@@ -15,7 +15,7 @@ pub use terminal::{
 };
 pub use views::{
     ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, HallSetupView,
-    IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView, StaffAccountView, StaffView, StatusView,
-    SyncView, TerminalView, TicketView, UnsyncedRecordView, UnsyncedView, WaitingView,
-    WindowCallView, WindowStateView,
+    IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView,
+    StaffAccountView, StaffView, StatusView, SyncView, TerminalView, TicketView,
+    UnsyncedRecordView, UnsyncedView, WaitingView, WindowCallView, WindowStateView,
 };

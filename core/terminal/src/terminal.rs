@@ -557,10 +557,18 @@ impl Terminal {
         if client.identity().enrollment().is_none() {
             self.enroll_with_offered_token(client).await;
         }
-        // The audit events since the last pass travel as one immutable record.
-        let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
-        if let Err(error) = blocking(move || store.export_audit_batch(&scope, 5_000)).await {
-            tracing::warn!(%error, "packing audit events for sync failed");
+        // The audit events since the last pass travel as one immutable record, packed only while the server
+        // answers (offline they wait in the audit log, so a day offline makes one batch, not thousands).
+        let online = self
+            .sync_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .online;
+        if online {
+            let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
+            if let Err(error) = blocking(move || store.export_audit_batch(&scope, 5_000)).await {
+                tracing::warn!(%error, "packing audit events for sync failed");
+            }
         }
         let result = client.sync_once().await;
         let now = self.clock.now().format(&Rfc3339).ok();

@@ -245,7 +245,11 @@ pub struct LoginView {
 }
 
 impl LoginView {
-    pub(crate) fn new(token: &str, s: &banshi_core::staff::StaffSession, idle_minutes: u32) -> Self {
+    pub(crate) fn new(
+        token: &str,
+        s: &banshi_core::staff::StaffSession,
+        idle_minutes: u32,
+    ) -> Self {
         let actor = banshi_core::staff::Actor::Staff(s.clone());
         Self {
             token: token.to_string(),

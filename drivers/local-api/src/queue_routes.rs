@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use banshi_core::kpi::Kpi;
 use banshi_core::queue::Priority;
 use banshi_terminal::{
-    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal, TicketView,
-    WindowStateView,
+    ApplicantView, AppointmentView, CallsView, HallSetupView, IdentityView, IssueRequest, Terminal,
+    TicketView, WindowStateView,
 };
 use serde::Deserialize;
 
@@ -193,7 +193,9 @@ struct Transfer {
 
 async fn transfer(State(t): Shared, c: Caller, body: Bytes) -> WindowAnswer {
     let x: Transfer = json_or_default(&body)?;
-    Ok(Json(t.window_transfer(&c.actor, x.category, x.window).await?))
+    Ok(Json(
+        t.window_transfer(&c.actor, x.category, x.window).await?,
+    ))
 }
 
 async fn calls(State(t): Shared) -> Result<Json<CallsView>, ApiError> {

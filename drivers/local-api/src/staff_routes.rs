@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRef, FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, MatchedPath, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -35,8 +35,10 @@ where
     Arc<Terminal>: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
+    /// Also refuses a caller without the route's permission (per [`ROUTE_TABLE`]) before the handler reads
+    /// the body: who may not use a route learns nothing about what it would accept. The terminal checks again.
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let terminal = Arc::<Terminal>::from_ref(state);
         let token = parts
@@ -46,6 +48,20 @@ where
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
         let actor = terminal.actor(token.as_deref());
+        let path = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let needed = ROUTE_TABLE
+            .iter()
+            .find(|(m, p, _)| *m == parts.method.as_str() && *p == path)
+            .and_then(|(_, _, permission)| *permission);
+        if let Some(permission) = needed {
+            actor
+                .require(permission)
+                .map_err(|e| ApiError::from(banshi_terminal::TerminalError::from(e)))?;
+        }
         Ok(Caller { actor, token })
     }
 }
@@ -84,17 +100,37 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/tickets", Some(Permission::TakeTicket)),
     ("POST", "/api/queue/identify", Some(Permission::TakeTicket)),
     ("POST", "/api/appointments", Some(Permission::TakeTicket)),
-    ("POST", "/api/appointments/check-in", Some(Permission::TakeTicket)),
+    (
+        "POST",
+        "/api/appointments/check-in",
+        Some(Permission::TakeTicket),
+    ),
     ("GET", "/api/window", Some(Permission::ServeWindow)),
-    ("GET", "/api/window/applicant", Some(Permission::ViewPersonalData)),
+    (
+        "GET",
+        "/api/window/applicant",
+        Some(Permission::ViewPersonalData),
+    ),
     ("POST", "/api/window/sign-in", Some(Permission::ServeWindow)),
-    ("POST", "/api/window/sign-out", Some(Permission::ServeWindow)),
-    ("POST", "/api/window/call-next", Some(Permission::ServeWindow)),
+    (
+        "POST",
+        "/api/window/sign-out",
+        Some(Permission::ServeWindow),
+    ),
+    (
+        "POST",
+        "/api/window/call-next",
+        Some(Permission::ServeWindow),
+    ),
     ("POST", "/api/window/recall", Some(Permission::ServeWindow)),
     ("POST", "/api/window/no-show", Some(Permission::ServeWindow)),
     ("POST", "/api/window/finish", Some(Permission::ServeWindow)),
     ("POST", "/api/window/pause", Some(Permission::ServeWindow)),
-    ("POST", "/api/window/transfer", Some(Permission::ServeWindow)),
+    (
+        "POST",
+        "/api/window/transfer",
+        Some(Permission::ServeWindow),
+    ),
     ("GET", "/api/calls", Some(Permission::ViewCalls)),
     ("GET", "/api/kpi", Some(Permission::ViewHallKpi)),
     ("GET", "/api/hall", Some(Permission::ViewStatus)),
@@ -134,9 +170,11 @@ async fn logout(State(t): Shared, caller: Caller) -> Result<StatusCode, ApiError
 async fn session(State(t): Shared, caller: Caller) -> Result<Json<LoginView>, ApiError> {
     t.session_view(caller.token.as_deref())
         .map(Json)
-        .ok_or_else(|| ApiError::from(banshi_terminal::TerminalError::from(
-            banshi_core::staff::StaffError::LoginRequired,
-        )))
+        .ok_or_else(|| {
+            ApiError::from(banshi_terminal::TerminalError::from(
+                banshi_core::staff::StaffError::LoginRequired,
+            ))
+        })
 }
 
 #[derive(Default, Deserialize)]

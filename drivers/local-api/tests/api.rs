@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use banshi_core::staff::Role;
 use banshi_local_api::DirAssets;
 use banshi_scenarios::Hall;
 use banshi_terminal::Terminal;
@@ -145,8 +146,19 @@ async fn records_not_yet_synced_are_listed_with_their_reason_until_the_server_ha
         .await
         .expect("terminal");
     let base = serve(&hall, Arc::clone(&terminal)).await;
+    // The list is staff-only: a supervisor looks at it.
+    banshi_scenarios::staff::ensure_account(&terminal, "sup", &[Role::Supervisor], &[]);
+    let client = reqwest::Client::new();
+    let token = terminal
+        .login_password("sup", banshi_scenarios::staff::TEST_PASSWORD)
+        .await
+        .expect("login")
+        .token;
     let pending = || async {
-        let response = reqwest::get(format!("{base}/api/sync/pending"))
+        let response = client
+            .get(format!("{base}/api/sync/pending"))
+            .bearer_auth(&token)
+            .send()
             .await
             .expect("get");
         assert_eq!(response.status(), 200);

@@ -150,7 +150,13 @@ fn the_route_table_names_every_api_route_the_crate_registers() {
     let registered = registered_api_routes();
     assert!(registered.len() >= 25, "found only {registered:?}");
     let missing: Vec<_> = registered.difference(&table).collect();
-    assert!(missing.is_empty(), "routes without a ROUTE_TABLE entry: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a ROUTE_TABLE entry: {missing:?}"
+    );
     let stale: Vec<_> = table.difference(&registered).collect();
-    assert!(stale.is_empty(), "ROUTE_TABLE entries with no route: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "ROUTE_TABLE entries with no route: {stale:?}"
+    );
 }

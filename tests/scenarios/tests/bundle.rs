@@ -55,7 +55,14 @@ async fn an_exported_bundle_imports_once_and_reaches_the_server() {
         ),
         (0, 3, 0)
     );
-    assert_eq!(window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.unwrap().len(), 3);
+    assert_eq!(
+        window
+            .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 
     window.sync_now().await;
     assert_eq!(hall.storage.document_count().await.unwrap(), 3);

@@ -33,7 +33,10 @@ async fn with_the_upstream_cut_the_hall_syncs_through_the_relay_and_upstream_get
     qm.sync_now().await;
     window.sync_now().await;
     assert_eq!(qm.status().await.unwrap().sync.state, "online");
-    let seen = window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.expect("list");
+    let seen = window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+        .await
+        .expect("list");
     assert_eq!(
         seen.len(),
         5,

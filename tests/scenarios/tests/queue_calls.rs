@@ -74,7 +74,10 @@ async fn a_call_at_window_5_is_announced_by_the_call_screen_with_the_right_clips
     let hall = Hall::start().await.expect("hall");
     let spoken = tempfile::tempdir().expect("tmp");
     let admin = hall.terminal("admin", "admin-01").await.expect("admin");
-    admin.import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE).await.expect("hall file");
+    admin
+        .import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE)
+        .await
+        .expect("hall file");
     admin.sync_now().await;
     let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
     let desk = window(&hall, "ck-05", 5).await;
@@ -95,8 +98,13 @@ async fn a_call_at_window_5_is_announced_by_the_call_screen_with_the_right_clips
     assert_eq!(ticket.number, "A001");
     qm.sync_now().await;
     desk.sync_now().await;
-    desk.window_sign_in(&banshi_scenarios::staff::clerk(&desk, "s5").await).await.expect("sign in");
-    let state = desk.window_call_next(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("call");
+    desk.window_sign_in(&banshi_scenarios::staff::clerk(&desk, "s5").await)
+        .await
+        .expect("sign in");
+    let state = desk
+        .window_call_next(&banshi_scenarios::staff::desk_clerk(&desk).await)
+        .await
+        .expect("call");
     assert_eq!(
         state.current.as_ref().map(|t| t.number.as_str()),
         Some("A001")
@@ -123,11 +131,16 @@ async fn a_call_at_window_5_is_announced_by_the_call_screen_with_the_right_clips
     );
 
     // No-show (过号) only after the profile's two recalls.
-    let early = desk.window_no_show(&banshi_scenarios::staff::desk_clerk(&desk).await).await.unwrap_err();
+    let early = desk
+        .window_no_show(&banshi_scenarios::staff::desk_clerk(&desk).await)
+        .await
+        .unwrap_err();
     assert_eq!(banshi_core::ErrorCode::code(&early), "queue.recall_first");
 
     // A recall is announced again; a sync that brings nothing new announces nothing.
-    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("recall");
+    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await)
+        .await
+        .expect("recall");
     desk.sync_now().await;
     screen.sync_now().await;
     screen.sync_now().await;
@@ -140,7 +153,10 @@ async fn a_call_at_window_5_is_announced_by_the_call_screen_with_the_right_clips
 async fn two_windows_calling_the_same_ticket_offline_resolve_to_one_and_the_loser_gets_the_next() {
     let hall = Hall::start().await.expect("hall");
     let admin = hall.terminal("admin", "admin-01").await.expect("admin");
-    admin.import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE).await.expect("hall file");
+    admin
+        .import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE)
+        .await
+        .expect("hall file");
     admin.sync_now().await;
     let qm = hall.terminal("queue-ticket", "qm-01").await.expect("qm");
     let w3 = window(&hall, "ck-03", 3).await;
@@ -153,12 +169,22 @@ async fn two_windows_calling_the_same_ticket_offline_resolve_to_one_and_the_lose
     qm.sync_now().await;
     w3.sync_now().await;
     w5.sync_now().await;
-    w3.window_sign_in(&banshi_scenarios::staff::clerk(&w3, "s3").await).await.expect("sign in");
-    w5.window_sign_in(&banshi_scenarios::staff::clerk(&w5, "s5").await).await.expect("sign in");
+    w3.window_sign_in(&banshi_scenarios::staff::clerk(&w3, "s3").await)
+        .await
+        .expect("sign in");
+    w5.window_sign_in(&banshi_scenarios::staff::clerk(&w5, "s5").await)
+        .await
+        .expect("sign in");
 
     // Neither syncs before calling: both call the first ticket. Window 5 calls first.
-    let at5 = w5.window_call_next(&banshi_scenarios::staff::desk_clerk(&w5).await).await.expect("call");
-    let at3 = w3.window_call_next(&banshi_scenarios::staff::desk_clerk(&w3).await).await.expect("call");
+    let at5 = w5
+        .window_call_next(&banshi_scenarios::staff::desk_clerk(&w5).await)
+        .await
+        .expect("call");
+    let at3 = w3
+        .window_call_next(&banshi_scenarios::staff::desk_clerk(&w3).await)
+        .await
+        .expect("call");
     assert_eq!(at5.current.as_ref().map(|t| &t.number), Some(&first.number));
     assert_eq!(at3.current.as_ref().map(|t| &t.number), Some(&first.number));
 
@@ -166,7 +192,10 @@ async fn two_windows_calling_the_same_ticket_offline_resolve_to_one_and_the_lose
     w5.sync_now().await;
     w3.sync_now().await;
     w5.sync_now().await;
-    let at3 = w3.window_state(&banshi_scenarios::staff::desk_clerk(&w3).await).await.expect("state");
+    let at3 = w3
+        .window_state(&banshi_scenarios::staff::desk_clerk(&w3).await)
+        .await
+        .expect("state");
     let lost = at3.lost.expect("window 3 is told it lost");
     assert_eq!(
         (lost.number.as_str(), lost.window),
@@ -176,15 +205,26 @@ async fn two_windows_calling_the_same_ticket_offline_resolve_to_one_and_the_lose
         at3.current.as_ref().map(|t| &t.number),
         Some(&second.number)
     );
-    let at5 = w5.window_state(&banshi_scenarios::staff::desk_clerk(&w5).await).await.expect("state");
+    let at5 = w5
+        .window_state(&banshi_scenarios::staff::desk_clerk(&w5).await)
+        .await
+        .expect("state");
     assert!(at5.lost.is_none());
     assert_eq!(at5.current.as_ref().map(|t| &t.number), Some(&first.number));
     // Told once.
-    assert!(w3.window_state(&banshi_scenarios::staff::desk_clerk(&w3).await).await.expect("state").lost.is_none());
+    assert!(w3
+        .window_state(&banshi_scenarios::staff::desk_clerk(&w3).await)
+        .await
+        .expect("state")
+        .lost
+        .is_none());
     // Once window 3's new call reaches the hall, both tickets are called, each at one window.
     w3.sync_now().await;
     qm.sync_now().await;
-    let everywhere_after = qm.list_tickets(&banshi_scenarios::staff::supervisor(&qm).await).await.expect("list");
+    let everywhere_after = qm
+        .list_tickets(&banshi_scenarios::staff::supervisor(&qm).await)
+        .await
+        .expect("list");
     assert_eq!(everywhere_after.len(), 2);
     for t in &everywhere_after {
         assert_eq!(t.status, TicketStatus::Called);

@@ -123,7 +123,10 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
     let hall = Hall::start().await.expect("hall");
     let relay = hall.start_relay("hk-longhua").await.expect("relay");
     let admin = hall.terminal("admin", "admin-01").await.expect("admin");
-    admin.import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE).await.expect("hall file");
+    admin
+        .import_hall(&banshi_scenarios::staff::manager(&admin).await, HALL_FILE)
+        .await
+        .expect("hall file");
     admin.sync_now().await;
 
     // qm-01, windows 3 and 4 talk to the central server; qm-02, windows 1 and 2 and the call screen to the
@@ -173,7 +176,10 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
     }
     for (i, n) in nodes[2..6].iter().enumerate() {
         let staff = format!("s{}", i + 1);
-        n.terminal.window_sign_in(&banshi_scenarios::staff::clerk(&n.terminal, &staff).await).await.expect("sign in");
+        n.terminal
+            .window_sign_in(&banshi_scenarios::staff::clerk(&n.terminal, &staff).await)
+            .await
+            .expect("sign in");
     }
 
     let mut rng = SplitMix64::new(0x5EED_0005);
@@ -203,13 +209,22 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
         // two recalls or a transfer to the other category) and the next one is called.
         let w = 2 + rng.below(4) as usize;
         let desk = &nodes[w].terminal;
-        let state = desk.window_state(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("state");
+        let state = desk
+            .window_state(&banshi_scenarios::staff::desk_clerk(&desk).await)
+            .await
+            .expect("state");
         if state.current.is_some() {
             match rng.below(20) {
                 0 => {
-                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("recall");
-                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("recall");
-                    desk.window_no_show(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("no-show");
+                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                        .await
+                        .expect("recall");
+                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                        .await
+                        .expect("recall");
+                    desk.window_no_show(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                        .await
+                        .expect("no-show");
                 }
                 1 => {
                     let to = if state.categories.contains(&"B".to_string()) {
@@ -217,14 +232,20 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
                     } else {
                         "B"
                     };
-                    desk.window_transfer(&banshi_scenarios::staff::desk_clerk(&desk).await, Some(to.into()), None)
-                        .await
-                        .expect("transfer");
+                    desk.window_transfer(
+                        &banshi_scenarios::staff::desk_clerk(&desk).await,
+                        Some(to.into()),
+                        None,
+                    )
+                    .await
+                    .expect("transfer");
                 }
                 _ => {}
             }
         }
-        desk.window_call_next(&banshi_scenarios::staff::desk_clerk(&desk).await).await.expect("call next");
+        desk.window_call_next(&banshi_scenarios::staff::desk_clerk(&desk).await)
+            .await
+            .expect("call next");
         // Connected terminals sync; cut ones work alone.
         for n in &nodes {
             if !n.cut && rng.below(3) == 0 {
@@ -260,7 +281,10 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
         n.terminal.sync_now().await;
     }
     for n in &nodes[2..6] {
-        let _ = n.terminal.window_finish(&banshi_scenarios::staff::desk_clerk(&n.terminal).await).await;
+        let _ = n
+            .terminal
+            .window_finish(&banshi_scenarios::staff::desk_clerk(&n.terminal).await)
+            .await;
     }
     for _ in 0..3 {
         for n in &nodes {
@@ -270,8 +294,15 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
     }
     for n in &nodes[2..6] {
         // A window that lost a call it had not finished yet is told and gives it up.
-        let _ = n.terminal.window_state(&banshi_scenarios::staff::desk_clerk(&n.terminal).await).await.expect("state");
-        let _ = n.terminal.window_finish(&banshi_scenarios::staff::desk_clerk(&n.terminal).await).await;
+        let _ = n
+            .terminal
+            .window_state(&banshi_scenarios::staff::desk_clerk(&n.terminal).await)
+            .await
+            .expect("state");
+        let _ = n
+            .terminal
+            .window_finish(&banshi_scenarios::staff::desk_clerk(&n.terminal).await)
+            .await;
     }
     for _ in 0..3 {
         for n in &nodes {
@@ -334,7 +365,11 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
     // KPIs (as every terminal computes them) equal the recount.
     let expected = recount(&tickets);
     for n in &nodes {
-        let k = n.terminal.kpi(&banshi_scenarios::staff::supervisor(&n.terminal).await).await.expect("kpi");
+        let k = n
+            .terminal
+            .kpi(&banshi_scenarios::staff::supervisor(&n.terminal).await)
+            .await
+            .expect("kpi");
         let got = Recount {
             called: k.windows.iter().map(|w| (w.window, w.kpi.called)).collect(),
             served: k

@@ -227,14 +227,25 @@ async fn a_revoked_terminal_is_refused_and_purges_what_it_held() {
     qm.issue_ticket("A").await.unwrap();
     qm.sync_now().await;
     window.sync_now().await;
-    assert_eq!(window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.unwrap().len(), 1);
+    assert_eq!(
+        window
+            .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     assert!(admin::revoke(hall.storage.as_ref(), &SystemClock, "ck-05")
         .await
         .unwrap());
     window.sync_now().await;
     assert_eq!(window.status().await.unwrap().sync.state, "revoked");
-    assert!(window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.unwrap().is_empty());
+    assert!(window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(!window.is_enrolled());
 
     // The queue machine is unaffected.
@@ -250,7 +261,14 @@ async fn a_terminal_moved_to_another_hall_drops_the_old_halls_records() {
     qm.issue_ticket("A").await.unwrap();
     qm.sync_now().await;
     window.sync_now().await;
-    assert_eq!(window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.unwrap().len(), 1);
+    assert_eq!(
+        window
+            .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     admin::move_to_hall(hall.storage.as_ref(), &SystemClock, "ck-05", "meilan")
         .await

@@ -39,11 +39,18 @@ async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window(
     );
 
     // Not yet on the window: it has not synced.
-    assert!(window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.expect("list").is_empty());
+    assert!(window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+        .await
+        .expect("list")
+        .is_empty());
 
     queue_machine.sync_now().await;
     window.sync_now().await;
-    let seen = window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.expect("list");
+    let seen = window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+        .await
+        .expect("list");
     assert_eq!(seen.len(), 1);
     assert_eq!(
         (seen[0].id.as_str(), seen[0].number.as_str()),
@@ -52,7 +59,10 @@ async fn a_ticket_issued_at_the_queue_machine_is_printed_and_reaches_the_window(
     assert_eq!(seen[0].issued_by, "hk-longhua-qm-01");
 
     // And the queue machine knows the server holds it.
-    let own = queue_machine.list_tickets(&banshi_scenarios::staff::supervisor(&queue_machine).await).await.expect("list");
+    let own = queue_machine
+        .list_tickets(&banshi_scenarios::staff::supervisor(&queue_machine).await)
+        .await
+        .expect("list");
     assert_eq!(
         serde_json::to_value(own[0].sync_status).expect("json"),
         "synced"
@@ -82,7 +92,13 @@ async fn a_printer_out_of_paper_is_reported_and_the_ticket_still_holds_its_place
     let ticket = qm.issue_ticket("C").await.expect("issue");
     assert!(!ticket.printed);
     assert_eq!(ticket.print_error.expect("error").code, "printer.paper_out");
-    assert_eq!(qm.list_tickets(&banshi_scenarios::staff::supervisor(&qm).await).await.expect("list").len(), 1);
+    assert_eq!(
+        qm.list_tickets(&banshi_scenarios::staff::supervisor(&qm).await)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +243,10 @@ async fn the_print_flag_written_during_sync_still_reaches_the_server() {
     assert!(ticket.printed);
     qm.sync_now().await;
     window.sync_now().await;
-    let seen = window.list_tickets(&banshi_scenarios::staff::supervisor(&window).await).await.expect("list");
+    let seen = window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&window).await)
+        .await
+        .expect("list");
     assert!(
         seen[0].printed,
         "the window got the ticket without its printed flag"

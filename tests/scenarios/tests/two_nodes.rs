@@ -118,7 +118,12 @@ async fn arrival(terminal: Arc<Terminal>, id: String) -> Instant {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_synced_to_node_a_reaches_a_window_on_node_b_without_waiting_for_its_interval() {
     let nodes = TwoNodes::start().await;
-    assert!(nodes.window.list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await).await.expect("list").is_empty());
+    assert!(nodes
+        .window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await)
+        .await
+        .expect("list")
+        .is_empty());
 
     let ticket = nodes.queue_machine.issue_ticket("A").await.expect("issue");
     assert_ne!(nodes.node_a.server_url, nodes.node_b.server_url);
@@ -130,7 +135,11 @@ async fn a_ticket_synced_to_node_a_reaches_a_window_on_node_b_without_waiting_fo
         arrived.is_ok(),
         "the window on node B never received the ticket synced to node A"
     );
-    let seen = nodes.window.list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await).await.expect("list");
+    let seen = nodes
+        .window
+        .list_tickets(&banshi_scenarios::staff::supervisor(&nodes.window).await)
+        .await
+        .expect("list");
     assert_eq!(seen.len(), 1);
     assert_eq!(
         (seen[0].number.as_str(), seen[0].issued_by.as_str()),

@@ -18,8 +18,8 @@ use banshi_core::staff::{
     check_login, check_new_password, check_new_pin, Actor, LockState, LoginFailures, LoginPolicy,
     Permission, Role, StaffAccount, StaffError, StaffSession,
 };
-use banshi_store::{Durability, Record};
 use banshi_core::ErrorCode;
+use banshi_store::{Durability, Record};
 use serde::Deserialize;
 
 use super::{blocking, Terminal, TerminalError};
@@ -347,7 +347,9 @@ impl Terminal {
     pub async fn staff_list(&self, actor: &Actor) -> Result<Vec<StaffAccountView>, TerminalError> {
         actor.require(Permission::ManageStaff)?;
         let mine = actor.staff().and_then(|s| s.hall_id.clone());
-        let fleet = actor.staff().is_some_and(|s| s.roles.contains(&Role::FleetAdmin));
+        let fleet = actor
+            .staff()
+            .is_some_and(|s| s.roles.contains(&Role::FleetAdmin));
         Ok(self
             .staff_accounts()
             .await?
@@ -411,7 +413,9 @@ impl Terminal {
         }
         let password_verifier = match &input.password {
             Some(p) => Some(hash_secret(p).await?),
-            None => existing.as_ref().and_then(|e| e.body.password_verifier.clone()),
+            None => existing
+                .as_ref()
+                .and_then(|e| e.body.password_verifier.clone()),
         };
         let pin_verifier = match &input.pin {
             Some(p) => Some(hash_secret(p).await?),
@@ -451,9 +455,11 @@ impl Terminal {
                 let store = Arc::clone(&self.store);
                 let id = e.header.id.clone();
                 blocking(move || {
-                    store
-                        .acting(actor_name)
-                        .update::<StaffAccount>(&id, Durability::Promised, |a| *a = account)
+                    store.acting(actor_name).update::<StaffAccount>(
+                        &id,
+                        Durability::Promised,
+                        |a| *a = account,
+                    )
                 })
                 .await?;
             }
@@ -516,7 +522,8 @@ impl Terminal {
         staff_id: &str,
         failures: &LoginFailures,
     ) -> Result<(), TerminalError> {
-        let json = serde_json::to_string(failures).map_err(|e| TerminalError::Task(e.to_string()))?;
+        let json =
+            serde_json::to_string(failures).map_err(|e| TerminalError::Task(e.to_string()))?;
         let (store, key) = (Arc::clone(&self.store), failures_key(staff_id));
         blocking(move || store.local_put(&key, &json)).await
     }

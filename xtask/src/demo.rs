@@ -81,6 +81,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     result
 }
 
+/// Demo-only passwords, printed when the demo starts; a real installation sets its own.
+const DEMO_ADMIN_PASSWORD: &str = "Admin-2026!";
+const DEMO_STAFF_PASSWORD: &str = "Clerk-2026!";
+/// The hall file's staff and a supervisor: id, name, role, window ("" for none).
+const DEMO_STAFF: [(&str, &str, &str, &str); 4] = [
+    ("s001", "王芳", "clerk", "5"),
+    ("s002", "李明", "clerk", "1"),
+    ("s003", "张伟", "clerk", ""),
+    ("sup01", "值班主管", "supervisor", ""),
+];
+
 fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::Result<()> {
     let db = format!("sqlite:{}", demo.join("server.sqlite").display());
     // The demo hall's terminals enroll themselves with one token, as an installer would hand them.
@@ -101,18 +112,59 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
     )?);
     wait_for(SERVER)?;
     wait_for(PRINTER)?;
-    // The hall's set-up (categories, windows, staff) goes to the server first, as an admin would import it.
+    // As an installer would: the first fleet admin, the hall's staff accounts, then the hall's set-up
+    // (categories, windows, staff), all sent to the server from the admin terminal. A rerun finds the
+    // accounts already there and keeps them.
     let (admin, _) = demo_profile(demo, "admin", &demo.join("idcard-admin"))?;
-    crate::run(
-        Command::new(bin("banshi"))
-            .arg("--profile")
+    let admin_cli = |args: &[&str]| {
+        let mut cmd = Command::new(bin("banshi"));
+        cmd.arg("--profile")
             .arg(&admin)
-            .args(["hall", "import"])
-            .arg(root().join("kiosk-profiles/halls/hk-longhua.toml"))
+            .args(args)
             .arg("--data")
             .arg(demo.join("admin"))
             .env("BANSHI_LOG", "warn")
-            .env("BANSHI_ENROLLMENT_TOKEN", &token),
+            .env("BANSHI_ENROLLMENT_TOKEN", &token)
+            .env("BANSHI_STAFF_PASSWORD", DEMO_ADMIN_PASSWORD)
+            .env("BANSHI_NEW_PASSWORD", DEMO_STAFF_PASSWORD);
+        cmd
+    };
+    let first_start = !demo.join("admin").join("terminal.sqlite").exists();
+    if first_start {
+        crate::run(
+            admin_cli(&[
+                "staff",
+                "bootstrap",
+                "--id",
+                "admin",
+                "--name",
+                "演示管理员",
+            ])
+            .env("BANSHI_NEW_PASSWORD", DEMO_ADMIN_PASSWORD),
+        )?;
+        for (id, name, role, window) in DEMO_STAFF {
+            let mut args = vec![
+                "staff",
+                "add",
+                "--as",
+                "admin",
+                "--id",
+                id,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--permanent",
+            ];
+            if !window.is_empty() {
+                args.extend(["--window", window]);
+            }
+            crate::run(&mut admin_cli(&args))?;
+        }
+    }
+    crate::run(
+        admin_cli(&["hall", "import", "--as", "admin"])
+            .arg(root().join("kiosk-profiles/halls/hk-longhua.toml")),
     )?;
     for (mode, address, _) in TERMINALS {
         let reader = demo.join(format!("idcard-{mode}"));
@@ -219,6 +271,10 @@ fn print_summary(demo: &Path, windows: bool) {
             println!("  {mode:<18} http://{address}/ — {what}");
         }
     }
+    println!(
+        "  staff logins       admin / {DEMO_ADMIN_PASSWORD} (fleet admin); s001 王芳 (window 5), s002, s003, \
+         sup01 (supervisor) / {DEMO_STAFF_PASSWORD}"
+    );
     println!("Press Ctrl-C to stop everything.");
 }
 

@@ -210,19 +210,19 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
         let w = 2 + rng.below(4) as usize;
         let desk = &nodes[w].terminal;
         let state = desk
-            .window_state(&banshi_scenarios::staff::desk_clerk(&desk).await)
+            .window_state(&banshi_scenarios::staff::desk_clerk(desk).await)
             .await
             .expect("state");
         if state.current.is_some() {
             match rng.below(20) {
                 0 => {
-                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(desk).await)
                         .await
                         .expect("recall");
-                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                    desk.window_recall(&banshi_scenarios::staff::desk_clerk(desk).await)
                         .await
                         .expect("recall");
-                    desk.window_no_show(&banshi_scenarios::staff::desk_clerk(&desk).await)
+                    desk.window_no_show(&banshi_scenarios::staff::desk_clerk(desk).await)
                         .await
                         .expect("no-show");
                 }
@@ -233,7 +233,7 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
                         "B"
                     };
                     desk.window_transfer(
-                        &banshi_scenarios::staff::desk_clerk(&desk).await,
+                        &banshi_scenarios::staff::desk_clerk(desk).await,
                         Some(to.into()),
                         None,
                     )
@@ -243,7 +243,7 @@ async fn five_hundred_tickets_under_random_partitions_are_numbered_once_served_o
                 _ => {}
             }
         }
-        desk.window_call_next(&banshi_scenarios::staff::desk_clerk(&desk).await)
+        desk.window_call_next(&banshi_scenarios::staff::desk_clerk(desk).await)
             .await
             .expect("call next");
         // Connected terminals sync; cut ones work alone.

@@ -54,7 +54,20 @@ async fn with_the_upstream_cut_the_hall_syncs_through_the_relay_and_upstream_get
     window.sync_now().await;
     relay.sync_upstream().await.expect("again");
 
-    assert_eq!(hall.storage.document_count().await.unwrap(), 5);
+    // The five tickets and the audit batches the two terminals sent with them (each once).
+    let batches: std::collections::BTreeSet<String> = [&qm, &window]
+        .iter()
+        .flat_map(|t| {
+            t.store()
+                .list::<banshi_core::audit::AuditBatch>()
+                .expect("batches")
+        })
+        .map(|(r, _)| r.header.id)
+        .collect();
+    assert_eq!(
+        hall.storage.document_count().await.unwrap(),
+        5 + batches.len() as i64
+    );
     let mut central_changes = BTreeMap::new();
     for id in &issued {
         let mut central =

@@ -272,3 +272,68 @@ async fn the_clerk_opens_a_residents_name_and_id_number_that_the_terminal_files_
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_logs_in_with_their_own_id_card_and_pin() {
+    use banshi_idcard::sim::fixtures::CardFixture;
+    use banshi_idcard::sim::IdCardSimulator;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = IdCardSimulator::start(dir.path().join("idcard")).expect("ID card simulator");
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 09:00 +8)));
+    let mut profile = example_profile("window").expect("profile");
+    profile.sync = None;
+    profile.devices.id_reader = Some(banshi_profile::SerialDevice {
+        port: sim.link().display().to_string(),
+        baud: 115_200,
+        simulated: true,
+    });
+    let terminal = Terminal::open(profile, &dir.path().join("ck-05"), clock).expect("open");
+    let card = CardFixture::resident().with_name("测试乙");
+    let manager = banshi_scenarios::staff::manager(&terminal).await;
+    terminal
+        .save_staff(
+            &manager,
+            StaffInput {
+                staff_id: "s5".into(),
+                name: "测试乙".into(),
+                roles: vec![Role::Clerk],
+                windows: vec![5],
+                pin: Some("730518".into()),
+                id_number: Some(card.number()),
+                ..StaffInput::default()
+            },
+        )
+        .await
+        .expect("save clerk with card login");
+
+    sim.place_card(card.clone());
+    assert_eq!(
+        terminal
+            .login_card("111111")
+            .await
+            .expect_err("weak, wrong PIN")
+            .code(),
+        "staff.bad_credentials"
+    );
+    // The reader reads a card once per placing: the clerk lays it down again.
+    sim.remove_card();
+    sim.place_card(card);
+    let view = terminal.login_card("730518").await.expect("card + PIN");
+    assert_eq!(view.staff_id, "s5");
+    assert!(terminal
+        .actor(Some(&view.token))
+        .can(Permission::ServeWindow));
+
+    // Someone else's card with the right PIN is nobody.
+    sim.remove_card();
+    sim.place_card(CardFixture::resident().with_name("测试丙").with_sequence(7));
+    assert_eq!(
+        terminal
+            .login_card("730518")
+            .await
+            .expect_err("other card")
+            .code(),
+        "staff.bad_credentials"
+    );
+}

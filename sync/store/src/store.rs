@@ -434,13 +434,16 @@ impl Store {
     }
 
     /// Records the server does not hold yet (local, sending or refused), the longest-waiting first, at most
-    /// `limit` of them: a terminal that was offline for days may hold thousands, and a screen shows a page.
+    /// `limit` of them. Audit batches are left out here and in [`Store::sync_counts`]: they are the terminal's
+    /// own bookkeeping, packed while online, and a pass cut short would otherwise show residents and staff a
+    /// record nobody made (they are still sent, by [`Store::pending`]). A terminal that was offline for days
+    /// may hold thousands, and a screen shows a page.
     pub fn unsynced(&self, limit: usize) -> Result<Vec<UnsyncedDoc>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT d.id, d.kind, s.status, s.reason, d.updated_at_ms FROM sync_status s
              JOIN documents d ON d.id = s.doc_id
-             WHERE s.status IN ('local', 'sending', 'refused')
+             WHERE s.status IN ('local', 'sending', 'refused') AND d.kind != 'audit-batch'
              ORDER BY d.updated_at_ms, d.id LIMIT ?1",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -463,7 +466,8 @@ impl Store {
     pub fn sync_counts(&self) -> Result<SyncCounts, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT status, count(*) FROM sync_status WHERE status != 'synced' GROUP BY status",
+            "SELECT s.status, count(*) FROM sync_status s JOIN documents d ON d.id = s.doc_id
+             WHERE s.status != 'synced' AND d.kind != 'audit-batch' GROUP BY s.status",
         )?;
         let mut counts = SyncCounts::default();
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use banshi_core::staff::StaffError;
 use banshi_core::{ErrorBody, ErrorCode};
-use banshi_terminal::{LoginView, StaffAccountView, StaffInput, Terminal, TerminalError};
+use banshi_terminal::{
+    AuditCheckView, LoginView, StaffAccountView, StaffInput, Terminal, TerminalError,
+};
 use tauri::State;
 
 type Term<'a> = State<'a, Arc<Terminal>>;
@@ -76,30 +78,11 @@ pub async fn save_staff(
     terminal.save_staff(&actor, input).await.map_err(body)
 }
 
-/// The audit chain check, as `GET /api/audit/verify` answers it.
-#[derive(Debug, serde::Serialize)]
-pub struct AuditCheck {
-    ok: bool,
-    events: u64,
-    problem: Option<ErrorBody>,
-}
-
 #[tauri::command]
 pub async fn verify_audit(
     terminal: Term<'_>,
     token: Option<String>,
-) -> Result<AuditCheck, ErrorBody> {
+) -> Result<AuditCheckView, ErrorBody> {
     let actor = terminal.actor(token.as_deref());
-    Ok(match terminal.verify_audit(&actor).await.map_err(body)? {
-        Ok(events) => AuditCheck {
-            ok: true,
-            events,
-            problem: None,
-        },
-        Err(problem) => AuditCheck {
-            ok: false,
-            events: 0,
-            problem: Some(problem),
-        },
-    })
+    terminal.verify_audit(&actor).await.map_err(body)
 }

@@ -14,8 +14,8 @@ pub use terminal::{
     default_kek_file, IssueRequest, StaffInput, Terminal, TerminalError, TerminalEvent,
 };
 pub use views::{
-    ApplicantView, AppointmentView, CallsView, CategoryView, CurrentCallView, HallSetupView,
-    IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView,
+    ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,
+    HallSetupView, IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView,
     StaffAccountView, StaffView, StatusView, SyncView, TerminalView, TicketView,
     UnsyncedRecordView, UnsyncedView, WaitingView, WindowCallView, WindowStateView,
 };

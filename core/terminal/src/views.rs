@@ -306,3 +306,13 @@ fn rfc3339_ms(ms: i64) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+/// The result of checking this terminal's audit chain (`GET /api/audit/verify`, `verify_audit`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditCheckView {
+    pub ok: bool,
+    /// Events checked when intact; 0 when broken.
+    pub events: u64,
+    /// The first broken event: `audit.missing_event`, `audit.altered_event` or `audit.out_of_order`.
+    pub problem: Option<ErrorBody>,
+}

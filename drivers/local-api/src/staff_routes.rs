@@ -17,8 +17,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use banshi_core::staff::{Actor, Permission};
-use banshi_terminal::{LoginView, StaffAccountView, StaffInput, Terminal};
-use serde::{Deserialize, Serialize};
+use banshi_terminal::{AuditCheckView, LoginView, StaffAccountView, StaffInput, Terminal};
+use serde::Deserialize;
 
 use crate::device_routes::json_or_default;
 use crate::routes::ApiError;
@@ -208,26 +208,6 @@ async fn save_staff(
     Ok(Json(t.save_staff(&caller.actor, input).await?))
 }
 
-/// The result of checking this terminal's audit chain.
-#[derive(Debug, Serialize)]
-struct AuditCheck {
-    ok: bool,
-    events: u64,
-    problem: Option<banshi_core::ErrorBody>,
-}
-
-async fn verify_audit(State(t): Shared, caller: Caller) -> Result<Json<AuditCheck>, ApiError> {
-    let summary = t.verify_audit(&caller.actor).await?;
-    Ok(Json(match summary {
-        Ok(events) => AuditCheck {
-            ok: true,
-            events,
-            problem: None,
-        },
-        Err(problem) => AuditCheck {
-            ok: false,
-            events: 0,
-            problem: Some(problem),
-        },
-    }))
+async fn verify_audit(State(t): Shared, caller: Caller) -> Result<Json<AuditCheckView>, ApiError> {
+    Ok(Json(t.verify_audit(&caller.actor).await?))
 }

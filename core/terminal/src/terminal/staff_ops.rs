@@ -23,7 +23,7 @@ use banshi_store::{Durability, Record};
 use serde::Deserialize;
 
 use super::{blocking, Terminal, TerminalError};
-use crate::views::{LoginView, StaffAccountView};
+use crate::views::{AuditCheckView, LoginView, StaffAccountView};
 
 /// A logged-in staff member and when their session was last used.
 #[derive(Debug, Clone)]
@@ -112,9 +112,7 @@ impl Terminal {
             .await?
             .into_iter()
             .map(|r| r.body)
-            .find(|a| {
-                a.staff_id == staff_id && a.hall_id.as_deref().is_none_or(|h| h == hall.as_str())
-            }))
+            .find(|a| a.staff_id == staff_id && works_in(a, hall)))
     }
 
     /// Log in with a staff id and password. Works offline against the verifiers synced to this terminal.
@@ -143,10 +141,7 @@ impl Terminal {
             .await?
             .into_iter()
             .map(|r| r.body)
-            .find(|a| {
-                a.card_key.as_deref() == Some(person_key.as_str())
-                    && a.hall_id.as_deref().is_none_or(|h| h == hall)
-            });
+            .find(|a| a.card_key.as_deref() == Some(person_key.as_str()) && works_in(a, &hall));
         let staff_id = account
             .as_ref()
             .map(|a| a.staff_id.clone())
@@ -549,6 +544,11 @@ impl Terminal {
     }
 }
 
+/// Whether `account` may log in at a terminal of `hall`: one of its staff, or a fleet-wide admin.
+fn works_in(account: &StaffAccount, hall: &str) -> bool {
+    account.hall_id.as_deref().is_none_or(|h| h == hall)
+}
+
 /// Whether `proof` matches `account`'s verifier. A missing verifier never matches.
 fn secret_matches(account: &StaffAccount, proof: &Proof) -> bool {
     let (verifier, secret) = match proof {
@@ -631,20 +631,24 @@ impl Terminal {
 }
 
 impl Terminal {
-    /// Check this terminal's audit chain: `Ok(events)` when intact, else the first broken event as
-    /// `{code, message}` (`audit.missing_event`, `audit.altered_event`, `audit.out_of_order`).
-    pub async fn verify_audit(
-        &self,
-        actor: &Actor,
-    ) -> Result<Result<u64, banshi_core::ErrorBody>, TerminalError> {
+    /// Check this terminal's audit chain; a broken one names its first broken event.
+    pub async fn verify_audit(&self, actor: &Actor) -> Result<AuditCheckView, TerminalError> {
         actor.require(Permission::ViewAudit)?;
         let store = Arc::clone(&self.store);
         let checked = tokio::task::spawn_blocking(move || store.verify_audit())
             .await
             .map_err(|e| TerminalError::Task(e.to_string()))?;
         Ok(match checked {
-            Ok(summary) => Ok(summary.events),
-            Err(e) => Err(e.to_body()),
+            Ok(summary) => AuditCheckView {
+                ok: true,
+                events: summary.events,
+                problem: None,
+            },
+            Err(e) => AuditCheckView {
+                ok: false,
+                events: 0,
+                problem: Some(e.to_body()),
+            },
         })
     }
 }

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import { pinyinDictPlugin } from './build/pinyin-dict.mjs'
 
 // The same bundle runs inside the Tauri WebView (WebKitGTK 2.50 on Linux, WebView2 on Windows) and in any
 // browser that `banshi serve` feeds (hall PCs, TV browsers on the LAN). Relative `base` lets it be served from
@@ -12,7 +13,8 @@ const apiTarget = process.env.BANSHI_API ?? 'http://127.0.0.1:8400'
 
 export default defineConfig({
   base: './',
-  plugins: [vue()],
+  // pinyinDictPlugin: the on-screen keyboard's pinyin table, made from an npm package at build time.
+  plugins: [vue(), pinyinDictPlugin()],
   // vue-i18n's esm-bundler feature flags: composition API only, no devtools hooks in production.
   define: {
     __VUE_I18N_FULL_INSTALL__: true,
@@ -28,6 +30,8 @@ export default defineConfig({
     proxy: {
       '/api': { target: apiTarget, ws: true, changeOrigin: true },
     },
+    // The fleet profile editor starts a group without a release from the profile crate's reference examples.
+    fs: { allow: ['.', '../kiosk-profiles/examples'] },
   },
   build: {
     outDir: 'dist',

@@ -50,12 +50,16 @@ pub mod codes {
     pub const BAD_URL: &str = "profile.bad_url";
     /// An SDK origin that is not `scheme://host[:port]`.
     pub const BAD_ORIGIN: &str = "profile.bad_origin";
+    /// A trusted admin key that is not an SM2 public key.
+    pub const BAD_PUBLIC_KEY: &str = "profile.bad_public_key";
     /// An SDK origin listed twice.
     pub const DUPLICATE_ORIGIN: &str = "profile.duplicate_origin";
     /// A printer address that is not `host:port`.
     pub const BAD_ADDRESS: &str = "profile.bad_address";
     /// A paper width other than 58 or 80 mm.
     pub const PAPER_WIDTH: &str = "profile.paper_width";
+    /// `lockdown.admin_pin_hash` is not a PIN verifier (`banshi lockdown pin-hash` makes one).
+    pub const BAD_PIN_HASH: &str = "profile.bad_pin_hash";
     /// The profile lacks something its mode needs (see the crate docs for the rules).
     pub const MODE_REQUIREMENT: &str = "profile.mode_requirement";
     /// The deserializer rejected a profile the validator accepted. This is a validator bug; it

@@ -47,6 +47,9 @@ pub struct Profile {
     /// Staff login, keys at rest and how long personal data stays on this terminal.
     #[serde(default)]
     pub security: SecuritySettings,
+    /// Pushed profiles (which admin keys to trust), rollout tags and heartbeats.
+    #[serde(default)]
+    pub fleet: FleetSettings,
 }
 
 /// The run mode named by a profile (brief §2).
@@ -527,11 +530,44 @@ fn default_session_idle_minutes() -> u32 {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Lockdown {
-    /// Hash of the admin PIN that unlocks a full-screen terminal.
+    /// Verifier of the admin PIN that unlocks a full-screen terminal (`pbkdf2-sm3$…`, made by
+    /// `banshi lockdown pin-hash`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_pin_hash: Option<String>,
     /// Swallow OS shortcuts (Alt+Tab, Ctrl+Alt+F1, ...).
     pub block_shortcuts: bool,
+}
+
+/// Fleet management (brief §7): profiles pushed by the fleet's admins, groups and heartbeats.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FleetSettings {
+    /// SM2 public keys (hex SEC1 uncompressed, 130 characters) of the fleet admins whose signed profiles this
+    /// terminal applies. Empty: the terminal applies no pushed profile.
+    pub trusted_keys: Vec<String>,
+    /// Tags that put the terminal into rollout groups, e.g. `floor-1`: same character set as `terminal.id`.
+    pub tags: Vec<String>,
+    /// Seconds between heartbeats to the sync server.
+    #[schemars(range(min = 1, max = 3600))]
+    pub heartbeat_secs: u32,
+    /// Admin consoles: the file holding the fleet admin's SM2 signing key (`banshi fleet keygen`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key_file: Option<String>,
+    /// Admin consoles: minutes without a heartbeat after which the fleet view flags a terminal offline.
+    #[schemars(range(min = 1, max = 1440))]
+    pub offline_after_minutes: u32,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        Self {
+            trusted_keys: Vec::new(),
+            tags: Vec::new(),
+            heartbeat_secs: 30,
+            signing_key_file: None,
+            offline_after_minutes: 5,
+        }
+    }
 }
 
 /// Staff login, the key that protects data at rest, and retention (brief §3.5, §6).

@@ -7,7 +7,8 @@
 //!
 //! Mode rules (reported at the `mode` value, code `profile.mode_requirement`):
 //! - full-screen modes (`self-service`, `queue-ticket`, `call-screen`) need
-//!   `lockdown.admin_pin_hash`: the admin gesture + PIN is the only way out of a locked kiosk;
+//!   `lockdown.admin_pin_hash`: the admin gesture + PIN is the only way out of a locked kiosk (and the
+//!   value must be a `banshi_crypto` PIN verifier, code `profile.bad_pin_hash`, wherever it appears);
 //! - `queue-ticket` needs at least one `[[queue.categories]]` and a `[devices.ticket_printer]`;
 //! - `window` needs `queue.window`, the number of the window the desk calls for;
 //! - `call-screen`, `window` and `admin` need `[sync]`: a call screen shows calls made at other
@@ -26,8 +27,9 @@ use toml::Spanned;
 
 use crate::error::codes;
 use crate::model::{
-    Camera, Devices, EscPosPrinter, EscPosTransport, IppPrinter, Lockdown, Mode, QrScanner,
-    QueueSettings, SdkSettings, SerialDevice, SyncSettings, TerminalIdentity, UiSettings, Voice,
+    Camera, Devices, EscPosPrinter, EscPosTransport, FleetSettings, IppPrinter, Lockdown, Mode,
+    QrScanner, QueueSettings, SdkSettings, SerialDevice, SyncSettings, TerminalIdentity,
+    UiSettings, Voice,
 };
 use crate::source::{Finding, KeyPath, Locator};
 use crate::text::{excerpt, quoted_list};
@@ -45,6 +47,7 @@ pub(crate) struct View {
     devices: Devices,
     sdk: Option<SdkSettings>,
     lockdown: Option<Lockdown>,
+    fleet: Option<FleetSettings>,
 }
 
 fn typed<T: DeserializeOwned>(value: &Spanned<DeValue<'_>>) -> Option<T> {
@@ -86,6 +89,7 @@ impl View {
             devices,
             sdk: defaulted(root, "sdk"),
             lockdown: defaulted(root, "lockdown"),
+            fleet: defaulted(root, "fleet"),
         }
     }
 }
@@ -109,6 +113,7 @@ pub(crate) fn check(
     rules.devices(&view.devices);
     rules.sdk(view);
     rules.lockdown(view);
+    rules.fleet(view);
     rules.mode(view);
     rules.findings
 }
@@ -512,7 +517,55 @@ impl Rules<'_, '_> {
             .as_ref()
             .and_then(|l| l.admin_pin_hash.as_ref())
         {
-            self.not_blank(KeyPath::of("lockdown.admin_pin_hash"), hash);
+            let path = KeyPath::of("lockdown.admin_pin_hash");
+            if hash.trim().is_empty() {
+                self.not_blank(path, hash);
+            } else if !banshi_crypto::is_verifier(hash) {
+                // Caught at load time: a kiosk whose PIN can never match could only be left by pulling the plug.
+                self.report(
+                    path.clone(),
+                    codes::BAD_PIN_HASH,
+                    // The value is not echoed: even a mistyped verifier is close to a real one.
+                    format!(
+                        "`{path}` is not a PIN verifier (pbkdf2-sm3$<iterations>$<salt hex>$<hash hex>): \
+                         make one with `banshi lockdown pin-hash`"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn fleet(&mut self, view: &View) {
+        let Some(fleet) = view.fleet.as_ref() else {
+            return;
+        };
+        let keys = KeyPath::of("fleet.trusted_keys");
+        for (i, key) in fleet.trusted_keys.iter().enumerate() {
+            let is_key = key.len() == 130
+                && key.starts_with("04")
+                && key.bytes().all(|b| b.is_ascii_hexdigit());
+            if !is_key {
+                let path = self.element(&keys, i);
+                let message = format!(
+                    "`{path}` = {} is not an SM2 public key: 130 hex characters starting with 04 (`banshi fleet keygen` prints one)",
+                    excerpt(key)
+                );
+                self.report(path, codes::BAD_PUBLIC_KEY, message);
+            }
+        }
+        let tags = KeyPath::of("fleet.tags");
+        for (i, tag) in fleet.tags.iter().enumerate() {
+            if !is_identifier(tag) {
+                let path = self.element(&tags, i);
+                let message = format!(
+                    "`{path}` = {} is not a tag: 1 to 64 letters, digits, \"-\" and \"_\"",
+                    excerpt(tag)
+                );
+                self.report(path, codes::BAD_IDENTIFIER, message);
+            }
+        }
+        if let Some(file) = &fleet.signing_key_file {
+            self.not_blank(KeyPath::of("fleet.signing_key_file"), file);
         }
     }
 

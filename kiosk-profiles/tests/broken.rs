@@ -210,6 +210,9 @@ hall_id = "hk-longhua"
 fault_hotline = "0898-66668888"
 "#;
 
+/// A well-formed PIN verifier (the PBKDF2-HMAC-SM3 test vector of `banshi-crypto`).
+const VERIFIER: &str = "pbkdf2-sm3$1000$000102030405060708090a0b0c0d0e0f$304c324b5c73584d3af229f224b9c0c2a7e8541ad99e976d46182125f3843f0d";
+
 fn with_mode(mode: &str, rest: &str) -> String {
     format!("schema_version = 1\nmode = \"{mode}\"\n{TERMINAL}{rest}")
 }
@@ -227,7 +230,8 @@ fn per_mode_requirements() {
                 .collect(),
         }
     };
-    let pin = "[lockdown]\nadmin_pin_hash = \"x\"\n";
+    let pin = format!("[lockdown]\nadmin_pin_hash = \"{VERIFIER}\"\n");
+    let pin = pin.as_str();
     let sync = "[sync]\nserver = \"http://127.0.0.1:8300\"\n";
     let origins = "[sdk]\nallowed_origins = [\"http://10.1.2.3:8080\"]\n";
     assert_eq!(needs("self-service", ""), ["lockdown.admin_pin_hash"]);
@@ -350,4 +354,28 @@ fn crlf_and_bom_do_not_shift_positions() {
         Err(errors) => assert_eq!(summary(&errors.0), summary(&lf)),
         Ok(p) => panic!("still invalid with a BOM, got {p:?}"),
     }
+}
+
+#[test]
+fn an_admin_pin_hash_that_is_not_a_verifier_is_refused_with_its_position() {
+    for bad in [
+        "$argon2id$v=19$m=19456,t=2,p=1$YmFuc2hpLWV4YW1wbGU$c2VsZi1zZXJ2aWNl",
+        "246810",
+        "pbkdf2-sm3$0$000102030405060708090a0b0c0d0e0f$304c324b5c73584d3af229f224b9c0c2a7e8541ad99e976d46182125f3843f0d",
+    ] {
+        let text = with_mode("self-service", &format!("[lockdown]\nadmin_pin_hash = \"{bad}\"\n"));
+        let errors = parse_profile(&text).expect_err(bad).0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let issue = &errors[0];
+        assert_eq!(issue.code, codes::BAD_PIN_HASH);
+        assert_eq!(issue.key_path, "lockdown.admin_pin_hash");
+        assert_eq!((issue.line, issue.column), (11, 18), "{issue}");
+        assert!(issue.message.contains("banshi lockdown pin-hash"), "{issue}");
+        assert!(!issue.message.contains(bad), "the value is not echoed: {issue}");
+    }
+    let blank = with_mode("self-service", "[lockdown]\nadmin_pin_hash = \" \"\n");
+    assert_eq!(
+        parse_profile(&blank).expect_err("blank").0[0].code,
+        codes::EMPTY_VALUE
+    );
 }

@@ -119,3 +119,18 @@ fn self_service_example_uses_the_tcp_ticket_printer_and_sync() {
     assert!(profile.mode.opens_full_screen());
     assert!(profile.lockdown.admin_pin_hash.is_some());
 }
+
+/// The full-screen examples carry real verifiers of the documented example PIN (example-only: never deploy it).
+#[test]
+fn full_screen_examples_unlock_with_the_example_pin() {
+    for mode in ["self-service", "queue-ticket", "call-screen"] {
+        let profile = load(mode);
+        let verifier = profile.lockdown.admin_pin_hash.expect("admin_pin_hash");
+        assert!(banshi_crypto::is_verifier(&verifier), "{mode}");
+        assert!(
+            banshi_crypto::verify_password("246810", &verifier).expect("verifier"),
+            "{mode}: the example PIN is 246810"
+        );
+        assert!(!banshi_crypto::verify_password("135790", &verifier).expect("verifier"));
+    }
+}

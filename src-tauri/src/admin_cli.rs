@@ -16,7 +16,7 @@ use banshi_core::ErrorCode;
 use banshi_profile::Profile;
 use banshi_terminal::{StaffInput, Terminal};
 
-use crate::cli::{AuditCommand, StaffCommand};
+use crate::cli::{AuditCommand, FleetCommand, StaffCommand};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -157,4 +157,28 @@ pub fn audit(command: AuditCommand, data: PathBuf) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// `banshi fleet keygen|pubkey`.
+pub fn fleet(command: FleetCommand) -> anyhow::Result<()> {
+    match command {
+        FleetCommand::Keygen { out } => {
+            let key = banshi_crypto::SigningKeyPair::generate()?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(&out)
+                .with_context(|| format!("creating {} (it must not exist yet)", out.display()))?;
+            std::io::Write::write_all(&mut file, hex::encode(key.secret_bytes()).as_bytes())?;
+            file.sync_all()?;
+            println!("{}", key.public_key_hex());
+        }
+        FleetCommand::Pubkey { key } => {
+            let key = banshi_terminal::read_signing_key(&key)?;
+            println!("{}", key.public_key_hex());
+        }
+    }
+    Ok(())
 }

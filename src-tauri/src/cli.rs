@@ -61,10 +61,36 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Locked kiosks (self-service, queue-ticket, call-screen).
+    Lockdown {
+        #[command(subcommand)]
+        command: LockdownCommand,
+    },
     /// Kiosk profile tools.
     Profile {
         #[command(subcommand)]
         command: ProfileCommand,
+    },
+    /// Fleet admin keys for signing pushed profiles.
+    Fleet {
+        #[command(subcommand)]
+        command: FleetCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Create a fleet admin's SM2 signing key in a new file (mode 0600) and print its public key, which
+    /// terminals list in `fleet.trusted_keys`.
+    Keygen {
+        /// Where to write the key; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the public key of a signing key file.
+    Pubkey {
+        #[arg(long)]
+        key: PathBuf,
     },
 }
 
@@ -128,6 +154,13 @@ pub enum AuditCommand {
         #[arg(long, env = "BANSHI_DATA_DIR")]
         data: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockdownCommand {
+    /// Print the verifier of an admin PIN for the profile's `lockdown.admin_pin_hash`. The PIN (6 digits) is
+    /// read from `BANSHI_ADMIN_PIN`, else from the first line of standard input — never from an argument.
+    PinHash,
 }
 
 #[derive(Debug, Subcommand)]

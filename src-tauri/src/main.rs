@@ -7,9 +7,12 @@
 mod admin_cli;
 mod cli;
 mod devices_cmd;
+mod fleet_cmds;
+mod lockdown_cmds;
 mod queue_cmds;
 mod serve;
 mod staff_cmds;
+mod systemd;
 mod window;
 
 use anyhow::Context;
@@ -20,6 +23,8 @@ use cli::{Cli, Command, ProfileCommand};
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: under systemd stderr goes to the journal, which would keep the escapes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BANSHI_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn")),
@@ -82,6 +87,10 @@ fn main() -> anyhow::Result<()> {
             };
             admin_cli::audit(command, data)
         }
+        Some(Command::Fleet { command }) => admin_cli::fleet(command),
+        Some(Command::Lockdown {
+            command: cli::LockdownCommand::PinHash,
+        }) => lockdown_cmds::pin_hash(),
         Some(Command::Profile {
             command: ProfileCommand::Validate { files },
         }) => {

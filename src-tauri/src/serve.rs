@@ -1,4 +1,5 @@
-//! `banshi serve`: the terminal with no window — the UI and API over HTTP on one address.
+//! `banshi serve`: the terminal with no window — the UI and API over HTTP on one address. It is what the
+//! device service unit runs, so it reports readiness and feeds the watchdog ([`crate::systemd`]).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -44,9 +45,13 @@ pub fn run(profile: Profile, listen: std::net::SocketAddr, data: PathBuf) -> any
         let address = listener.local_addr()?;
         tracing::info!(url = %format!("http://{address}/"), mode = terminal.profile().mode.as_str(), "banshi serving");
         spawn_tv_page(&terminal).await?;
+        if let Some(watchdog) = crate::systemd::notify_ready() {
+            tokio::spawn(watchdog);
+        }
         banshi_local_api::serve(listener, terminal, Arc::new(EmbeddedUi::new()), shutdown_signal())
             .await
             .context("serving")?;
+        crate::systemd::notify_stopping();
         tracing::info!("banshi stopped");
         Ok(())
     })

@@ -1,11 +1,13 @@
 //! The app window: Tauri commands over the same [`Terminal`] the HTTP API uses, and its events forwarded.
+//! Full-screen modes open a locked kiosk window: always on top, undecorated, and deaf to close requests until
+//! the admin PIN is given (`lockdown_cmds`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use banshi_core::{ErrorBody, ErrorCode};
-use banshi_profile::{Mode, Profile};
+use banshi_profile::Profile;
 use banshi_terminal::{StatusView, Terminal, TerminalEvent, TicketView, UnsyncedView};
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -71,6 +73,12 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
                 }
             });
             app.manage(terminal);
+            if let Some(watchdog) = crate::systemd::notify_ready() {
+                tauri::async_runtime::spawn(watchdog);
+            }
+            app.manage(crate::lockdown_cmds::KioskLock::new(
+                mode.has_window() && mode.opens_full_screen(),
+            ));
             if mode.has_window() {
                 let full_screen = mode.opens_full_screen();
                 WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
@@ -78,11 +86,13 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
                     .inner_size(1280.0, 800.0)
                     .fullscreen(full_screen)
                     .decorations(!full_screen)
-                    .always_on_top(mode == Mode::SelfService)
+                    // Every full-screen mode is a kiosk nobody may leave; on top so no other window covers it.
+                    .always_on_top(full_screen)
                     .build()?;
             }
             Ok(())
         })
+        .on_window_event(crate::lockdown_cmds::refuse_close_while_locked)
         .invoke_handler(tauri::generate_handler![
             status,
             list_tickets,
@@ -112,7 +122,16 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::queue_cmds::calls,
             crate::queue_cmds::kpi,
             crate::queue_cmds::hall_setup,
-            crate::queue_cmds::import_hall
+            crate::queue_cmds::import_hall,
+            crate::fleet_cmds::fleet_terminals,
+            crate::fleet_cmds::fleet_rollouts,
+            crate::fleet_cmds::fleet_validate_profile,
+            crate::fleet_cmds::fleet_profile_schema,
+            crate::fleet_cmds::fleet_publish,
+            crate::fleet_cmds::fleet_advance,
+            crate::fleet_cmds::fleet_rollback,
+            crate::lockdown_cmds::unlock_kiosk,
+            crate::lockdown_cmds::reset_session
         ])
         .run(tauri::generate_context!())
         .context("running the terminal window")

@@ -249,15 +249,35 @@ export class Hall {
     }
   }
 
-  /** Write `<hall dir>/<mode>.toml` from the example profile, pointed at this hall's server and printer. */
-  writeProfile(mode, adjustProfile) {
+  /**
+   * Write `<hall dir>/<name>.toml` (name: the mode unless given) from the mode's example profile, pointed at this
+   * hall's server and printer.
+   */
+  writeProfile(mode, adjustProfile, name = mode) {
     const source = readFileSync(join(root, 'kiosk-profiles', 'examples', `${mode}.toml`), 'utf8')
     const profile = adjustProfile(mode, source
       .replaceAll('http://127.0.0.1:8300', this.serverUrl)
       .replaceAll('127.0.0.1:9100', `127.0.0.1:${this.printerPort}`))
-    const profilePath = join(this.dir, `${mode}.toml`)
+    const profilePath = join(this.dir, `${name}.toml`)
     writeFileSync(profilePath, profile)
     return profilePath
+  }
+
+  /**
+   * One more terminal of `mode` after `start`, e.g. a second self-service kiosk: its own profile `<name>.toml` with
+   * the [terminal] id and label given, its own data folder, reachable as `hall.terminals[name]`.
+   */
+  async addTerminal(name, mode, { id, label, adjustProfile = (_mode, toml) => toml }) {
+    const profilePath = this.writeProfile(mode, (m, toml) => adjustProfile(m, toml
+      .replace(/(^\[terminal\][^[]*?^id\s*=\s*)"[^"]*"/m, `$1"${id}"`)
+      .replace(/(^\[terminal\][^[]*?^label\s*=\s*)"[^"]*"/m, `$1"${label}"`)), name)
+    const port = await freePort()
+    this.spawn(name, bin('BANSHI_BIN', 'banshi'), [
+      'serve', '--profile', profilePath, '--listen', `127.0.0.1:${port}`, '--data', join(this.dir, name),
+    ], { BANSHI_ENROLLMENT_TOKEN: this.enrollmentToken })
+    this.terminals[name] = `http://127.0.0.1:${port}`
+    await waitForHttp(`${this.terminals[name]}/api/status`)
+    return this.terminals[name]
   }
 
   /**

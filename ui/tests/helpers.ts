@@ -11,7 +11,11 @@ import type {
   BackendEvent,
   Calls,
   ConnectionState,
+  FleetTerminals,
   HallSetup,
+  JsonSchema,
+  ProfileError,
+  RolloutView,
   Identity,
   FullApplicant,
   Kpi,
@@ -283,6 +287,22 @@ export class FakeBackend implements Backend {
   staffList = vi.fn(async (): Promise<StaffAccount[]> => [makeStaffAccount()])
   saveStaff = vi.fn(async (): Promise<StaffAccount> => makeStaffAccount())
   verifyAudit = vi.fn(async (): Promise<AuditCheck> => ({ ok: true, events: 42, problem: null }))
+  unlockKiosk = vi.fn(async (_pin: string): Promise<void> => undefined)
+  resetSession = vi.fn(async (): Promise<number> => 0)
+  // Fleet calls answer "nothing yet" unless a test says otherwise (fixtures in fleetFixtures.ts).
+  fleetTerminals = vi.fn(async (): Promise<FleetTerminals> => ({ offline_after_minutes: 5, terminals: [] }))
+  fleetRollouts = vi.fn(async (): Promise<RolloutView[]> => [])
+  fleetValidateProfile = vi.fn(async (): Promise<ProfileError[]> => [])
+  fleetProfileSchema = vi.fn(async (): Promise<JsonSchema> => ({ type: 'object', properties: {} }))
+  fleetPublish = vi.fn(async (): Promise<RolloutView> => {
+    throw new Error('fleetPublish: no answer set by the test')
+  })
+  fleetAdvance = vi.fn(async (): Promise<RolloutView> => {
+    throw new Error('fleetAdvance: no answer set by the test')
+  })
+  fleetRollback = vi.fn(async (): Promise<RolloutView> => {
+    throw new Error('fleetRollback: no answer set by the test')
+  })
   /** Logged in with every permission unless a test says otherwise. */
   sessionValue: StaffSession | null = makeSession()
   private sessionHandlers = new Set<(s: StaffSession | null) => void>()

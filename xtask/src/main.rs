@@ -5,6 +5,8 @@
 //! - `cargo xtask bench` — the sync benchmarks (`banshi-bench`, release build) into `docs/benchmarks.md`.
 //! - `cargo xtask test` — every test layer: fmt, clippy, Rust tests (nextest), UI unit tests (Vitest),
 //!   browser E2E (Playwright + Chromium), real-window E2E (tauri-driver + WebKitWebDriver under Xvfb).
+//! - `cargo xtask package [--debug]` — the terminal `.deb`/`.rpm` and the server `.deb` into
+//!   `<target>/packages/` ([`package`]).
 //!
 //! Both first install what is missing (Debian packages, npm packages from the lockfiles, tauri-driver) and
 //! build what they need, so they work on a fresh machine.
@@ -14,6 +16,7 @@
 
 mod bench;
 mod demo;
+mod package;
 mod setup;
 mod test;
 
@@ -28,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("package") => package::run_package(&args[1..]),
         Some("setup") => {
             setup::ensure_all()?;
             let postgres = setup::ensure_postgres()?;
@@ -35,10 +39,11 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         _ => {
-            println!("usage: cargo xtask <demo|test|setup>");
+            println!("usage: cargo xtask <demo|test|bench|package|setup>");
             println!("  demo   start a demo hall (server, printer simulator, queue machine, window, call screen)");
             println!("  test   run every test layer (installs what is missing)");
             println!("  bench  measure sync figures (release build) into docs/benchmarks.md");
+            println!("  package  build the terminal .deb/.rpm and the server .deb (--debug: from the debug build)");
             println!(
                 "  setup  only install what is missing (PostgreSQL for the storage tests included)"
             );

@@ -22,6 +22,11 @@ const APT_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    // The kiosk lockdown E2E: a real window manager so Alt+F4 is a real close request, real X key events,
+    // and xprop to see that the window manager is up.
+    "openbox",
+    "xdotool",
+    "x11-utils",
     "chromium",
     "fonts-noto-cjk",
     // drivers/documents: the virtual IPP printer (ippeveprinter needs a private D-Bus daemon) and

@@ -114,6 +114,8 @@ const WINDOW_E2E: &[&str] = &[
     "--workspace",
     "--test",
     "kiosk_window",
+    "--test",
+    "lockdown",
     "--",
     "--ignored",
     "--nocapture",

@@ -15,7 +15,7 @@ mod pke;
 mod seal;
 
 pub use keys::{check_public_key, verify, SigningKeyPair};
-pub use password::{hash_password, verify_password, PASSWORD_ITERATIONS};
+pub use password::{hash_password, is_verifier, verify_password, PASSWORD_ITERATIONS};
 pub use pke::{sm2_decrypt, sm2_encrypt, SM2_ENCRYPT_OVERHEAD};
 pub use seal::{open, seal, DataKey, SEAL_OVERHEAD};
 

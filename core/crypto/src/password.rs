@@ -48,6 +48,13 @@ pub fn verify_password(secret: &str, encoded: &str) -> Result<bool, CryptoError>
     Ok(bool::from(actual.ct_eq(&expected)))
 }
 
+/// Whether `encoded` is a well-formed verifier this module can check, without the cost of checking a secret
+/// against it. Profiles use it to refuse a malformed admin PIN verifier when they are loaded rather than when
+/// someone first types the PIN.
+pub fn is_verifier(encoded: &str) -> bool {
+    parse(encoded).is_some()
+}
+
 fn derive(secret: &str, salt: &[u8], iterations: u32) -> [u8; HASH_LEN] {
     pbkdf2::pbkdf2_hmac_array::<sm3::Sm3, HASH_LEN>(secret.as_bytes(), salt, iterations)
 }
@@ -84,6 +91,7 @@ mod tests {
     #[test]
     fn a_verifier_accepts_its_own_password() {
         let encoded = hash_password("Correct horse 42", TEST_ITERATIONS).unwrap();
+        assert!(is_verifier(&encoded));
         assert!(verify_password("Correct horse 42", &encoded).unwrap());
     }
 
@@ -145,6 +153,7 @@ mod tests {
             "pbkdf2-sm3$1000$é$é".to_string(),
         ];
         for encoded in &bad {
+            assert!(!is_verifier(encoded), "{encoded:?} is not a verifier");
             assert!(
                 matches!(
                     verify_password("password", encoded),

@@ -34,6 +34,9 @@ pub const ACTOR_RESIDENT: &str = "resident";
 /// The actor of events the terminal does on its own (and of record writes nobody was named for).
 pub const ACTOR_TERMINAL: &str = "terminal";
 
+/// The actor of events done with a kiosk's admin PIN: whoever holds it is not otherwise identified.
+pub const ACTOR_KIOSK_ADMIN: &str = "kiosk-admin";
+
 /// The actor of events done by a signed-in member of staff: `staff:<id>`.
 pub fn staff_actor(staff_id: &str) -> String {
     format!("staff:{staff_id}")
@@ -62,10 +65,22 @@ pub enum AuditAction {
     KeyRotated,
     ExportBundle,
     ImportBundle,
+    /// A fleet admin signed a profile and started its rollout.
+    ProfilePublished,
+    /// A fleet admin advanced or rolled back a rollout.
+    RolloutChanged,
+    /// A pushed profile was applied (or the terminal went back to its installed one).
+    ProfileApplied,
+    /// A pushed profile was refused (bad signature, untrusted key, invalid profile).
+    ProfileRefused,
+    /// The admin PIN was entered at a locked kiosk and the kiosk app closed.
+    KioskExit,
+    /// A wrong admin PIN at a locked kiosk, or any PIN while too many wrong ones keep it locked.
+    KioskExitRefused,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::RecordCreated,
         AuditAction::RecordUpdated,
         AuditAction::PersonalDataOpened,
@@ -79,6 +94,12 @@ impl AuditAction {
         AuditAction::KeyRotated,
         AuditAction::ExportBundle,
         AuditAction::ImportBundle,
+        AuditAction::ProfilePublished,
+        AuditAction::RolloutChanged,
+        AuditAction::ProfileApplied,
+        AuditAction::ProfileRefused,
+        AuditAction::KioskExit,
+        AuditAction::KioskExitRefused,
     ];
 
     /// The stable name, as serde writes it and as it is hashed and stored.
@@ -97,6 +118,12 @@ impl AuditAction {
             AuditAction::KeyRotated => "key_rotated",
             AuditAction::ExportBundle => "export_bundle",
             AuditAction::ImportBundle => "import_bundle",
+            AuditAction::ProfilePublished => "profile_published",
+            AuditAction::RolloutChanged => "rollout_changed",
+            AuditAction::ProfileApplied => "profile_applied",
+            AuditAction::ProfileRefused => "profile_refused",
+            AuditAction::KioskExit => "kiosk_exit",
+            AuditAction::KioskExitRefused => "kiosk_exit_refused",
         }
     }
 
@@ -117,7 +144,8 @@ impl std::fmt::Display for AuditAction {
 pub struct AuditEntry {
     /// When it happened, Unix milliseconds.
     pub at_ms: i64,
-    /// `resident`, `staff:<id>` or `terminal` (see [`ACTOR_RESIDENT`], [`staff_actor`], [`ACTOR_TERMINAL`]).
+    /// `resident`, `staff:<id>`, `kiosk-admin` or `terminal` (see [`ACTOR_RESIDENT`], [`staff_actor`],
+    /// [`ACTOR_KIOSK_ADMIN`], [`ACTOR_TERMINAL`]).
     pub actor: String,
     pub action: AuditAction,
     pub record_kind: Option<String>,

@@ -10,8 +10,12 @@ mod messages;
 mod terminal;
 mod views;
 
+/// The fleet vocabulary (signed releases, heartbeats, rollouts), for front doors and tests.
+pub use banshi_sync_client::fleet;
 pub use terminal::{
-    default_kek_file, IssueRequest, StaffInput, Terminal, TerminalError, TerminalEvent,
+    check_release, default_kek_file, fleet_terminal_view, read_signing_key, sign_release,
+    FleetError, FleetTerminalView, FleetView, IssueRequest, LockdownError, ProfileCheckView,
+    ProfileIssueView, RolloutView, StaffInput, Terminal, TerminalError, TerminalEvent,
 };
 pub use views::{
     ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,

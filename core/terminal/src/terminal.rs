@@ -20,11 +20,18 @@ use tokio::sync::{broadcast, Notify};
 use crate::messages;
 use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
+mod fleet_ops;
+mod lockdown_ops;
 mod outbox;
 mod queue_ops;
 mod retention;
 mod staff_ops;
 
+pub use fleet_ops::{
+    check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
+    FleetTerminalView, FleetView, ProfileCheckView, ProfileIssueView, RolloutView,
+};
+pub use lockdown_ops::LockdownError;
 pub use queue_ops::IssueRequest;
 pub use staff_ops::StaffInput;
 
@@ -130,6 +137,10 @@ pub enum TerminalError {
     UnknownWindow(u32),
     #[error(transparent)]
     Staff(#[from] banshi_core::staff::StaffError),
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
+    #[error(transparent)]
+    Lockdown(#[from] LockdownError),
 }
 
 impl TerminalError {
@@ -160,6 +171,9 @@ impl TerminalError {
                 _ => 409,
             },
             TerminalError::Device(e) => e.http_status(),
+            TerminalError::Fleet(e) => e.http_status(),
+            TerminalError::NoSyncServer => 409,
+            TerminalError::Lockdown(e) => e.http_status(),
             TerminalError::Staff(e) => {
                 use banshi_core::staff::StaffError as S;
                 match e {
@@ -202,6 +216,8 @@ impl ErrorCode for TerminalError {
             TerminalError::UnknownStaff(_) => "queue.unknown_staff",
             TerminalError::UnknownWindow(_) => "queue.unknown_window",
             TerminalError::Staff(e) => e.code(),
+            TerminalError::Fleet(e) => e.code(),
+            TerminalError::Lockdown(e) => e.code(),
         }
     }
 }
@@ -224,6 +240,7 @@ pub fn default_kek_file(data_dir: &Path) -> std::path::PathBuf {
 struct SyncHealth {
     online: bool,
     last_sync_at: Option<String>,
+    last_sync_ms: Option<i64>,
     /// Why syncing cannot happen at all, when that is the case: `unenrolled` or `revoked`.
     blocked: Option<&'static str>,
 }
@@ -231,9 +248,13 @@ struct SyncHealth {
 /// One running terminal.
 #[derive(Debug)]
 pub struct Terminal {
-    profile: Profile,
+    /// The profile installed on this machine (the file it was started with).
+    installed: Profile,
+    /// The profile it runs: the installed one, or a release pushed by the fleet's admins (`fleet_ops`).
+    profile: std::sync::RwLock<Arc<Profile>>,
+    data_dir: std::path::PathBuf,
     store: Arc<Store>,
-    devices: Arc<DeviceSet>,
+    devices: std::sync::RwLock<Arc<DeviceSet>>,
     sync: Option<Arc<SyncClient>>,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<TerminalEvent>,
@@ -252,6 +273,12 @@ pub struct Terminal {
     announced: Mutex<std::collections::HashMap<String, u32>>,
     /// Staff sessions by token (memory only: a restart logs everyone out).
     sessions: Mutex<std::collections::HashMap<String, staff_ops::LiveSession>>,
+    /// Pushed profiles: what runs, what was refused, recent errors for the heartbeat.
+    fleet: Mutex<fleet_ops::FleetState>,
+    /// Wakes the heartbeat loop (after a profile was applied or refused).
+    fleet_now: Notify,
+    /// One admin PIN attempt at a time (`lockdown_ops`).
+    kiosk_unlock: tokio::sync::Mutex<()>,
 }
 
 impl Terminal {
@@ -300,12 +327,17 @@ impl Terminal {
             }
             None => None,
         };
+        let installed = profile;
+        let (profile, applied) = Self::startup_profile(&installed, &store);
+        let fleet = fleet_ops::FleetState::running(applied);
         let devices = Arc::new(DeviceSet::from_profile(&profile.devices));
         tracing::info!(terminal = %profile.terminal.id, mode = profile.mode.as_str(), data = %data_dir.display(), "terminal opened");
         Ok(Arc::new(Self {
-            profile,
+            installed,
+            profile: std::sync::RwLock::new(Arc::new(profile)),
+            data_dir: data_dir.to_path_buf(),
             store,
-            devices,
+            devices: std::sync::RwLock::new(devices),
             sync,
             clock,
             events,
@@ -318,16 +350,25 @@ impl Terminal {
             lost_call: Mutex::default(),
             announced: Mutex::default(),
             sessions: Mutex::default(),
+            fleet: Mutex::new(fleet),
+            fleet_now: Notify::new(),
+            kiosk_unlock: tokio::sync::Mutex::new(()),
         }))
     }
 
-    pub fn profile(&self) -> &Profile {
-        &self.profile
+    /// The profile this terminal runs now (a pushed release can replace it while running).
+    pub fn profile(&self) -> Arc<Profile> {
+        Arc::clone(&self.profile.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The profile installed on this machine, whatever was pushed since.
+    pub fn installed_profile(&self) -> &Profile {
+        &self.installed
     }
 
     /// The devices the profile configures, for the local device API (which calls them directly).
     pub fn devices(&self) -> Arc<DeviceSet> {
-        Arc::clone(&self.devices)
+        Arc::clone(&self.devices.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The terminal's store, for tools and tests that read raw records (the UI goes through the operations).
@@ -360,6 +401,10 @@ impl Terminal {
             tokio::spawn(async move { this.sync_loop().await });
             let this = Arc::clone(self);
             tokio::spawn(async move { this.feed_watch().await });
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.heartbeat_loop().await });
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.assignment_watch().await });
         }
     }
 
@@ -417,7 +462,7 @@ impl Terminal {
 
     async fn health_loop(self: Arc<Self>) {
         loop {
-            let devices = Arc::clone(&self.devices);
+            let devices = self.devices();
             if let Ok(true) = tokio::task::spawn_blocking(move || devices.refresh_health()).await {
                 self.emit(TerminalEvent::DevicesChanged);
             }
@@ -427,7 +472,7 @@ impl Terminal {
 
     async fn sync_loop(self: Arc<Self>) {
         let interval = Duration::from_millis(
-            self.profile
+            self.profile()
                 .sync
                 .as_ref()
                 .map(|s| s.interval_ms)
@@ -584,6 +629,7 @@ impl Terminal {
             health.blocked = blocked;
             if result.is_ok() {
                 health.last_sync_at = now;
+                health.last_sync_ms = Some(self.clock.now_ms());
             }
             was
         };
@@ -642,7 +688,7 @@ impl Terminal {
         let store = Arc::clone(&self.store);
         let (counts, pending_blobs) =
             blocking(move || Ok((store.sync_counts()?, store.pending_blobs()?.len()))).await?;
-        let p = &self.profile;
+        let p = self.profile();
         let (online, last_sync_at, blocked) = {
             let h = self.sync_health.lock().unwrap_or_else(|p| p.into_inner());
             (h.online, h.last_sync_at.clone(), h.blocked)
@@ -660,7 +706,7 @@ impl Terminal {
             default_language: p.ui.default_language.clone(),
             elder_mode: p.ui.elder_mode,
             idle_timeout_secs: p.ui.idle_timeout_secs,
-            devices: self.devices.health(),
+            devices: self.devices().health(),
             queue: QueueView {
                 categories: self
                     .queue_config()
@@ -741,7 +787,7 @@ impl Terminal {
     }
 
     fn hall_scope(&self) -> String {
-        hall_scope(&self.profile.terminal.hall_id)
+        hall_scope(&self.profile().terminal.hall_id)
     }
 
     fn ticket_slip(&self, rec: &Record<Ticket>, category_name: &str, ahead: usize) -> TicketSlip {
@@ -755,21 +801,22 @@ impl Terminal {
             issued.hour(),
             issued.minute()
         );
-        let lines = messages::ticket_lines(&self.profile.ui.default_language, ahead, &issued_text);
+        let lines =
+            messages::ticket_lines(&self.profile().ui.default_language, ahead, &issued_text);
         let follow_base = self
-            .profile
+            .profile()
             .queue
             .follow_url_base
             .clone()
             .or_else(|| {
-                self.profile
+                self.profile()
                     .sync
                     .as_ref()
                     .map(|s| format!("{}/q/", s.server.trim_end_matches('/')))
             })
             .unwrap_or_else(|| "banshi:ticket/".to_string());
         TicketSlip {
-            outlet: self.profile.terminal.outlet.clone(),
+            outlet: self.profile().terminal.outlet.clone(),
             number: rec.body.display_number(),
             category_name: category_name.to_string(),
             people_ahead_line: lines.people_ahead,

@@ -17,6 +17,8 @@
 mod assets;
 pub mod device_access;
 mod device_routes;
+mod fleet_routes;
+mod kiosk_routes;
 mod queue_routes;
 mod routes;
 mod staff_routes;

@@ -135,6 +135,31 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/kpi", Some(Permission::ViewHallKpi)),
     ("GET", "/api/hall", Some(Permission::ViewStatus)),
     ("PUT", "/api/hall", Some(Permission::ManageHall)),
+    ("POST", "/api/kiosk/unlock", None),
+    ("POST", "/api/kiosk/reset-session", None),
+    ("GET", "/api/fleet/terminals", Some(Permission::ManageFleet)),
+    ("GET", "/api/fleet/rollouts", Some(Permission::ManageFleet)),
+    (
+        "POST",
+        "/api/fleet/profile/validate",
+        Some(Permission::ManageFleet),
+    ),
+    (
+        "GET",
+        "/api/fleet/profile/schema",
+        Some(Permission::ManageFleet),
+    ),
+    ("POST", "/api/fleet/releases", Some(Permission::ManageFleet)),
+    (
+        "POST",
+        "/api/fleet/rollouts/{release_id}/advance",
+        Some(Permission::ManageFleet),
+    ),
+    (
+        "POST",
+        "/api/fleet/rollouts/{release_id}/rollback",
+        Some(Permission::ManageFleet),
+    ),
 ];
 
 #[derive(Default, Deserialize)]

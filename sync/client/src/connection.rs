@@ -488,3 +488,121 @@ pub(crate) async fn check(
         message,
     })
 }
+
+/// The fleet routes (`banshi_sync_protocol::fleet`): heartbeats, assignments, and the admin's rollouts.
+impl Connection {
+    async fn fleet_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<T, SyncClientError> {
+        let headers = [("content-type", "application/json".to_string())];
+        let response = self
+            .send(
+                method,
+                path,
+                query,
+                body.unwrap_or_default(),
+                if path == proto::fleet::ASSIGNMENT_PATH {
+                    &[]
+                } else {
+                    &headers
+                },
+            )
+            .await?;
+        check(response)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SyncClientError::BadReply(e.to_string()))
+    }
+
+    fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, SyncClientError> {
+        serde_json::to_vec(value).map_err(|e| SyncClientError::Task(e.to_string()))
+    }
+
+    /// Report this terminal's state; the answer is the release it should run.
+    pub async fn heartbeat(
+        &self,
+        heartbeat: &proto::fleet::Heartbeat,
+    ) -> Result<proto::fleet::Assignment, SyncClientError> {
+        let body = Self::to_json(heartbeat)?;
+        self.fleet_json(
+            reqwest::Method::POST,
+            proto::fleet::HEARTBEAT_PATH,
+            &[],
+            Some(body),
+        )
+        .await
+    }
+
+    /// The release this terminal should run, held back by the server up to `wait` while it is `known`.
+    pub async fn wait_assignment(
+        &self,
+        known: &str,
+        wait: Duration,
+    ) -> Result<proto::fleet::Assignment, SyncClientError> {
+        let wait_ms = wait.as_millis().min(u128::from(u64::MAX)).to_string();
+        self.fleet_json(
+            reqwest::Method::GET,
+            proto::fleet::ASSIGNMENT_PATH,
+            &[("known", known), ("wait_ms", wait_ms.as_str())],
+            None,
+        )
+        .await
+    }
+
+    /// Admin terminals: start rolling out a signed release.
+    pub async fn publish_release(
+        &self,
+        publish: &proto::fleet::PublishRelease,
+    ) -> Result<proto::fleet::RolloutInfo, SyncClientError> {
+        let body = Self::to_json(publish)?;
+        self.fleet_json(
+            reqwest::Method::POST,
+            proto::fleet::ROLLOUTS_PATH,
+            &[],
+            Some(body),
+        )
+        .await
+    }
+
+    /// Admin terminals: every rollout, newest first.
+    pub async fn rollouts(&self) -> Result<Vec<proto::fleet::RolloutInfo>, SyncClientError> {
+        self.fleet_json(reqwest::Method::GET, proto::fleet::ROLLOUTS_PATH, &[], None)
+            .await
+    }
+
+    /// Admin terminals: move a rollout to its next stage.
+    pub async fn advance_rollout(
+        &self,
+        release_id: &str,
+    ) -> Result<proto::fleet::RolloutInfo, SyncClientError> {
+        let path = proto::fleet::rollout_advance_path(release_id);
+        self.fleet_json(reqwest::Method::POST, &path, &[], Some(Vec::new()))
+            .await
+    }
+
+    /// Admin terminals: withdraw a release.
+    pub async fn rollback_rollout(
+        &self,
+        release_id: &str,
+    ) -> Result<proto::fleet::RolloutInfo, SyncClientError> {
+        let path = proto::fleet::rollout_rollback_path(release_id);
+        self.fleet_json(reqwest::Method::POST, &path, &[], Some(Vec::new()))
+            .await
+    }
+
+    /// Admin terminals: every enrolled terminal with its last heartbeat.
+    pub async fn fleet_terminals(&self) -> Result<proto::fleet::FleetOverview, SyncClientError> {
+        self.fleet_json(
+            reqwest::Method::GET,
+            proto::fleet::FLEET_TERMINALS_PATH,
+            &[],
+            None,
+        )
+        .await
+    }
+}

@@ -32,6 +32,7 @@ pub use blobs::{BlobDirection, BlobProgress, BlobProgressSink, BlobTransfer};
 pub use connection::Connection;
 pub use identity::{IdentityError, TerminalIdentity};
 
+pub use proto::fleet;
 pub use proto::MAX_FEED_WAIT_MS;
 
 /// Stop a document's exchange after this many messages; a healthy exchange takes two or three.

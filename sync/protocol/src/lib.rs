@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod fleet;
+
 /// Protocol versions this build speaks, newest first.
 pub const SUPPORTED_VERSIONS: &[u32] = &[1];
 

@@ -18,9 +18,11 @@ use tracing::Instrument;
 use crate::auth::{self, AuthedTerminal};
 use crate::blobs;
 use crate::feed_wait::FeedWaiters;
+use crate::fleet;
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
 use crate::sync::{SyncEngine, SyncError};
+use banshi_sync_protocol::fleet as fleet_proto;
 
 /// Largest sync message accepted; a record document is kilobytes, so this only stops abuse.
 pub const MAX_SYNC_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -34,9 +36,9 @@ pub struct AppState {
     /// Request times are checked against this clock (tests move it to test stale requests).
     pub clock: Arc<dyn Clock>,
     /// Feed long-polls waiting for their scope to change.
-    feed_waiters: Arc<FeedWaiters>,
+    pub(crate) feed_waiters: Arc<FeedWaiters>,
     /// Set when [`serve`] begins a graceful shutdown, so long-polls answer now instead of holding it up.
-    stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    pub(crate) stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -144,7 +146,7 @@ impl From<SyncError> for ApiError {
 
 /// The server's routes.
 ///
-/// Everything under `/sync/v1` except enrollment requires a signed request ([`auth::authenticate`]),
+/// Everything under `/sync/v1` and `/fleet/v1` except enrollment requires a signed request ([`auth::authenticate`]),
 /// blobs included ([`blobs`]).
 pub fn router(state: AppState) -> Router {
     let signed = Router::new()
@@ -156,6 +158,21 @@ pub fn router(state: AppState) -> Router {
         .route(proto::FEED_PATH, get(feed))
         .route(proto::BATCH_PATH, post(sync_batch))
         .route(proto::HALL_TERMINALS_PATH, get(auth::hall_terminals))
+        .route(fleet_proto::HEARTBEAT_PATH, post(fleet::heartbeat))
+        .route(fleet_proto::ASSIGNMENT_PATH, get(fleet::assignment))
+        .route(
+            fleet_proto::ROLLOUTS_PATH,
+            get(fleet::rollouts).post(fleet::publish),
+        )
+        .route(
+            &format!("{}/{{release_id}}/advance", fleet_proto::ROLLOUTS_PATH),
+            post(fleet::advance),
+        )
+        .route(
+            &format!("{}/{{release_id}}/rollback", fleet_proto::ROLLOUTS_PATH),
+            post(fleet::rollback),
+        )
+        .route(fleet_proto::FLEET_TERMINALS_PATH, get(fleet::terminals))
         .route(
             &format!("{}{{sm3}}", proto::BLOBS_PATH_PREFIX),
             get(blobs::status),

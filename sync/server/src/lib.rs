@@ -7,7 +7,7 @@
 //!
 //! Layout: [`storage`] (the backend trait, SQLite and PostgreSQL), [`sync`] (the protocol handlers),
 //! [`blobs`] (chunked, content-addressed blob transfer), [`auth`] (enrollment and signed requests),
-//! [`relay`] (a hall relay's upstream sync), [`feed_wait`] (feed long-polls woken by storage change
+//! [`relay`] (a hall relay's upstream sync), [`fleet`] (signed profile rollouts, heartbeats, the fleet view), [`feed_wait`] (feed long-polls woken by storage change
 //! announcements), [`metrics`] (Prometheus), [`app`] (the router that ties them together), [`testing`]
 //! (scratch PostgreSQL databases for tests).
 
@@ -15,6 +15,7 @@ pub mod app;
 pub mod auth;
 pub mod blobs;
 pub mod feed_wait;
+pub mod fleet;
 pub mod metrics;
 pub mod relay;
 pub mod storage;

@@ -1,4 +1,7 @@
 //! `banshi-server` command line.
+//!
+//! Under systemd (`Type=notify`, `WatchdogSec=`, see `packaging/systemd/banshi-server.service`) `serve`
+//! reports ready once it listens and then keeps the watchdog fed; without systemd that is a no-op.
 
 use std::io::Write;
 
@@ -112,6 +115,12 @@ enum TerminalCommand {
         #[arg(long)]
         hall: String,
     },
+    /// Let an enrolled terminal (an admin console) publish signed profiles and steer their rollouts.
+    FleetAdmin {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+    },
 }
 
 #[tokio::main]
@@ -119,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout carries command output (`token create` prints the token).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: under systemd stderr goes to the journal, which would keep the escapes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BANSHI_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -166,9 +177,13 @@ async fn main() -> anyhow::Result<()> {
                     std::time::Duration::from_millis(relay_interval_ms),
                 ));
             }
+            if let Some(watchdog) = systemd::notify_ready() {
+                tokio::spawn(watchdog);
+            }
             banshi_server::serve(listener, state, shutdown_signal())
                 .await
                 .context("serving")?;
+            systemd::notify_stopping();
             tracing::info!("banshi-server stopped");
             Ok(())
         }
@@ -243,6 +258,14 @@ async fn terminal_command(command: TerminalCommand) -> anyhow::Result<()> {
             }
             writeln!(out, "moved {id} to hall {hall}")?;
         }
+        TerminalCommand::FleetAdmin { db, id } => {
+            let storage = open(&db.db).await?;
+            if storage.terminal(&id).await?.is_none() {
+                anyhow::bail!("no terminal {id} is enrolled");
+            }
+            banshi_server::fleet::add_admin_terminal(&storage, &id).await?;
+            writeln!(out, "{id} is a fleet admin terminal")?;
+        }
     }
     Ok(())
 }
@@ -261,4 +284,69 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// systemd's service notifications (`sd_notify(3)`): readiness and the watchdog.
+mod systemd {
+    use std::future::Future;
+
+    use sd_notify::NotifyState;
+
+    /// Tell the service manager the server is ready (it listens, the database is open). When the unit asks
+    /// for a watchdog (`WATCHDOG_USEC`), returns the task that pings it at half that period: spawned on
+    /// the server's runtime, it stops pinging when the runtime stalls, and systemd restarts the server.
+    pub fn notify_ready() -> Option<impl Future<Output = ()> + Send + 'static> {
+        send(&[NotifyState::Ready]);
+        let period = sd_notify::watchdog_enabled()? / 2;
+        tracing::info!(
+            period_ms = period.as_millis() as u64,
+            "systemd watchdog enabled"
+        );
+        Some(async move {
+            let mut ticks = tokio::time::interval(period);
+            loop {
+                ticks.tick().await;
+                send(&[NotifyState::Watchdog]);
+            }
+        })
+    }
+
+    /// Tell the service manager a clean shutdown is under way (so it does not count it as a crash).
+    pub fn notify_stopping() {
+        send(&[NotifyState::Stopping]);
+    }
+
+    fn send(state: &[NotifyState]) {
+        // Without NOTIFY_SOCKET this does nothing; a send error must never stop the server.
+        if let Err(error) = sd_notify::notify(state) {
+            tracing::warn!(%error, "could not notify systemd");
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use std::os::unix::net::UnixDatagram;
+
+        #[test]
+        fn ready_is_sent_to_the_notify_socket_and_no_watchdog_unless_asked() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("notify.sock");
+            let socket = UnixDatagram::bind(&path).unwrap();
+            socket
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            // This is the only test of this binary that touches these variables.
+            std::env::set_var("NOTIFY_SOCKET", &path);
+            std::env::remove_var("WATCHDOG_USEC");
+            let watchdog = super::notify_ready();
+            super::notify_stopping();
+            std::env::remove_var("NOTIFY_SOCKET");
+            assert!(watchdog.is_none());
+            let mut buf = [0u8; 256];
+            let n = socket.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], b"READY=1\n");
+            let n = socket.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], b"STOPPING=1\n");
+        }
+    }
 }

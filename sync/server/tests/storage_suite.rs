@@ -95,6 +95,7 @@ stories!(
     a_long_poll_answers_when_another_node_stores_a_change,
     a_blob_upload_is_kept_once_and_read_only_in_its_scopes,
     tokens_terminals_and_nonces_behave_the_same,
+    fleet_state_is_kept_by_kind_and_id_and_changes_are_announced_to_every_node,
 );
 
 // ---- helpers ----
@@ -411,6 +412,44 @@ async fn saves_are_announced_to_every_node(b: Backend) {
     save_new(&*other, &doc_id(2), "hall:b").await;
     expect_change(&mut here, "hall:b").await;
     expect_change(&mut there, "hall:b").await;
+}
+
+async fn fleet_state_is_kept_by_kind_and_id_and_changes_are_announced_to_every_node(b: Backend) {
+    use banshi_server::storage::FLEET_SCOPE;
+    let other = b.other_node().await;
+    let mut there = other.changes();
+    assert_eq!(
+        b.storage.fleet_get("release", "r1").await.expect("get"),
+        None
+    );
+    b.storage
+        .fleet_put("heartbeat", "t2", r#"{"n":1}"#, false)
+        .await
+        .expect("put");
+    b.storage
+        .fleet_put("heartbeat", "t1", r#"{"n":2}"#, false)
+        .await
+        .expect("put");
+    b.storage
+        .fleet_put("heartbeat", "t1", r#"{"n":3}"#, false)
+        .await
+        .expect("overwrite");
+    b.storage
+        .fleet_put("release", "r1", r#"{"v":1}"#, true)
+        .await
+        .expect("put release");
+    expect_change(&mut there, FLEET_SCOPE).await;
+    assert_eq!(
+        other.fleet_list("heartbeat").await.expect("list"),
+        vec![
+            ("t1".to_string(), r#"{"n":3}"#.to_string()),
+            ("t2".to_string(), r#"{"n":1}"#.to_string())
+        ]
+    );
+    assert_eq!(
+        other.fleet_get("release", "r1").await.expect("get"),
+        Some(r#"{"v":1}"#.to_string())
+    );
 }
 
 async fn a_blob_upload_is_kept_once_and_read_only_in_its_scopes(b: Backend) {

@@ -17,8 +17,47 @@ use fantoccini::{Client, ClientBuilder, Locator};
 pub struct AppSession {
     pub client: Client,
     driver: tokio::process::Child,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
+    /// Set when started through the exit-recording wrapper ([`StartOptions::record_exit`]).
+    recorded: bool,
 }
+
+/// How [`AppSession::start_with`] starts the app.
+#[derive(Default)]
+pub struct StartOptions {
+    /// Rewrites the example profile's text before the app reads it (e.g. a shorter idle timeout).
+    pub edit_profile: Option<Box<dyn FnOnce(String) -> String + Send>>,
+    /// Start the app through a small shell wrapper that writes its pid and, when it ends, its exit status
+    /// ([`AppSession::app_pid`], [`AppSession::wait_for_exit`]). WebKitWebDriver starts the wrapper with the
+    /// same arguments and environment it would give the app.
+    pub record_exit: bool,
+}
+
+impl std::fmt::Debug for StartOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartOptions")
+            .field("edit_profile", &self.edit_profile.is_some())
+            .field("record_exit", &self.record_exit)
+            .finish()
+    }
+}
+
+/// The wrapper of [`StartOptions::record_exit`]. It runs the app as its child, passes SIGTERM/SIGINT on (so
+/// ending the session still ends the app), and records the child's pid and exit status.
+const WRAPPER: &str = r#"#!/bin/sh
+"$BANSHI_REAL_APP" "$@" &
+child=$!
+echo "$child" > "$BANSHI_PID_FILE.tmp" && mv "$BANSHI_PID_FILE.tmp" "$BANSHI_PID_FILE"
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+wait "$child"
+status=$?
+while kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  status=$?
+done
+echo "$status" > "$BANSHI_EXIT_FILE.tmp" && mv "$BANSHI_EXIT_FILE.tmp" "$BANSHI_EXIT_FILE"
+exit "$status"
+"#;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -33,6 +72,11 @@ fn free_port() -> anyhow::Result<u16> {
 impl AppSession {
     /// Start the app with the example profile for `mode`.
     pub async fn start(mode: &str) -> anyhow::Result<Self> {
+        Self::start_with(mode, StartOptions::default()).await
+    }
+
+    /// Start the app with the example profile for `mode`, as `options` say.
+    pub async fn start_with(mode: &str, options: StartOptions) -> anyhow::Result<Self> {
         let app = std::env::var_os("BANSHI_APP")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo_root().join("target/debug/banshi"));
@@ -47,8 +91,19 @@ impl AppSession {
             .join("kiosk-profiles/examples")
             .join(format!("{mode}.toml"));
         let data = tempfile::tempdir()?;
+        let profile = match options.edit_profile {
+            None => profile,
+            Some(edit) => {
+                let text = std::fs::read_to_string(&profile)
+                    .with_context(|| format!("reading {}", profile.display()))?;
+                let edited = data.path().join(format!("{mode}.toml"));
+                std::fs::write(&edited, edit(text))?;
+                edited
+            }
+        };
         let (port, native_port) = (free_port()?, free_port()?);
-        let driver = tokio::process::Command::new(&driver_bin)
+        let mut command = tokio::process::Command::new(&driver_bin);
+        command
             .args([
                 "--port",
                 &port.to_string(),
@@ -56,8 +111,22 @@ impl AppSession {
                 &native_port.to_string(),
             ])
             .env("BANSHI_PROFILE", &profile)
-            .env("BANSHI_DATA_DIR", data.path())
-            .kill_on_drop(true)
+            .env("BANSHI_DATA_DIR", data.path().join("terminal"))
+            .kill_on_drop(true);
+        let app = if options.record_exit {
+            use std::os::unix::fs::PermissionsExt;
+            let wrapper = data.path().join("banshi-wrapper.sh");
+            std::fs::write(&wrapper, WRAPPER)?;
+            std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+            command
+                .env("BANSHI_REAL_APP", &app)
+                .env("BANSHI_PID_FILE", data.path().join("app.pid"))
+                .env("BANSHI_EXIT_FILE", data.path().join("app.exit"));
+            wrapper
+        } else {
+            app
+        };
+        let driver = command
             .spawn()
             .with_context(|| format!("starting {driver_bin:?}"))?;
 
@@ -85,8 +154,46 @@ impl AppSession {
         Ok(Self {
             client,
             driver,
-            _data: data,
+            data,
+            recorded: options.record_exit,
         })
+    }
+
+    /// The app's process id (only with [`StartOptions::record_exit`]); waits up to 30 s for it.
+    pub async fn app_pid(&self) -> anyhow::Result<u32> {
+        if !self.recorded {
+            bail!("the app was not started with record_exit");
+        }
+        let file = self.data.path().join("app.pid");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                return Ok(text.trim().parse()?);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("the wrapper wrote no pid");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The app's exit status once it has ended (only with [`StartOptions::record_exit`]); `None` if it is
+    /// still running after `within`.
+    pub async fn wait_for_exit(&self, within: Duration) -> anyhow::Result<Option<i32>> {
+        if !self.recorded {
+            bail!("the app was not started with record_exit");
+        }
+        let file = self.data.path().join("app.exit");
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                return Ok(Some(text.trim().parse()?));
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Text of the first element with `data-testid`, waiting up to 30 s for it.
@@ -123,7 +230,25 @@ impl AppSession {
     /// Close the session and stop tauri-driver with SIGTERM, so it stops WebKitWebDriver too (a SIGKILL
     /// would orphan it: tauri-facts.md, pitfall 5).
     pub async fn finish(mut self) -> anyhow::Result<()> {
-        self.client.close().await?;
+        // An app that has already ended (a kiosk left with the admin PIN) has no session left to close.
+        let app_ended = self.recorded
+            && self
+                .wait_for_exit(Duration::from_millis(0))
+                .await?
+                .is_some();
+        let closed = self.client.clone().close().await;
+        if !app_ended {
+            closed?;
+        }
+        if self.recorded && !app_ended {
+            // The wrapper passes SIGTERM on; make sure the app it started is gone too.
+            if let Ok(pid) = self.app_pid().await {
+                let _ = tokio::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .await;
+            }
+        }
         if let Some(pid) = self.driver.id() {
             let _ = tokio::process::Command::new("kill")
                 .args(["-TERM", &pid.to_string()])

@@ -7,6 +7,11 @@ import { LOGIN_REQUIRED, SessionStore } from './session'
 import {
   checkAuditCheck,
   checkCalls,
+  checkFleetTerminals,
+  checkJsonSchema,
+  checkProfileErrors,
+  checkRollout,
+  checkRolloutList,
   checkFullApplicant,
   checkHallSetup,
   checkIdentity,
@@ -29,7 +34,12 @@ import type {
   Calls,
   CheckInRequest,
   ConnectionState,
+  FleetGroup,
+  FleetTerminals,
   FullApplicant,
+  JsonSchema,
+  ProfileError,
+  RolloutView,
   HallSetup,
   Identity,
   IssueOptions,
@@ -259,6 +269,45 @@ export class HttpBackend implements Backend {
 
   importHall(toml: string): Promise<HallSetup> {
     return this.request('PUT', 'api/hall', toml, 'text/plain').then(checkHallSetup)
+  }
+
+  async unlockKiosk(pin: string): Promise<void> {
+    await this.request('POST', 'api/kiosk/unlock', { pin }, 'application/json', true)
+  }
+
+  resetSession(): Promise<number> {
+    return this.request('POST', 'api/kiosk/reset-session', {}).then((v) => {
+      const n = (v as { forgotten?: unknown } | null)?.forgotten
+      return typeof n === 'number' ? n : 0
+    })
+  }
+
+  fleetTerminals(): Promise<FleetTerminals> {
+    return this.request('GET', 'api/fleet/terminals').then(checkFleetTerminals)
+  }
+
+  fleetRollouts(): Promise<RolloutView[]> {
+    return this.request('GET', 'api/fleet/rollouts').then(checkRolloutList)
+  }
+
+  fleetValidateProfile(toml: string): Promise<ProfileError[]> {
+    return this.request('POST', 'api/fleet/profile/validate', { toml }).then(checkProfileErrors)
+  }
+
+  fleetProfileSchema(): Promise<JsonSchema> {
+    return this.request('GET', 'api/fleet/profile/schema').then(checkJsonSchema)
+  }
+
+  fleetPublish(group: FleetGroup, profileToml: string): Promise<RolloutView> {
+    return this.request('POST', 'api/fleet/releases', { group, profile_toml: profileToml }).then(checkRollout)
+  }
+
+  fleetAdvance(releaseId: string): Promise<RolloutView> {
+    return this.request('POST', `api/fleet/rollouts/${encodeURIComponent(releaseId)}/advance`, {}).then(checkRollout)
+  }
+
+  fleetRollback(releaseId: string): Promise<RolloutView> {
+    return this.request('POST', `api/fleet/rollouts/${encodeURIComponent(releaseId)}/rollback`, {}).then(checkRollout)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

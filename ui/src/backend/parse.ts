@@ -7,7 +7,11 @@ import type {
   BackendEvent,
   BackendEventType,
   Calls,
+  FleetTerminals,
   FullApplicant,
+  JsonSchema,
+  ProfileError,
+  RolloutView,
   HallSetup,
   Identity,
   Kpi,
@@ -261,4 +265,67 @@ export function checkAuditCheck(value: unknown): AuditCheck {
     throw bad('audit check')
   }
   return { ok: value.ok, events: value.events, problem: (value.problem ?? null) as AuditCheck['problem'] }
+}
+
+export function checkFleetTerminals(value: unknown): FleetTerminals {
+  if (
+    !isObject(value) ||
+    typeof value.offline_after_minutes !== 'number' ||
+    !Array.isArray(value.terminals) ||
+    !value.terminals.every(
+      (t) =>
+        isObject(t) &&
+        typeof t.id === 'string' &&
+        typeof t.online === 'boolean' &&
+        Array.isArray(t.devices) &&
+        isStringArray(t.faults) &&
+        Array.isArray(t.recent_errors) &&
+        (t.applied === null || t.applied === undefined || isObject(t.applied)),
+    )
+  ) {
+    throw bad('fleet terminal list')
+  }
+  return value as unknown as FleetTerminals
+}
+
+export function checkRollout(value: unknown): RolloutView {
+  if (
+    !isObject(value) ||
+    typeof value.release_id !== 'string' ||
+    !isObject(value.group) ||
+    typeof value.group.mode !== 'string' ||
+    typeof value.version !== 'number' ||
+    typeof value.stage_percent !== 'number' ||
+    typeof value.state !== 'string' ||
+    typeof value.target_count !== 'number' ||
+    typeof value.applied_count !== 'number' ||
+    typeof value.failed_count !== 'number' ||
+    typeof value.profile_toml !== 'string'
+  ) {
+    throw bad('rollout')
+  }
+  return value as unknown as RolloutView
+}
+
+export function checkRolloutList(value: unknown): RolloutView[] {
+  if (!Array.isArray(value)) throw bad('rollout list')
+  return value.map(checkRollout)
+}
+
+export function checkProfileErrors(value: unknown): ProfileError[] {
+  if (
+    !isObject(value) ||
+    !Array.isArray(value.errors) ||
+    !value.errors.every(
+      (e) => isObject(e) && typeof e.line === 'number' && typeof e.column === 'number' && typeof e.code === 'string',
+    )
+  ) {
+    throw bad('profile validation')
+  }
+  return value.errors as ProfileError[]
+}
+
+export function checkJsonSchema(value: unknown): JsonSchema {
+  if (!isObject(value)) throw bad('profile schema')
+  return value
 }

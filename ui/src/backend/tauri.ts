@@ -9,6 +9,11 @@ import { LOGIN_REQUIRED, SessionStore } from './session'
 import {
   checkAuditCheck,
   checkCalls,
+  checkFleetTerminals,
+  checkJsonSchema,
+  checkProfileErrors,
+  checkRollout,
+  checkRolloutList,
   checkFullApplicant,
   checkHallSetup,
   checkIdentity,
@@ -31,7 +36,12 @@ import type {
   Calls,
   CheckInRequest,
   ConnectionState,
+  FleetGroup,
+  FleetTerminals,
   FullApplicant,
+  JsonSchema,
+  ProfileError,
+  RolloutView,
   HallSetup,
   Identity,
   IssueOptions,
@@ -216,6 +226,43 @@ export class TauriBackend implements Backend {
 
   importHall(toml: string): Promise<HallSetup> {
     return this.staffCall('import_hall', { toml }).then(checkHallSetup)
+  }
+
+  async unlockKiosk(pin: string): Promise<void> {
+    await this.call('unlock_kiosk', { pin })
+  }
+
+  resetSession(): Promise<number> {
+    return this.call('reset_session').then((n) => (typeof n === 'number' ? n : 0))
+  }
+
+  fleetTerminals(): Promise<FleetTerminals> {
+    return this.staffCall('fleet_terminals').then(checkFleetTerminals)
+  }
+
+  fleetRollouts(): Promise<RolloutView[]> {
+    return this.staffCall('fleet_rollouts').then(checkRolloutList)
+  }
+
+  fleetValidateProfile(toml: string): Promise<ProfileError[]> {
+    return this.staffCall('fleet_validate_profile', { toml }).then(checkProfileErrors)
+  }
+
+  fleetProfileSchema(): Promise<JsonSchema> {
+    return this.staffCall('fleet_profile_schema').then(checkJsonSchema)
+  }
+
+  // `group` keeps its snake_case fields (hall_id): Tauri renames command arguments, not a struct's fields.
+  fleetPublish(group: FleetGroup, profileToml: string): Promise<RolloutView> {
+    return this.staffCall('fleet_publish', { group, profileToml }).then(checkRollout)
+  }
+
+  fleetAdvance(releaseId: string): Promise<RolloutView> {
+    return this.staffCall('fleet_advance', { releaseId }).then(checkRollout)
+  }
+
+  fleetRollback(releaseId: string): Promise<RolloutView> {
+    return this.staffCall('fleet_rollback', { releaseId }).then(checkRollout)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

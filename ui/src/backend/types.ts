@@ -348,6 +348,97 @@ export interface UnsyncedList {
   records: UnsyncedRecord[]
 }
 
+/** What a fleet terminal's heartbeat says is wrong with it (the admin console flags each in red). */
+export type FleetFault =
+  | 'offline'
+  | 'device_failing'
+  | 'paper_low'
+  | 'paper_out'
+  | 'profile_refused'
+  | 'disk_low'
+  | 'revoked'
+export const FLEET_FAULTS: readonly FleetFault[] = [
+  'offline',
+  'device_failing',
+  'paper_low',
+  'paper_out',
+  'profile_refused',
+  'disk_low',
+  'revoked',
+]
+
+export type PaperState = 'ok' | 'low' | 'out' | 'unknown'
+
+/** One terminal of the fleet as the sync server last heard from it (GET /api/fleet/terminals). */
+export interface FleetTerminal {
+  id: string
+  hall_id: string
+  /** null until the terminal's first heartbeat (known to the server from its enrollment only). */
+  mode: RunMode | null
+  label: string | null
+  tags: string[]
+  online: boolean
+  /** RFC 3339: last heartbeat */
+  last_seen: string | null
+  /** RFC 3339: last successful sync round */
+  last_sync: string | null
+  software_version: string | null
+  /** The group release the terminal runs; null: its installed profile. */
+  applied: { release_id: string; version: number } | null
+  /** The last release the terminal refused to apply, and why. */
+  profile_refused: { release_id: string; version: number; code: string; message: string } | null
+  devices: { class: string; status: DeviceStatus; detail: string | null }[]
+  paper: PaperState
+  disk_free_mb: number | null
+  disk_total_mb: number | null
+  recent_errors: { at: string; code: string; message: string }[]
+  faults: FleetFault[]
+}
+
+export interface FleetTerminals {
+  /** A terminal without a heartbeat for this long counts as offline. */
+  offline_after_minutes: number
+  terminals: FleetTerminal[]
+}
+
+/** The terminals a release goes to: all of one mode, optionally of one hall, carrying every listed tag. */
+export interface FleetGroup {
+  hall_id: string | null
+  mode: RunMode
+  tags: string[]
+}
+
+export type RolloutState = 'rolling' | 'halted' | 'complete' | 'rolled_back'
+
+/** A signed group profile release and how far its staged rollout (5 → 20 → 100 %) has got. */
+export interface RolloutView {
+  release_id: string
+  group: FleetGroup
+  version: number
+  stage_percent: number
+  state: RolloutState
+  target_count: number
+  applied_count: number
+  failed_count: number
+  halt_reason: string | null
+  previous_release_id: string | null
+  /** Hex SM2 public key of the admin terminal that signed the release. */
+  signer_key: string
+  created_at: string
+  profile_toml: string
+}
+
+/** One finding of the profile validator, positioned in the TOML text (1-based). */
+export interface ProfileError {
+  line: number
+  column: number
+  code: string
+  message: string
+}
+
+/** The profile's JSON Schema as schemars writes it (object with properties, required, $defs). */
+export type JsonSchema = Record<string, unknown>
+
 export type BackendEventType = 'tickets.changed' | 'devices.changed' | 'sync.changed' | 'status.changed'
 export type BackendEvent = { type: BackendEventType }
 
@@ -413,6 +504,28 @@ export interface Backend {
   hallSetup(): Promise<HallSetup | null>
   /** Admin mode: import a hall file (TOML text). `hall.invalid` carries line:column in its message. */
   importHall(toml: string): Promise<HallSetup>
+
+  /**
+   * Locked kiosk: check the admin PIN. On success the app closes (Tauri) and the call may never resolve;
+   * errors are `lockdown.bad_pin`, `lockdown.locked` (too many wrong PINs) or `lockdown.not_locked`.
+   */
+  unlockKiosk(pin: string): Promise<void>
+  /** Idle reset: the terminal forgets the ID cards it holds for the last resident. Resolves with how many. */
+  resetSession(): Promise<number>
+  /** Fleet administration (manage-fleet): every terminal's last heartbeat. */
+  fleetTerminals(): Promise<FleetTerminals>
+  /** Group releases, newest first. */
+  fleetRollouts(): Promise<RolloutView[]>
+  /** Validate a profile's TOML text; an empty list means valid. Works without the sync server. */
+  fleetValidateProfile(toml: string): Promise<ProfileError[]>
+  /** The profile's JSON Schema, for the authoring form. */
+  fleetProfileSchema(): Promise<JsonSchema>
+  /** Sign a group profile on this admin terminal and start its rollout at 5 %. */
+  fleetPublish(group: FleetGroup, profileToml: string): Promise<RolloutView>
+  /** Next rollout stage: 5 → 20 → 100 %. */
+  fleetAdvance(releaseId: string): Promise<RolloutView>
+  /** Send every terminal of the group back to the previous release (or its installed profile). */
+  fleetRollback(releaseId: string): Promise<RolloutView>
 
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe

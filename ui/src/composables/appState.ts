@@ -174,6 +174,11 @@ export function createAppState(backend: Backend, options: AppStateOptions = {}):
     refresh,
     resetSession() {
       sessionResets.value += 1
+      // The screen is wiped at once; the terminal also forgets any ID card it still holds for that resident.
+      // Best effort: a backend without the call (an older `banshi serve`) must not stop the screen reset.
+      void backend.resetSession().catch((err: unknown) => {
+        console.warn('banshi: session reset not confirmed by the backend', toBackendError(err))
+      })
     },
     dispose() {
       disposed = true

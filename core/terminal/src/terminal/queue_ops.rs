@@ -123,7 +123,7 @@ impl Terminal {
 
     /// The newest hall set-up of this terminal's hall, if one was imported.
     pub async fn hall_setup(&self) -> Result<Option<HallSetup>, TerminalError> {
-        let hall = &self.profile.terminal.hall_id;
+        let hall = &self.profile().terminal.hall_id;
         Ok(self
             .records::<HallSetup>()
             .await?
@@ -136,15 +136,16 @@ impl Terminal {
     /// Import a hall file (admin mode): checked, then saved as the hall's newest set-up and synced.
     pub async fn import_hall(&self, actor: &Actor, toml: &str) -> Result<HallSetup, TerminalError> {
         actor.require(Permission::ManageHall)?;
-        if self.profile.mode != Mode::Admin {
+        if self.profile().mode != Mode::Admin {
             return Err(TerminalError::WrongMode("admin"));
         }
         let mut setup = HallSetup::from_toml(toml)?;
-        if setup.hall_id != self.profile.terminal.hall_id {
+        if setup.hall_id != self.profile().terminal.hall_id {
             return Err(TerminalError::Hall(banshi_core::hall::HallError::Invalid(
                 format!(
                     "the file is for hall {}, this terminal is in hall {}",
-                    setup.hall_id, self.profile.terminal.hall_id
+                    setup.hall_id,
+                    self.profile().terminal.hall_id
                 ),
             )));
         }
@@ -177,7 +178,7 @@ impl Terminal {
             });
         }
         let categories: Vec<HallCategory> = self
-            .profile
+            .profile()
             .queue
             .categories
             .iter()
@@ -188,7 +189,7 @@ impl Terminal {
             })
             .collect();
         let mut numbers: Vec<u32> = categories.iter().flat_map(|c| c.windows.clone()).collect();
-        numbers.extend(self.profile.queue.window);
+        numbers.extend(self.profile().queue.window);
         numbers.sort_unstable();
         numbers.dedup();
         Ok(QueueConfig {
@@ -210,10 +211,10 @@ impl Terminal {
 
     /// Read the ID card on this terminal's reader and hold it for a ticket or a check-in.
     pub async fn identify(&self) -> Result<IdentityView, TerminalError> {
-        if !matches!(self.profile.mode, Mode::QueueTicket | Mode::SelfService) {
+        if !matches!(self.profile().mode, Mode::QueueTicket | Mode::SelfService) {
             return Err(TerminalError::WrongMode("queue-ticket or self-service"));
         }
-        let devices = Arc::clone(&self.devices);
+        let devices = self.devices();
         let card = tokio::task::spawn_blocking(move || devices.read_id_card(CARD_WAIT))
             .await
             .map_err(|e| TerminalError::Task(e.to_string()))??;
@@ -230,7 +231,7 @@ impl Terminal {
         let token = banshi_crypto::sm3_hex(
             format!(
                 "{}:{}:{}",
-                self.profile.terminal.id,
+                self.profile().terminal.id,
                 held.person_key,
                 unix_ms(now)
             )
@@ -261,7 +262,7 @@ impl Terminal {
             name: mask_name(&card.name),
             id_number: mask_id_number(&card.id_number),
             age,
-            elderly: age >= self.profile.queue.elderly_priority_age,
+            elderly: age >= self.profile().queue.elderly_priority_age,
             appointments,
         })
     }
@@ -287,8 +288,10 @@ impl Terminal {
     /// Issue a ticket: numbered, saved durably, then printed. A printing failure is reported in the view; the
     /// ticket keeps its place in the queue either way.
     pub async fn issue_ticket_with(&self, req: IssueRequest) -> Result<TicketView, TerminalError> {
-        if !matches!(self.profile.mode, Mode::QueueTicket | Mode::SelfService) {
-            return Err(TerminalError::NotAQueueMachine(self.profile.mode.as_str()));
+        if !matches!(self.profile().mode, Mode::QueueTicket | Mode::SelfService) {
+            return Err(TerminalError::NotAQueueMachine(
+                self.profile().mode.as_str(),
+            ));
         }
         let declared = match req.priority {
             None | Some(Priority::Normal) => None,
@@ -302,7 +305,7 @@ impl Terminal {
             .transpose()?;
         let elderly = identity
             .as_ref()
-            .is_some_and(|i| i.age >= self.profile.queue.elderly_priority_age);
+            .is_some_and(|i| i.age >= self.profile().queue.elderly_priority_age);
         let priority = declared.unwrap_or(if elderly {
             Priority::Elderly
         } else {
@@ -330,7 +333,7 @@ impl Terminal {
             let index = config
                 .ticket_machines
                 .iter()
-                .position(|m| *m == self.profile.terminal.id)
+                .position(|m| *m == self.profile().terminal.id)
                 .ok_or(TerminalError::NotListedTicketMachine)?;
             IssuerSlot {
                 index: index as u32,
@@ -348,7 +351,7 @@ impl Terminal {
                 &hall_day(now),
                 slot,
             );
-            let p = &self.profile.terminal;
+            let p = &self.profile().terminal;
             let mut ticket = Ticket::issue(&p.hall_id, category, number, &p.id, now);
             ticket.priority = priority;
             ticket.appointment = appointment;
@@ -374,10 +377,10 @@ impl Terminal {
         self.emit(TerminalEvent::SyncChanged);
 
         let ahead = people_ahead(known.iter().map(|(r, _)| &r.body), &record.body);
-        let lang = self.profile.ui.default_language.clone();
+        let lang = self.profile().ui.default_language.clone();
         let name = cat.name.get(&lang).or_else(|| cat.name.get("zh-CN"));
         let slip = self.ticket_slip(&record, name.map(String::as_str).unwrap_or(""), ahead);
-        let devices = Arc::clone(&self.devices);
+        let devices = self.devices();
         let printed = tokio::task::spawn_blocking(move || devices.print_ticket(&slip))
             .await
             .map_err(|e| TerminalError::Task(e.to_string()))?;
@@ -423,7 +426,7 @@ impl Terminal {
         now: OffsetDateTime,
     ) -> Result<Vec<(Record<Ticket>, SyncStatus)>, TerminalError> {
         let day = hall_day(now);
-        let hall = &self.profile.terminal.hall_id;
+        let hall = &self.profile().terminal.hall_id;
         let mut tickets = self.records::<Ticket>().await?;
         tickets.retain(|(r, _)| r.body.day == day && &r.body.hall_id == hall);
         tickets.sort_by_key(|(r, _)| (r.body.issued_at_ms, r.body.number));
@@ -473,7 +476,7 @@ impl Terminal {
 
     /// This hall's appointments, with their headers (a check-in updates one).
     async fn appointments(&self) -> Result<Vec<Record<Appointment>>, TerminalError> {
-        let hall = &self.profile.terminal.hall_id;
+        let hall = &self.profile().terminal.hall_id;
         Ok(self
             .records::<Appointment>()
             .await?
@@ -511,7 +514,7 @@ impl Terminal {
             &banshi_crypto::sm3_hex(
                 format!(
                     "{}:{}:{}",
-                    self.profile.terminal.id,
+                    self.profile().terminal.id,
                     who.person_key,
                     unix_ms(now)
                 )
@@ -523,7 +526,7 @@ impl Terminal {
             &setup,
             &existing,
             BookingRequest {
-                hall_id: self.profile.terminal.hall_id.clone(),
+                hall_id: self.profile().terminal.hall_id.clone(),
                 item_code: item_code.to_string(),
                 date: date.to_string(),
                 slot: slot.to_string(),
@@ -546,8 +549,10 @@ impl Terminal {
         identity: Option<&str>,
         booking_number: Option<&str>,
     ) -> Result<TicketView, TerminalError> {
-        if !matches!(self.profile.mode, Mode::QueueTicket | Mode::SelfService) {
-            return Err(TerminalError::NotAQueueMachine(self.profile.mode.as_str()));
+        if !matches!(self.profile().mode, Mode::QueueTicket | Mode::SelfService) {
+            return Err(TerminalError::NotAQueueMachine(
+                self.profile().mode.as_str(),
+            ));
         }
         let config = self.queue_config().await?;
         let rules = config
@@ -616,17 +621,17 @@ impl Terminal {
     // ---- The clerk's window ----
 
     fn window_number(&self) -> Result<u32, TerminalError> {
-        if self.profile.mode != Mode::Window {
+        if self.profile().mode != Mode::Window {
             return Err(TerminalError::WrongMode("window"));
         }
-        self.profile
+        self.profile()
             .queue
             .window
             .ok_or(TerminalError::NoWindowNumber)
     }
 
     async fn window_sessions(&self) -> Result<Vec<Record<WindowSession>>, TerminalError> {
-        let hall = &self.profile.terminal.hall_id;
+        let hall = &self.profile().terminal.hall_id;
         let day = hall_day(self.clock.now());
         Ok(self
             .records::<WindowSession>()
@@ -640,7 +645,7 @@ impl Terminal {
     /// This desk's open session, if a clerk is signed in.
     async fn my_session(&self) -> Result<Option<Record<WindowSession>>, TerminalError> {
         let window = self.window_number()?;
-        let me = self.profile.terminal.id.clone();
+        let me = self.profile().terminal.id.clone();
         Ok(self
             .window_sessions()
             .await?
@@ -651,7 +656,7 @@ impl Terminal {
 
     /// This window's ticket being served, if it won the call.
     fn my_current(&self, tickets: &[(Record<Ticket>, SyncStatus)], window: u32) -> Option<usize> {
-        let me = &self.profile.terminal.id;
+        let me = &self.profile().terminal.id;
         tickets.iter().position(|(r, _)| {
             let s = r.body.state();
             s.status == TicketStatus::Called
@@ -667,7 +672,7 @@ impl Terminal {
             return Ok(());
         };
         let _desk = self.desk.lock().await;
-        let me = self.profile.terminal.id.clone();
+        let me = self.profile().terminal.id.clone();
         let now = self.clock.now();
         let tickets = self.todays_tickets(now).await?;
         let mut lost_any = None;
@@ -784,7 +789,7 @@ impl Terminal {
             categories,
             current,
             lost,
-            recalls_before_no_show: self.profile.queue.recalls_before_no_show,
+            recalls_before_no_show: self.profile().queue.recalls_before_no_show,
             waiting,
             kpi,
         })
@@ -814,10 +819,10 @@ impl Terminal {
         }
         let now = self.clock.now();
         let session = WindowSession {
-            hall_id: self.profile.terminal.hall_id.clone(),
+            hall_id: self.profile().terminal.hall_id.clone(),
             day: hall_day(now),
             window,
-            terminal: self.profile.terminal.id.clone(),
+            terminal: self.profile().terminal.id.clone(),
             staff_id: staff.id.clone(),
             staff_name: staff.name.clone(),
             opened_at_ms: unix_ms(now),
@@ -907,7 +912,7 @@ impl Terminal {
             .await?
             .map(|s| s.body.staff_id)
             .unwrap_or_default();
-        let (store, me) = (Arc::clone(&self.store), self.profile.terminal.id.clone());
+        let (store, me) = (Arc::clone(&self.store), self.profile().terminal.id.clone());
         let number = next.display_number();
         blocking(move || {
             store.update::<Ticket>(&id, Durability::Promised, |t| {
@@ -1022,7 +1027,7 @@ impl Terminal {
                     .my_current(&tickets, window)
                     .ok_or(TerminalError::NoCurrentTicket)?;
                 let recalls = tickets[i].0.body.state().winner.map_or(0, |c| c.recalls);
-                let needed = u32::from(self.profile.queue.recalls_before_no_show);
+                let needed = u32::from(self.profile().queue.recalls_before_no_show);
                 if recalls < needed {
                     return Err(TerminalError::RecallFirst(needed));
                 }
@@ -1208,7 +1213,7 @@ impl Terminal {
 
     /// Call screens announce every call and recall they learn of, once, in the order they were made.
     pub(crate) async fn announce_new_calls(&self) -> Result<(), TerminalError> {
-        if self.profile.mode != Mode::CallScreen {
+        if self.profile().mode != Mode::CallScreen {
             return Ok(());
         }
         let now = self.clock.now();
@@ -1231,7 +1236,7 @@ impl Terminal {
         }
         due.sort();
         for (_, number, window) in due {
-            let devices = Arc::clone(&self.devices);
+            let devices = self.devices();
             let result = tokio::task::spawn_blocking(move || {
                 devices.announce(&number, &window.to_string(), None, 1)
             })

@@ -15,7 +15,10 @@ impl Terminal {
     /// Forget synced tickets and appointments (which carry names and ID numbers) whose hall day is more than
     /// the retention period ago. Returns how many records were removed.
     pub async fn purge_expired_personal_data(&self) -> Result<usize, TerminalError> {
-        let days = self.profile.security.retention_days_for(self.profile.mode);
+        let days = self
+            .profile()
+            .security
+            .retention_days_for(self.profile().mode);
         let cutoff = hall_day(self.clock.now() - time::Duration::days(i64::from(days)));
         let mut expired: Vec<String> = self
             .records::<Ticket>()

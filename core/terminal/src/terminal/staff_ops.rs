@@ -77,7 +77,7 @@ fn failures_key(staff_id: &str) -> String {
 impl Terminal {
     /// The login rules from the profile's `[security]` table.
     pub(crate) fn login_policy(&self) -> LoginPolicy {
-        let s = &self.profile.security;
+        let s = &self.profile().security;
         LoginPolicy {
             max_failures: s.max_login_failures,
             lock_minutes: s.lock_minutes,
@@ -106,7 +106,7 @@ impl Terminal {
 
     /// The account `staff_id` may use on this terminal: one of its hall, or a fleet-wide admin.
     async fn account_here(&self, staff_id: &str) -> Result<Option<StaffAccount>, TerminalError> {
-        let hall = &self.profile.terminal.hall_id;
+        let hall = &self.profile().terminal.hall_id;
         Ok(self
             .staff_accounts()
             .await?
@@ -128,14 +128,14 @@ impl Terminal {
 
     /// Log in with the staff member's own ID card on this terminal's reader and their PIN.
     pub async fn login_card(&self, pin: &str) -> Result<LoginView, TerminalError> {
-        let devices = Arc::clone(&self.devices);
+        let devices = self.devices();
         let card = tokio::task::spawn_blocking(move || {
             devices.read_id_card(std::time::Duration::from_secs(10))
         })
         .await
         .map_err(|e| TerminalError::Task(e.to_string()))??;
         let person_key = banshi_crypto::sm3_hex(card.id_number.as_bytes());
-        let hall = self.profile.terminal.hall_id.clone();
+        let hall = self.profile().terminal.hall_id.clone();
         let account = self
             .staff_accounts()
             .await?
@@ -367,7 +367,7 @@ impl Terminal {
         let hall_id = match (&input.hall_id, fleet) {
             (Some(h), true) => Some(h.clone()),
             (None, true) if input.roles.iter().all(|r| *r == Role::FleetAdmin) => None,
-            (None, true) => Some(self.profile.terminal.hall_id.clone()),
+            (None, true) => Some(self.profile().terminal.hall_id.clone()),
             (requested, false) => {
                 let own = me.hall_id.clone();
                 if requested.is_some() && requested != &own {
@@ -462,7 +462,7 @@ impl Terminal {
                 let scope = hall_scope(
                     view.hall_id
                         .as_deref()
-                        .unwrap_or(self.profile.terminal.hall_id.as_str()),
+                        .unwrap_or(self.profile().terminal.hall_id.as_str()),
                 );
                 let store = Arc::clone(&self.store);
                 blocking(move || {
@@ -590,7 +590,7 @@ impl Terminal {
         name: &str,
         password: &str,
     ) -> Result<StaffAccountView, TerminalError> {
-        if self.profile.mode != banshi_profile::Mode::Admin {
+        if self.profile().mode != banshi_profile::Mode::Admin {
             return Err(TerminalError::WrongMode("admin"));
         }
         if !self.staff_accounts().await?.is_empty() {

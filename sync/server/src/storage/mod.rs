@@ -136,6 +136,10 @@ pub enum Change {
     Unknown,
 }
 
+/// The pseudo-scope announced when a rollout changes, so terminals waiting for their assignment wake up.
+/// Not a document scope: no terminal is granted it.
+pub const FLEET_SCOPE: &str = "fleet";
+
 /// How many announcements a slow subscriber may fall behind before it sees `Lagged` (which it must treat
 /// like [`Change::Unknown`]).
 pub const CHANGES_CAPACITY: usize = 1024;
@@ -212,6 +216,20 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
     // about one blob on a node, and `finish_blob_upload` must be atomic, so several nodes stay consistent.
 
     /// The size of verified blob `sm3` if `scope` may read it.
+    /// Fleet state (`crate::fleet`): a JSON value by kind and id.
+    async fn fleet_get(&self, kind: &str, id: &str) -> Result<Option<String>, StorageError>;
+    /// Every `(id, JSON)` of a kind, by id.
+    async fn fleet_list(&self, kind: &str) -> Result<Vec<(String, String)>, StorageError>;
+    /// Store a fleet value; with `announce`, wake fleet long-polls on every node (as a change of
+    /// [`FLEET_SCOPE`]).
+    async fn fleet_put(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        announce: bool,
+    ) -> Result<(), StorageError>;
+
     async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError>;
     /// One chunk of verified blob `sm3`.
     async fn blob_chunk(&self, sm3: &str, index: u32) -> Result<Option<Vec<u8>>, StorageError>;

@@ -26,7 +26,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{
     merge_with_stored, now_ms, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
-    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
+    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY, FLEET_SCOPE,
 };
 
 struct Migration {
@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "0003_blobs",
         sql: include_str!("../../migrations/postgres/0003_blobs.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_fleet",
+        sql: include_str!("../../migrations/postgres/0004_fleet.sql"),
     },
 ];
 
@@ -632,6 +637,62 @@ impl ServerStorage for PostgresStorage {
             )
             .await
             .map_err(pg("saving a cursor"))?;
+        Ok(())
+    }
+
+    async fn fleet_get(&self, kind: &str, id: &str) -> Result<Option<String>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT body FROM fleet_items WHERE kind = $1 AND id = $2",
+                &[&kind, &id],
+            )
+            .await
+            .map_err(pg("reading fleet state"))?
+            .map(|r| r.get(0)))
+    }
+
+    async fn fleet_list(&self, kind: &str) -> Result<Vec<(String, String)>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query(
+                "SELECT id, body FROM fleet_items WHERE kind = $1 ORDER BY id",
+                &[&kind],
+            )
+            .await
+            .map_err(pg("listing fleet state"))?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    async fn fleet_put(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        announce: bool,
+    ) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO fleet_items (kind, id, body, updated_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms",
+                &[&kind, &id, &body, &now_ms()],
+            )
+            .await
+            .map_err(pg("saving fleet state"))?;
+        if announce {
+            // Other nodes' fleet long-polls hear it through the listener; this node's at once.
+            client
+                .execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&CHANGES_CHANNEL, &FLEET_SCOPE],
+                )
+                .await
+                .map_err(pg("announcing a fleet change"))?;
+            let _ = self.changes.send(Change::Scope(FLEET_SCOPE.to_string()));
+        }
         Ok(())
     }
 

@@ -11,13 +11,14 @@ use tokio::sync::broadcast;
 
 use super::{
     merge_with_stored, now_ms, BlobUpload, Change, EnrollmentToken, FinishedUpload, ServerStorage,
-    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY,
+    StorageError, StoredDoc, TerminalRecord, TerminalRole, CHANGES_CAPACITY, FLEET_SCOPE,
 };
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_terminals.sql")),
     M::up(include_str!("../../migrations/0003_blobs.sql")),
+    M::up(include_str!("../../migrations/0004_fleet.sql")),
 ];
 
 #[derive(Debug, Clone)]
@@ -348,6 +349,56 @@ impl ServerStorage for SqliteStorage {
             Ok(())
         })
         .await
+    }
+
+    async fn fleet_get(&self, kind: &str, id: &str) -> Result<Option<String>, StorageError> {
+        let (kind, id) = (kind.to_string(), id.to_string());
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT body FROM fleet_items WHERE kind = ?1 AND id = ?2",
+                    [&kind, &id],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn fleet_list(&self, kind: &str) -> Result<Vec<(String, String)>, StorageError> {
+        let kind = kind.to_string();
+        self.with_conn(move |conn| {
+            let mut statement = conn
+                .prepare_cached("SELECT id, body FROM fleet_items WHERE kind = ?1 ORDER BY id")?;
+            let rows = statement
+                .query_map([&kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn fleet_put(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        announce: bool,
+    ) -> Result<(), StorageError> {
+        let (kind, id, body) = (kind.to_string(), id.to_string(), body.to_string());
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO fleet_items (kind, id, body, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms",
+                params![kind, id, body, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await?;
+        if announce {
+            let _ = self.changes.send(Change::Scope(FLEET_SCOPE.to_string()));
+        }
+        Ok(())
     }
 
     async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError> {

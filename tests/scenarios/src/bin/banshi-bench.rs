@@ -11,6 +11,8 @@
 //! - `throughput`: N terminals polling (an empty sync pass, as every 30 s in a hall) and pushing records
 //!   concurrently: passes per second and latency percentiles.
 //! - `record-size`: the saved size of one application-shaped record.
+//! - `profile-push`: a signed profile advanced to 100 % of a group of 10 terminals (heartbeats every 30 s,
+//!   assignment long-polls): time from the admin's request until each terminal runs it.
 //!
 //! The application record does not exist yet (the applications issue defines it); `BenchApplication` has
 //! the shape the tenders describe (item code, applicant reference, ~25 form fields, a 10-item material list
@@ -393,6 +395,100 @@ async fn ticket_print(runs: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Profile push latency (brief §8: config pushed within 5 s): from the admin console's request that takes a
+/// signed release to 100 % until each of 10 terminals has checked and applied it.
+async fn profile_push(pushes: u64) -> anyhow::Result<()> {
+    use banshi_terminal::fleet::TerminalGroup;
+    const N: usize = 10;
+    let hall = Hall::start().await?;
+    let key = banshi_crypto::SigningKeyPair::generate()?;
+    let key_file = hall.dir.path().join("fleet.key");
+    std::fs::write(&key_file, hex::encode(key.secret_bytes()))?;
+    let mut terminals = Vec::new();
+    for i in 0..N {
+        let trusted = key.public_key_hex();
+        let t = hall
+            .terminal_with("queue-ticket", &format!("push-{i}"), |p| {
+                p.fleet.trusted_keys = vec![trusted];
+            })
+            .await?;
+        t.start_background();
+        terminals.push(t);
+    }
+    let admin = hall
+        .terminal_with("admin", "push-console", |p| {
+            p.fleet.signing_key_file = Some(key_file.display().to_string());
+        })
+        .await?;
+    banshi_server::fleet::add_admin_terminal(&hall.storage, "push-console").await?;
+    let actor = banshi_scenarios::staff::login_as(
+        &admin,
+        "bench-admin",
+        &[banshi_core::staff::Role::FleetAdmin],
+    )
+    .await;
+    // Every terminal has been heard once (its mode puts it in the group).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while admin
+        .fleet_terminals(&actor)
+        .await?
+        .terminals
+        .iter()
+        .filter(|t| t.mode.is_some())
+        .count()
+        < N
+    {
+        anyhow::ensure!(Instant::now() < deadline, "terminals did not report in");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../kiosk-profiles/examples/queue-ticket.toml"
+    ))?;
+    let group = TerminalGroup {
+        hall_id: None,
+        mode: "queue-ticket".into(),
+        tags: vec![],
+    };
+    let mut samples = Vec::new();
+    for version in 1..=pushes {
+        let text = example.replace(
+            "idle_timeout_secs = 30",
+            &format!("idle_timeout_secs = {}", 30 + version),
+        );
+        let rollout = admin.publish_profile(&actor, group.clone(), &text).await?;
+        admin.advance_rollout(&actor, &rollout.release_id).await?;
+        let started = Instant::now();
+        admin.advance_rollout(&actor, &rollout.release_id).await?;
+        let mut pending: Vec<usize> = (0..N).collect();
+        while !pending.is_empty() {
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(60),
+                "version {version} did not reach every terminal"
+            );
+            pending.retain(|&i| {
+                let done = terminals[i].applied_release().map(|a| a.version) == Some(version);
+                if done {
+                    samples.push(started.elapsed());
+                }
+                !done
+            });
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    report(&format!(
+        "profile-push: {pushes} releases advanced to 100 % of {N} terminals ({} applies), admin request → \
+         terminal running it: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        samples.len(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        samples.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    ));
+    Ok(())
+}
+
 fn record_size() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("size.sqlite"), DataKey::generate()?)?;
@@ -435,6 +531,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if matches!(what, "all" | "ticket-print") {
         ticket_print(200).await?;
+    }
+    if matches!(what, "all" | "profile-push") {
+        profile_push(20).await?;
     }
     if matches!(what, "all" | "reconverge") {
         reconverge(postgres.as_deref()).await?;

@@ -9,6 +9,7 @@
 
 pub mod appointment;
 pub mod audit;
+pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod hall;

@@ -7,6 +7,7 @@
 //! Record types derive `autosurgeon`'s `Reconcile`/`Hydrate` because each record *is* an automerge document
 //! (see `banshi-store`), and the mapping is part of the record's definition.
 
+pub mod application;
 pub mod appointment;
 pub mod audit;
 pub mod catalogue;
@@ -16,6 +17,7 @@ pub mod hall;
 pub mod kpi;
 pub mod mask;
 pub mod queue;
+pub mod rating;
 pub mod staff;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -46,6 +46,21 @@ impl RecordKind for banshi_core::appointment::Appointment {
     const SCHEMA_VERSION: u64 = banshi_core::appointment::APPOINTMENT_SCHEMA_VERSION as u64;
 }
 
+impl RecordKind for banshi_core::catalogue::Catalogue {
+    const KIND: &'static str = banshi_core::catalogue::CATALOGUE_KIND;
+    const SCHEMA_VERSION: u64 = 1;
+}
+
+impl RecordKind for banshi_core::application::Application {
+    const KIND: &'static str = banshi_core::application::APPLICATION_KIND;
+    const SCHEMA_VERSION: u64 = banshi_core::application::APPLICATION_SCHEMA_VERSION as u64;
+}
+
+impl RecordKind for banshi_core::rating::Rating {
+    const KIND: &'static str = banshi_core::rating::RATING_KIND;
+    const SCHEMA_VERSION: u64 = banshi_core::rating::RATING_SCHEMA_VERSION as u64;
+}
+
 impl RecordKind for banshi_core::audit::AuditBatch {
     const KIND: &'static str = banshi_core::audit::AUDIT_BATCH_KIND;
     const SCHEMA_VERSION: u64 = banshi_core::audit::AUDIT_BATCH_SCHEMA_VERSION as u64;

@@ -20,6 +20,7 @@ use tokio::sync::{broadcast, Notify};
 use crate::messages;
 use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
+mod application_ops;
 mod fleet_ops;
 mod lockdown_ops;
 mod outbox;
@@ -30,6 +31,10 @@ mod staff_ops;
 pub use fleet_ops::{
     check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
     FleetTerminalView, FleetView, ProfileCheckView, ProfileIssueView, RolloutView,
+};
+pub use application_ops::{
+    ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
+    CaseSummaryView, CaseView, ProgressView, RatingView,
 };
 pub use lockdown_ops::LockdownError;
 pub use queue_ops::IssueRequest;
@@ -59,6 +64,9 @@ pub enum TerminalEvent {
     SyncChanged,
     #[serde(rename = "status.changed")]
     StatusChanged,
+    /// A case or rating was written here or arrived through sync.
+    #[serde(rename = "cases.changed")]
+    CasesChanged,
     /// A blob moved: `{"type": "blob.progress", "sm3", "direction": "upload"|"download", "done_bytes",
     /// "total_bytes"}`, after every chunk. UIs that do not know it ignore it (`parseEvent`).
     #[serde(rename = "blob.progress")]
@@ -141,6 +149,8 @@ pub enum TerminalError {
     Fleet(#[from] FleetError),
     #[error(transparent)]
     Lockdown(#[from] LockdownError),
+    #[error(transparent)]
+    Application(#[from] ApplicationError),
 }
 
 impl TerminalError {
@@ -174,6 +184,7 @@ impl TerminalError {
             TerminalError::Fleet(e) => e.http_status(),
             TerminalError::NoSyncServer => 409,
             TerminalError::Lockdown(e) => e.http_status(),
+            TerminalError::Application(e) => e.http_status(),
             TerminalError::Staff(e) => {
                 use banshi_core::staff::StaffError as S;
                 match e {
@@ -218,6 +229,7 @@ impl ErrorCode for TerminalError {
             TerminalError::Staff(e) => e.code(),
             TerminalError::Fleet(e) => e.code(),
             TerminalError::Lockdown(e) => e.code(),
+            TerminalError::Application(e) => e.code(),
         }
     }
 }
@@ -279,6 +291,8 @@ pub struct Terminal {
     fleet_now: Notify,
     /// One admin PIN attempt at a time (`lockdown_ops`).
     kiosk_unlock: tokio::sync::Mutex<()>,
+    /// One rating at a time, so "one rating per case" holds on this terminal (`application_ops`).
+    rating: tokio::sync::Mutex<()>,
 }
 
 impl Terminal {
@@ -353,6 +367,7 @@ impl Terminal {
             fleet: Mutex::new(fleet),
             fleet_now: Notify::new(),
             kiosk_unlock: tokio::sync::Mutex::new(()),
+            rating: tokio::sync::Mutex::new(()),
         }))
     }
 

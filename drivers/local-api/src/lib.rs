@@ -14,6 +14,7 @@
 //! its own access checks ([`device_access`]): loopback peers, loopback host names, allowed origins and
 //! a session token. `docs/device-api.md` documents it.
 
+mod application_routes;
 mod assets;
 pub mod device_access;
 mod device_routes;

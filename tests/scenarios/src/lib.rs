@@ -186,6 +186,19 @@ impl Hall {
         Ok(terminal)
     }
 
+    /// Like [`Hall::terminal`], on `clock` instead of the system clock (scenarios that span days).
+    pub async fn terminal_with_clock(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        clock: Arc<dyn banshi_core::Clock>,
+    ) -> anyhow::Result<Arc<Terminal>> {
+        let terminal = self.open_terminal_on(mode, terminal_id, None, None, clock, |_| {})?;
+        let token = self.token(&terminal.profile().terminal.hall_id).await?;
+        terminal.enroll(&token).await?;
+        Ok(terminal)
+    }
+
     /// Like [`Hall::terminal`], without enrolling it.
     pub fn unenrolled_terminal(
         &self,
@@ -212,6 +225,19 @@ impl Hall {
         server: Option<&str>,
         adjust: impl FnOnce(&mut Profile),
     ) -> anyhow::Result<Arc<Terminal>> {
+        let clock = Arc::new(banshi_core::SystemClock);
+        self.open_terminal_on(mode, terminal_id, hall_id, server, clock, adjust)
+    }
+
+    fn open_terminal_on(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        hall_id: Option<&str>,
+        server: Option<&str>,
+        clock: Arc<dyn banshi_core::Clock>,
+        adjust: impl FnOnce(&mut Profile),
+    ) -> anyhow::Result<Arc<Terminal>> {
         let mut profile = example_profile(mode)?;
         adjust(&mut profile);
         profile.terminal.id = terminal_id.to_string();
@@ -227,11 +253,7 @@ impl Hall {
             };
         }
         let data: PathBuf = self.dir.path().join(terminal_id);
-        Ok(Terminal::open(
-            profile,
-            &data,
-            Arc::new(banshi_core::SystemClock),
-        )?)
+        Ok(Terminal::open(profile, &data, clock)?)
     }
 }
 

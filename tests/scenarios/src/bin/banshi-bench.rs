@@ -10,7 +10,10 @@
 //!   holds every record, and sync-message bytes on the wire against the automerge change bytes.
 //! - `throughput`: N terminals polling (an empty sync pass, as every 30 s in a hall) and pushing records
 //!   concurrently: passes per second and latency percentiles.
-//! - `record-size`: the saved size of one application-shaped record.
+//! - `record-size`: the saved size of one application-shaped record, and of one real application record
+//!   (`banshi_core::application::Application`) as a window leaves it.
+//! - `application-submit`: a field terminal's durable submission of a case with 10 scanned pages: pages
+//!   stored as blobs, then the submission, each written with `Durability::Promised`.
 //! - `profile-push`: a signed profile advanced to 100 % of a group of 10 terminals (heartbeats every 30 s,
 //!   assignment long-polls): time from the admin's request until each terminal runs it.
 //!
@@ -506,6 +509,153 @@ fn record_size() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A filled case of the demo catalogue on a field terminal: started from the applicant, every question
+/// answered with its first option, every required field filled.
+async fn bench_case(
+    terminal: &banshi_terminal::Terminal,
+    actor: &banshi_core::staff::Actor,
+    item: &banshi_core::catalogue::Item,
+    catalogue: &banshi_core::catalogue::Catalogue,
+    n: usize,
+) -> anyhow::Result<banshi_terminal::CaseView> {
+    use banshi_core::catalogue::{Answers, FieldKind};
+    let started = terminal
+        .start_application(
+            actor,
+            &item.code,
+            banshi_terminal::ApplicantInput {
+                name: "王小明".into(),
+                id_number: format!("46010019900101{n:04}"),
+                gender: "男".into(),
+                birth_date: "1990-01-01".into(),
+                address: "海南省海口市龙华区滨海大道99号".into(),
+                ethnicity: "汉".into(),
+            },
+        )
+        .await?;
+    let mut answers = Answers::new();
+    loop {
+        let open: Vec<_> = item
+            .visible_questions(&answers)
+            .into_iter()
+            .filter(|q| !answers.contains_key(&q.id))
+            .map(|q| (q.id.clone(), q.options[0].id.clone()))
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        answers.extend(open);
+    }
+    let form = item
+        .fields_for(&answers)
+        .into_iter()
+        .filter_map(|f| catalogue.field(&f.field))
+        .map(|def| {
+            let value = match def.kind {
+                FieldKind::Phone => "13800138000".to_string(),
+                FieldKind::Date => "2026-01-01".to_string(),
+                FieldKind::Number => "2026".to_string(),
+                FieldKind::IdNumber => "460100199001010012".to_string(),
+                FieldKind::Choice => def.choices[0].clone(),
+                FieldKind::Text => format!("{}（海口市龙华区）", def.label),
+            };
+            (def.code.clone(), value)
+        })
+        .filter(|(k, _)| !started.form.contains_key(k))
+        .collect();
+    Ok(terminal
+        .save_application(
+            actor,
+            &started.id,
+            banshi_terminal::ApplicationPatch {
+                answers: Some(answers),
+                form: Some(form),
+                collection: None,
+            },
+        )
+        .await?)
+}
+
+/// A field terminal with the demo catalogue and a logged-in field officer.
+async fn field_terminal(
+    hall: &Hall,
+) -> anyhow::Result<(
+    Arc<banshi_terminal::Terminal>,
+    banshi_core::staff::Actor,
+    Arc<banshi_core::catalogue::Catalogue>,
+)> {
+    use banshi_core::catalogue::{Catalogue, CATALOGUE_SCOPE, DEMO_CATALOGUE_TOML};
+    let terminal = hall.unenrolled_terminal("field", "bench-field")?;
+    // As a synced catalogue arrives: the field officer may not publish one.
+    let catalogue = Catalogue::from_toml(DEMO_CATALOGUE_TOML)?;
+    terminal
+        .store()
+        .create(CATALOGUE_SCOPE, &catalogue, Durability::Normal)?;
+    let actor = banshi_scenarios::staff::login_as(
+        &terminal,
+        "bench-officer",
+        &[banshi_core::staff::Role::FieldStaff],
+    )
+    .await;
+    let catalogue = terminal.catalogue().await?;
+    Ok((terminal, actor, catalogue))
+}
+
+async fn application_submit(cases: usize) -> anyhow::Result<()> {
+    let hall = Hall::start().await?;
+    let (terminal, actor, catalogue) = field_terminal(&hall).await?;
+    let item = catalogue
+        .items
+        .iter()
+        .find(|i| !i.is_query_print() && !i.materials.is_empty())
+        .context("an item with materials")?
+        .clone();
+    let material = item.materials[0].id.clone();
+    // A scanned A4 page after the page pipeline: a JPEG of about 150 KB.
+    let page = |case: usize, i: usize| -> Vec<u8> {
+        let mut bytes = vec![0u8; 150 * 1024];
+        for (k, b) in bytes.iter_mut().enumerate() {
+            *b = ((k * 31 + case * 7 + i * 13) % 251) as u8;
+        }
+        bytes
+    };
+    let mut samples = Vec::with_capacity(cases);
+    for n in 0..cases {
+        let case = bench_case(&terminal, &actor, &item, &catalogue, n).await?;
+        let pages: Vec<Vec<u8>> = (0..10).map(|i| page(n, i)).collect();
+        let started = Instant::now();
+        terminal
+            .add_material_pages(&actor, &case.id, &material, pages)
+            .await?;
+        terminal.submit_application(&actor, &case.id).await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    report(&format!(
+        "application-submit: {cases} cases on a field terminal, each 10 scanned pages of 150 KB stored as \
+         blobs then submitted, both durable (`synchronous=FULL`): p50 {:.1} ms, p99 {:.1} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+    ));
+
+    // The saved size of one real case as a window leaves it: answers, form, 10 pages, decision, history.
+    let case = bench_case(&terminal, &actor, &item, &catalogue, cases).await?;
+    terminal
+        .add_material_pages(&actor, &case.id, &material, (0..10).map(|i| page(cases, i)).collect())
+        .await?;
+    terminal.submit_application(&actor, &case.id).await?;
+    let mut doc = terminal.store().load_doc(&case.id)?.context("doc")?;
+    report(&format!(
+        "record-size: one real application record (`{}`, {} form fields, 10 pages, 2 status steps) saved = {} \
+         bytes (automerge `save`; the page images are blobs, referenced by SM3)",
+        item.name,
+        case.form.len(),
+        doc.save().len()
+    ));
+    Ok(())
+}
+
 #[allow(clippy::print_stdout)] // the harness's output is its report
 fn report(line: &str) {
     println!("{line}");
@@ -528,6 +678,9 @@ async fn main() -> anyhow::Result<()> {
     let what = args.first().map(String::as_str).unwrap_or("all");
     if matches!(what, "all" | "record-size") {
         record_size()?;
+    }
+    if matches!(what, "all" | "application-submit") {
+        application_submit(200).await?;
     }
     if matches!(what, "all" | "ticket-print") {
         ticket_print(200).await?;

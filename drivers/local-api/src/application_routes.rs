@@ -1,0 +1,319 @@
+//! Applications over HTTP (`banshi serve` and browser kiosks): the catalogue, cases, decisions, progress
+//! lookup and ratings.
+//!
+//! Thin, like the other route modules: each handler hands the caller's actor to the [`Terminal`], which checks
+//! who may do what *by run mode* (a resident at a self-service kiosk, a clerk with `serve-window` at a window,
+//! field staff with `field-intake` in the field). That is why these routes carry no permission in
+//! [`crate::ROUTE_TABLE`] except publishing the catalogue. ID numbers travel in request bodies, never in URLs,
+//! so they cannot reach an access log.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use banshi_core::application::{Collection, Decision};
+use banshi_core::catalogue::{Answers, Catalogue, Item};
+use banshi_core::rating::{RatingChannel, RatingInput};
+use banshi_core::ErrorBody;
+use banshi_terminal::{
+    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView,
+    Terminal,
+};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::device_routes::json_or_default;
+use crate::routes::ApiError;
+use crate::staff_routes::Caller;
+
+type Shared = State<Arc<Terminal>>;
+
+/// Ten scanned pages in base64 fit with room to spare; the terminal limits pages again.
+const MAX_PAGES_BODY: usize = 48 * 1024 * 1024;
+
+pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
+    let pages = Router::new()
+        .route("/api/cases/{id}/pages", post(add_pages))
+        .route("/api/cases/{id}/signature", post(sign))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_PAGES_BODY));
+    Router::new()
+        .route("/api/catalogue", get(catalogue).put(publish_catalogue))
+        .route("/api/catalogue/search", get(search))
+        .route("/api/cases", get(open_cases).post(start_case))
+        .route("/api/cases/lookup", post(lookup))
+        .route("/api/cases/{id}", get(case))
+        .route("/api/cases/{id}/draft", post(save_draft))
+        .route("/api/cases/{id}/materials/{material}", post(mark_material))
+        .route("/api/cases/{id}/submit", post(submit))
+        .route("/api/cases/{id}/decision", post(decide))
+        .route("/api/cases/{id}/rating", post(rate))
+        .route("/api/progress/{number}", get(progress))
+        .merge(pages)
+        .with_state(terminal)
+}
+
+async fn catalogue(State(t): Shared) -> Result<Json<Catalogue>, ApiError> {
+    Ok(Json(Catalogue::clone(&*t.catalogue().await?)))
+}
+
+#[derive(Serialize)]
+struct Published {
+    version: u32,
+}
+
+/// The body is the catalogue TOML itself.
+async fn publish_catalogue(
+    State(t): Shared,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<Published>, ApiError> {
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.bad_request", "the catalogue must be UTF-8 TOML"),
+        )
+    })?;
+    let version = t.publish_catalogue(&caller.actor, text).await?;
+    Ok(Json(Published { version }))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Items matching a name, pinyin initials or code, best first.
+async fn search(
+    State(t): Shared,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Vec<Item>>, ApiError> {
+    let catalogue = t.catalogue().await?;
+    Ok(Json(
+        catalogue.search(&query.q).into_iter().cloned().collect(),
+    ))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct StartCase {
+    item_code: String,
+    /// Typed by a clerk; absent = read the ID card on this terminal's reader.
+    applicant: Option<ApplicantInput>,
+}
+
+async fn start_case(
+    State(t): Shared,
+    caller: Caller,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CaseView>), ApiError> {
+    let start: StartCase = json_or_default(&body)?;
+    let view = match start.applicant {
+        Some(applicant) => {
+            t.start_application(&caller.actor, &start.item_code, applicant)
+                .await?
+        }
+        None => {
+            t.start_application_with_card(&caller.actor, &start.item_code)
+                .await?
+        }
+    };
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn open_cases(
+    State(t): Shared,
+    caller: Caller,
+) -> Result<Json<Vec<CaseSummaryView>>, ApiError> {
+    Ok(Json(t.open_cases(&caller.actor).await?))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Lookup {
+    id_number: String,
+}
+
+/// The applicant's cases, by the ID number a window read from the card.
+async fn lookup(
+    State(t): Shared,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<Vec<CaseSummaryView>>, ApiError> {
+    let lookup: Lookup = json_or_default(&body)?;
+    Ok(Json(
+        t.cases_for_applicant(&caller.actor, &lookup.id_number)
+            .await?,
+    ))
+}
+
+async fn case(State(t): Shared, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(t.case_view(&id).await?))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Draft {
+    answers: Option<Answers>,
+    form: Option<BTreeMap<String, String>>,
+    collection: Option<Collection>,
+}
+
+async fn save_draft(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let draft: Draft = json_or_default(&body)?;
+    let patch = ApplicationPatch {
+        answers: draft.answers,
+        form: draft.form,
+        collection: draft.collection,
+    };
+    Ok(Json(t.save_application(&caller.actor, &id, patch).await?))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Pages {
+    material_id: String,
+    /// JPEG or PNG pages, base64.
+    pages: Vec<String>,
+}
+
+fn decode_base64(text: &str) -> Result<Vec<u8>, ApiError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                ErrorBody::new("api.bad_request", "a page is not valid base64"),
+            )
+        })
+}
+
+async fn add_pages(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let pages: Pages = json_or_default(&body)?;
+    let bytes = pages
+        .pages
+        .iter()
+        .map(|p| decode_base64(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(
+        t.add_material_pages(&caller.actor, &id, &pages.material_id, bytes)
+            .await?,
+    ))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Signature {
+    png: String,
+}
+
+async fn sign(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let signature: Signature = json_or_default(&body)?;
+    let png = decode_base64(&signature.png)?;
+    Ok(Json(t.sign_application(&caller.actor, &id, png).await?))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MaterialMark {
+    paper_received: bool,
+    reviewed: bool,
+}
+
+async fn mark_material(
+    State(t): Shared,
+    caller: Caller,
+    Path((id, material)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let mark: MaterialMark = json_or_default(&body)?;
+    Ok(Json(
+        t.mark_material(
+            &caller.actor,
+            &id,
+            &material,
+            mark.paper_received,
+            mark.reviewed,
+        )
+        .await?,
+    ))
+}
+
+async fn submit(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(t.submit_application(&caller.actor, &id).await?))
+}
+
+async fn decide(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let decision: Decision = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.bad_request", e.to_string()),
+        )
+    })?;
+    Ok(Json(
+        t.decide_application(&caller.actor, &id, decision).await?,
+    ))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Rate {
+    #[serde(flatten)]
+    input: RatingInput,
+    channel: Option<RatingChannel>,
+}
+
+async fn rate(
+    State(t): Shared,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RatingView>), ApiError> {
+    let rate: Rate = json_or_default(&body)?;
+    let channel = rate.channel.unwrap_or(RatingChannel::Kiosk);
+    if channel == RatingChannel::Default {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new(
+                "rating.bad_channel",
+                "a default grade is given by the server, not by a screen",
+            ),
+        ));
+    }
+    let view = t.rate_case(&id, rate.input, channel).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn progress(
+    State(t): Shared,
+    Path(number): Path<String>,
+) -> Result<Json<ProgressView>, ApiError> {
+    Ok(Json(t.case_progress(&number).await?))
+}

@@ -1,0 +1,314 @@
+//! Applications end to end with real terminals and a real server: the kiosk's offline submission handed over to
+//! a window, 容缺 acceptance seen in the kiosk's progress lookup, ratings (one per case), and a field laptop's
+//! three offline days carried to the hall on removable media.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use banshi_core::application::{CaseStatus, Decision};
+use banshi_core::catalogue::{Answers, Catalogue, FieldKind, Item, DEMO_CATALOGUE_TOML};
+use banshi_core::rating::{Grade, RatingChannel, RatingInput};
+use banshi_core::staff::{Actor, Role};
+use banshi_core::{Clock, ErrorCode, ManualClock};
+use banshi_scenarios::staff::{clerk, login_as};
+use banshi_scenarios::Hall;
+use banshi_terminal::{ApplicantInput, ApplicationPatch, Terminal};
+
+fn resident(n: u32) -> ApplicantInput {
+    ApplicantInput {
+        name: format!("居民{n}"),
+        id_number: format!("4601001990010{n:05}"),
+        gender: "女".into(),
+        birth_date: "1990-01-01".into(),
+        address: "海南省海口市龙华区滨海大道1号".into(),
+        ethnicity: "汉".into(),
+    }
+}
+
+fn item_named<'a>(catalogue: &'a Catalogue, name: &str) -> &'a Item {
+    catalogue
+        .search(name)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("the demo catalogue has {name}"))
+}
+
+/// Answers every question with its first option, follow-ups included.
+fn first_answers(item: &Item) -> Answers {
+    let mut answers = Answers::new();
+    loop {
+        let open: Vec<_> = item
+            .visible_questions(&answers)
+            .into_iter()
+            .filter(|q| !answers.contains_key(&q.id))
+            .map(|q| (q.id.clone(), q.options[0].id.clone()))
+            .collect();
+        if open.is_empty() {
+            return answers;
+        }
+        answers.extend(open);
+    }
+}
+
+/// A plausible value for every required field the pre-fill left empty.
+fn fill_form(catalogue: &Catalogue, item: &Item, answers: &Answers, form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    item.fields_for(answers)
+        .into_iter()
+        .filter(|f| f.required && !form.contains_key(&f.field))
+        .map(|f| {
+            let def = catalogue.field(&f.field).expect("dictionary field");
+            let value = match def.kind {
+                FieldKind::Phone => "13800138000".to_string(),
+                FieldKind::Date => "2026-01-01".to_string(),
+                FieldKind::Number => "2026".to_string(),
+                FieldKind::IdNumber => "460100199001010012".to_string(),
+                FieldKind::Choice => def.choices[0].clone(),
+                FieldKind::Text => format!("测试{}", def.label),
+            };
+            (f.field.clone(), value)
+        })
+        .collect()
+}
+
+async fn publish_demo_catalogue(hall: &Hall) -> Arc<Terminal> {
+    let admin = hall.terminal("admin", "hk-admin-01").await.expect("admin");
+    let fleet_admin = login_as(&admin, "fleet-admin", &[Role::FleetAdmin]).await;
+    admin
+        .publish_catalogue(&fleet_admin, DEMO_CATALOGUE_TOML)
+        .await
+        .expect("publish");
+    // Publishing the same version again is refused: versions only go up.
+    let again = admin
+        .publish_catalogue(&fleet_admin, DEMO_CATALOGUE_TOML)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "catalogue.stale_version");
+    admin.sync_now().await;
+    admin
+}
+
+/// Start, answer, fill and (for capturable materials) scan a case; returns its id.
+async fn fill_case(terminal: &Terminal, actor: &Actor, item_code: &str, who: ApplicantInput) -> String {
+    let catalogue = terminal.catalogue().await.expect("catalogue");
+    let item = catalogue.item(item_code).expect("item");
+    let started = terminal
+        .start_application(actor, item_code, who)
+        .await
+        .expect("start");
+    assert_eq!(started.status, CaseStatus::Draft);
+    let answers = first_answers(item);
+    let form = fill_form(&catalogue, item, &answers, &started.form);
+    let view = terminal
+        .save_application(
+            actor,
+            &started.id,
+            ApplicationPatch {
+                answers: Some(answers),
+                form: Some(form),
+                collection: None,
+            },
+        )
+        .await
+        .expect("save draft");
+    assert!(view.missing_fields.is_empty(), "{:?}", view.missing_fields);
+    for material in view.materials.iter().filter(|m| m.kiosk_capturable) {
+        terminal
+            .add_material_pages(actor, &view.id, &material.id, vec![format!("page of {}", material.id).into_bytes()])
+            .await
+            .expect("scan");
+    }
+    started.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missing_material_and_found_by_number() {
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let kiosk = hall.terminal("self-service", "hk-kiosk-01").await.expect("kiosk");
+    kiosk.sync_now().await;
+    let window = hall.terminal("window", "hk-window-05").await.expect("window");
+    window.sync_now().await;
+
+    // The kiosk works from its synced catalogue; the case is saved before any sync.
+    let catalogue = kiosk.catalogue().await.expect("kiosk has the catalogue");
+    let item = item_named(&catalogue, "出生登记").clone();
+    let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(7)).await;
+    let submitted = kiosk.submit_application(&Actor::Resident, &id).await.expect("submit");
+    assert!(submitted.provisional_number.starts_with("HK-KIOSK-01-"));
+    let expected = if submitted.materials.iter().any(|m| !m.kiosk_capturable && !m.collected) {
+        CaseStatus::HandedOver
+    } else {
+        CaseStatus::Submitted
+    };
+    assert_eq!(submitted.status, expected);
+    assert!(!submitted.synced);
+
+    // A rating at the end of the kiosk flow; a second one is refused with the case number in the message.
+    let rated = kiosk
+        .rate_case(
+            &id,
+            RatingInput {
+                grade: Some(Grade::Satisfied),
+                ..Default::default()
+            },
+            RatingChannel::Kiosk,
+        )
+        .await
+        .expect("rate");
+    assert_eq!(rated.grade, Grade::Satisfied);
+    let second = kiosk
+        .rate_case(
+            &id,
+            RatingInput {
+                grade: Some(Grade::VerySatisfied),
+                ..Default::default()
+            },
+            RatingChannel::ReceiptQr,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(second.code(), "rating.already_rated");
+    assert!(second.to_string().contains(&submitted.provisional_number), "{second}");
+
+    // Back online: the server gives the official number, and the window finds the case by the ID card.
+    kiosk.sync_now().await;
+    let synced = kiosk.case_view(&id).await.expect("case");
+    let official = synced.official_number.clone().expect("official number from the server");
+    window.sync_now().await;
+    let clerk = clerk(&window, "clerk-05").await;
+    let cases = window
+        .cases_for_applicant(&clerk, &resident(7).id_number)
+        .await
+        .expect("cases");
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].number, official);
+
+    // 容缺受理 with the first material still missing.
+    let at_window = window.case_view(&id).await.expect("case at the window");
+    for m in at_window.materials.iter().skip(1) {
+        window.mark_material(&clerk, &id, &m.id, true, true).await.expect("paper");
+    }
+    let missing = vec![at_window.materials[0].id.clone()];
+    let refused = window
+        .decide_application(&clerk, &id, Decision::AcceptWithMissing { missing: vec!["no-such".into()], promise_date: "2026-12-01".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "application.unknown_material");
+    let accepted = window
+        .decide_application(&clerk, &id, Decision::AcceptWithMissing { missing, promise_date: "2026-12-01".into() })
+        .await
+        .expect("容缺受理");
+    assert_eq!(accepted.status, CaseStatus::AcceptedWithMissing);
+    window.sync_now().await;
+
+    // The kiosk's progress lookup resolves the official number (what the notice's QR carries).
+    kiosk.sync_now().await;
+    let progress = kiosk.case_progress(&official).await.expect("lookup");
+    assert_eq!(progress.status, CaseStatus::AcceptedWithMissing);
+    assert_eq!(progress.missing_materials, [at_window.materials[0].name.clone()]);
+    assert_eq!(progress.deadline.as_deref(), Some("2026-12-01"));
+    let by_provisional = kiosk.case_progress(&submitted.provisional_number).await.expect("lookup");
+    assert_eq!(by_provisional.number, official);
+    let unknown = kiosk.case_progress("NO-SUCH-CASE").await.unwrap_err();
+    assert_eq!(unknown.code(), "application.unknown_case");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
+    let mut hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    // The server checks request times, so the laptop's days start now (its last sync) and run ahead offline.
+    let start = time::OffsetDateTime::now_utc();
+    let clock = Arc::new(ManualClock::new(start));
+    let field = hall
+        .terminal_with_clock("field", "hk-field-01", clock.clone())
+        .await
+        .expect("field laptop");
+    field.sync_now().await;
+    let window = hall.terminal("window", "hk-window-06").await.expect("window");
+    window.sync_now().await;
+
+    // The laptop leaves: from here on it never reaches the server.
+    hall.stop_server().await;
+    let catalogue = field.catalogue().await.expect("catalogue kept offline");
+    let items: Vec<Item> = catalogue
+        .items
+        .iter()
+        .filter(|i| !i.is_query_print() && !i.withdrawn)
+        .cloned()
+        .collect();
+    let mut numbers = Vec::new();
+    for day in 0..3u32 {
+        clock.set(start + time::Duration::days(i64::from(day)));
+        let officer = login_as(&field, "field-officer", &[Role::FieldStaff]).await;
+        let today = if day == 2 { 6 } else { 7 };
+        for k in 0..today {
+            let n = day * 10 + k;
+            let item = &items[n as usize % items.len()];
+            let id = fill_case(&field, &officer, &item.code, resident(n)).await;
+            let view = field.submit_application(&officer, &id).await.expect("submit in the field");
+            assert_eq!(view.status, CaseStatus::Submitted);
+            let today = banshi_core::queue::hall_day(clock.now()).replace('-', "");
+            assert!(view.provisional_number.starts_with(&format!("HK-FIELD-01-{today}-")), "{}", view.provisional_number);
+            numbers.push(view.provisional_number);
+            clock.advance(time::Duration::minutes(1));
+        }
+    }
+    assert_eq!(numbers.len(), 20);
+    let distinct: std::collections::BTreeSet<_> = numbers.iter().collect();
+    assert_eq!(distinct.len(), 20, "provisional numbers are unique");
+    assert!(numbers[0].ends_with("-0001"), "{}", numbers[0]);
+
+    let bundle = hall.dir.path().join("field-01.banshi-bundle");
+    let header = field.export_bundle(&bundle, "龙华-外勤").await.expect("export");
+    assert!(header.records >= 20);
+    let clerk = clerk(&window, "clerk-06").await;
+    let first = window.import_bundle(&bundle, "龙华-外勤").await.expect("import");
+    assert!(first.records_changed >= 20);
+    let mut at_hall: Vec<String> = Vec::new();
+    for n in 0..20 {
+        let day = n / 7;
+        let id_number = resident(day * 10 + n % 7).id_number;
+        for case in window.cases_for_applicant(&clerk, &id_number).await.expect("cases") {
+            at_hall.push(case.number);
+        }
+    }
+    at_hall.sort();
+    let mut expected = numbers.clone();
+    expected.sort();
+    assert_eq!(at_hall, expected, "exactly the field cases, once each");
+    let again = window.import_bundle(&bundle, "龙华-外勤").await.expect("import again");
+    assert_eq!(again.records_changed, 0);
+    assert_eq!(again.blobs_added, 0);
+
+    // The hall sends them on once the server is back.
+    hall.restart_server().await.expect("server back");
+    window.sync_now().await;
+    let case = window.cases_for_applicant(&clerk, &resident(0).id_number).await.expect("cases");
+    let view = window.case_view(&case[0].id).await.expect("case");
+    assert!(view.official_number.is_some(), "numbered by the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_item_is_refused_with_its_name() {
+    let hall = Hall::start().await.expect("hall");
+    let admin = publish_demo_catalogue(&hall).await;
+    let fleet_admin = login_as(&admin, "fleet-admin", &[Role::FleetAdmin]).await;
+    let mut catalogue = Catalogue::from_toml(DEMO_CATALOGUE_TOML).unwrap();
+    let withdrawn = item_named(&catalogue, "出生登记").code.clone();
+    catalogue.version += 1;
+    catalogue.items.iter_mut().find(|i| i.code == withdrawn).unwrap().withdrawn = true;
+    let text = toml::to_string(&catalogue).expect("toml");
+    admin.publish_catalogue(&fleet_admin, &text).await.expect("publish v2");
+    admin.sync_now().await;
+
+    let kiosk = hall.terminal("self-service", "hk-kiosk-02").await.expect("kiosk");
+    kiosk.sync_now().await;
+    assert_eq!(kiosk.catalogue().await.unwrap().version, catalogue.version);
+    let err = kiosk
+        .start_application(&Actor::Resident, &withdrawn, resident(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "application.item_withdrawn");
+    assert!(err.to_string().contains("出生登记"));
+}

@@ -26,6 +26,11 @@ pub const CATALOGUE_DOC_ID: &str = "catalogue-main";
 /// Length of an implementation code (实施编码).
 pub const ITEM_CODE_LEN: usize = 33;
 
+/// The demo hall's catalogue (海口市龙华区政务服务中心, hall `hk-longhua`): fifteen items across the four
+/// kiosk categories, written by us in zh-CN with fictional department codes and the real laws, so the demo,
+/// the UI and the tests have a realistic catalogue to publish without an external 事项库.
+pub const DEMO_CATALOGUE_TOML: &str = include_str!("../catalogue/demo.toml");
+
 /// Answers to an item's situation questions: question id → chosen option id.
 pub type Answers = BTreeMap<String, String>;
 
@@ -361,7 +366,10 @@ impl Catalogue {
         let mut field_codes = BTreeSet::new();
         for field in &self.fields {
             if !field_codes.insert(field.code.as_str()) {
-                return Err(invalid("fields", format!("field {} is defined twice", field.code)));
+                return Err(invalid(
+                    "fields",
+                    format!("field {} is defined twice", field.code),
+                ));
             }
             if field.kind == FieldKind::Choice && field.choices.is_empty() {
                 return Err(invalid(
@@ -471,7 +479,10 @@ impl Item {
         let mut seen: BTreeMap<&str, &Question> = BTreeMap::new();
         for question in &self.questions {
             if question.options.len() < 2 {
-                return fail(format!("question {} needs at least two options", question.id));
+                return fail(format!(
+                    "question {} needs at least two options",
+                    question.id
+                ));
             }
             check_conditions(&question.when, &seen)
                 .map_err(|p| invalid(&self.code, format!("question {}: {p}", question.id)))?;
@@ -495,7 +506,10 @@ impl Item {
         }
         for field in &self.form {
             if !field_codes.contains(field.field.as_str()) {
-                return fail(format!("form field {} is not in the dictionary", field.field));
+                return fail(format!(
+                    "form field {} is not in the dictionary",
+                    field.field
+                ));
             }
             check_conditions(&field.when, &seen)
                 .map_err(|p| invalid(&self.code, format!("field {}: {p}", field.field)))?;
@@ -630,7 +644,11 @@ when = [{ question = "late", option = "yes" }]
             item.check_answers(&late),
             Err(AnswerError::Unanswered("late_proof".into()))
         );
-        let not_late = answers(&[("household", "family"), ("late", "no"), ("late_proof", "yes")]);
+        let not_late = answers(&[
+            ("household", "family"),
+            ("late", "no"),
+            ("late_proof", "yes"),
+        ]);
         assert_eq!(
             item.check_answers(&not_late),
             Err(AnswerError::NotAsked("late_proof".into()))
@@ -689,5 +707,345 @@ when = [{ question = "late", option = "yes" }]
         autosurgeon::reconcile(&mut doc, &catalogue).unwrap();
         let back: Catalogue = autosurgeon::hydrate(&doc).unwrap();
         assert_eq!(back, catalogue);
+    }
+
+    /// The demo catalogue is content, so these tests hold it to what the kiosk, the window and the brief's
+    /// examples rely on, beyond what [`Catalogue::validate`] can know.
+    mod demo_catalogue {
+        use super::*;
+
+        fn demo() -> Catalogue {
+            Catalogue::from_toml(DEMO_CATALOGUE_TOML).expect("the demo catalogue is valid")
+        }
+
+        fn named<'a>(catalogue: &'a Catalogue, name: &str) -> &'a Item {
+            catalogue
+                .items
+                .iter()
+                .find(|i| i.name == name)
+                .unwrap_or_else(|| panic!("no item {name}"))
+        }
+
+        fn material_ids(item: &Item, answers: &Answers) -> BTreeSet<String> {
+            item.materials_for(answers)
+                .iter()
+                .map(|m| m.id.clone())
+                .collect()
+        }
+
+        fn field_codes(item: &Item, answers: &Answers) -> Vec<String> {
+            item.fields_for(answers)
+                .iter()
+                .map(|f| f.field.clone())
+                .collect()
+        }
+
+        /// Every complete answer set of an item: the tree walked in order, branching on each visible question.
+        fn all_answer_sets(item: &Item) -> Vec<Answers> {
+            let mut sets = vec![Answers::new()];
+            for question in &item.questions {
+                sets = sets
+                    .into_iter()
+                    .flat_map(|answers| {
+                        if all_hold(&question.when, &answers) {
+                            question
+                                .options
+                                .iter()
+                                .map(|o| {
+                                    let mut next = answers.clone();
+                                    next.insert(question.id.clone(), o.id.clone());
+                                    next
+                                })
+                                .collect()
+                        } else {
+                            vec![answers]
+                        }
+                    })
+                    .collect();
+            }
+            sets
+        }
+
+        #[test]
+        fn the_demo_catalogue_parses_and_validates() {
+            let catalogue = demo();
+            assert_eq!(catalogue.version, 1);
+            assert!(catalogue.fields.len() >= 20, "{}", catalogue.fields.len());
+            for code in [
+                "applicant_name",
+                "applicant_id_number",
+                "applicant_gender",
+                "applicant_birth_date",
+                "applicant_address",
+                "applicant_ethnicity",
+                "applicant_phone",
+                "late_reason",
+                "query_year",
+            ] {
+                assert!(catalogue.field(code).is_some(), "{code}");
+            }
+            assert_eq!(
+                catalogue.field("applicant_id_number").unwrap().prefill,
+                Some(Prefill::CardIdNumber)
+            );
+            // It is published as a record, so it has to survive the document form as well.
+            let mut doc = automerge::AutoCommit::new();
+            autosurgeon::reconcile(&mut doc, &catalogue).unwrap();
+            let back: Catalogue = autosurgeon::hydrate(&doc).unwrap();
+            assert_eq!(back, catalogue);
+        }
+
+        #[test]
+        fn it_covers_every_category_with_common_and_window_only_items() {
+            let catalogue = demo();
+            assert!(catalogue.items.len() >= 14);
+            for category in [
+                ItemCategory::Personal,
+                ItemCategory::Legal,
+                ItemCategory::QueryPrint,
+                ItemCategory::Local,
+            ] {
+                assert!(
+                    catalogue.items.iter().any(|i| i.category == category),
+                    "{category:?}"
+                );
+            }
+            assert!(catalogue.items.iter().filter(|i| i.common).count() >= 6);
+            let window_only = catalogue
+                .items
+                .iter()
+                .filter(|i| !i.kiosk && !i.is_query_print())
+                .count();
+            assert!(window_only >= 2);
+            let kiosk_items_with_window_material = catalogue
+                .items
+                .iter()
+                .filter(|i| i.kiosk && i.materials.iter().any(|m| !m.kiosk_capturable))
+                .count();
+            assert!(kiosk_items_with_window_material >= 1);
+            let with_follow_up = catalogue
+                .items
+                .iter()
+                .filter(|i| i.questions.iter().any(|q| !q.when.is_empty()))
+                .count();
+            assert!(with_follow_up >= 4);
+            let with_one_of = catalogue
+                .items
+                .iter()
+                .filter(|i| {
+                    i.materials
+                        .iter()
+                        .any(|m| m.requirement == Requirement::OneOf)
+                })
+                .count();
+            assert!(with_one_of >= 2);
+        }
+
+        #[test]
+        fn every_non_query_item_asks_questions_and_lists_reviewed_materials() {
+            for item in &demo().items {
+                if item.is_query_print() {
+                    assert!(item.questions.is_empty(), "{}", item.name);
+                    assert!(item.materials.is_empty(), "{}", item.name);
+                    assert!(item.kiosk, "{}", item.name);
+                    continue;
+                }
+                assert!(item.questions.len() >= 2, "{}", item.name);
+                assert!(item.materials.len() >= 3, "{}", item.name);
+                for material in &item.materials {
+                    let points = material.review_points.len();
+                    assert!((1..=3).contains(&points), "{} {}", item.name, material.id);
+                    assert!(material.copies >= 1, "{} {}", item.name, material.id);
+                }
+                assert!(!item.guide.faq.is_empty() && item.guide.faq.len() <= 2);
+            }
+        }
+
+        #[test]
+        fn every_answer_set_is_accepted_and_its_one_of_groups_offer_a_choice() {
+            for item in &demo().items {
+                for answers in all_answer_sets(item) {
+                    assert_eq!(item.check_answers(&answers), Ok(()), "{}", item.name);
+                    let materials = item.materials_for(&answers);
+                    assert!(
+                        item.is_query_print() || materials.len() >= 2,
+                        "{} {answers:?}",
+                        item.name
+                    );
+                    let mut groups: BTreeMap<&str, usize> = BTreeMap::new();
+                    for m in materials
+                        .iter()
+                        .filter(|m| m.requirement == Requirement::OneOf)
+                    {
+                        *groups.entry(m.group.as_deref().unwrap()).or_default() += 1;
+                    }
+                    assert!(
+                        groups.values().all(|&n| n >= 2),
+                        "{} {answers:?}",
+                        item.name
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn every_form_asks_for_the_applicants_name_id_number_and_phone() {
+            for item in &demo().items {
+                for code in ["applicant_name", "applicant_id_number", "applicant_phone"] {
+                    let field = item.form.iter().find(|f| f.field == code);
+                    assert!(
+                        field.is_some_and(|f| f.required && f.when.is_empty()),
+                        "{} {code}",
+                        item.name
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn guides_name_the_hall_and_limits_and_codes_fit_each_department() {
+            let catalogue = demo();
+            let mut prefix_of: BTreeMap<&str, &str> = BTreeMap::new();
+            let mut department_of: BTreeMap<&str, &str> = BTreeMap::new();
+            for item in &catalogue.items {
+                let prefix = item.department_code();
+                assert_eq!(prefix.len(), 18);
+                assert_eq!(
+                    *prefix_of.entry(&item.department).or_insert(prefix),
+                    prefix,
+                    "{}",
+                    item.name
+                );
+                assert_eq!(
+                    *department_of.entry(prefix).or_insert(&item.department),
+                    item.department,
+                    "{}",
+                    item.name
+                );
+                assert!(item.guide.place.starts_with("海口市龙华区政务服务中心"));
+                assert_eq!(item.guide.hours, "周一至周五 9:00-17:00（法定节假日除外）");
+                assert!(item.guide.legal_basis.contains('《'));
+                assert!(item.promised_days >= 1 && item.promised_days <= item.statutory_days);
+                for material in &item.materials {
+                    if let Some(kind) = &material.e_certificate {
+                        assert!(
+                            ["居民身份证", "户口簿", "营业执照", "结婚证"].contains(&kind.as_str()),
+                            "{kind}"
+                        );
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn birth_registration_asks_for_the_collective_card_and_the_late_reason_only_when_they_apply(
+        ) {
+            let catalogue = demo();
+            let item = named(&catalogue, "国内出生登记");
+            let family = answers(&[
+                ("household", "family"),
+                ("parents_married", "married"),
+                ("late", "no"),
+            ]);
+            assert_eq!(item.check_answers(&family), Ok(()));
+            let family_materials = material_ids(item, &family);
+            assert!(!family_materials.contains("collective_household_card"));
+            assert!(family_materials.contains("household_book"));
+            assert!(!family_materials.contains("late_registration_form"));
+            assert!(!field_codes(item, &family).contains(&"late_reason".to_string()));
+
+            let collective_late = answers(&[
+                ("household", "collective"),
+                ("collective_type", "community"),
+                ("parents_married", "married"),
+                ("late", "yes"),
+            ]);
+            assert_eq!(item.check_answers(&collective_late), Ok(()));
+            let materials = material_ids(item, &collective_late);
+            assert!(materials.contains("collective_household_card"));
+            assert!(!materials.contains("household_book"));
+            assert!(materials.contains("late_registration_form"));
+            let late_reason = item
+                .fields_for(&collective_late)
+                .into_iter()
+                .find(|f| f.field == "late_reason")
+                .expect("a late registration asks why");
+            assert!(late_reason.required);
+        }
+
+        #[test]
+        fn each_business_licence_change_selects_its_own_materials() {
+            let catalogue = demo();
+            let item = named(&catalogue, "营业执照变更登记");
+            assert!(!item.kiosk);
+            let sets: Vec<BTreeSet<String>> = ["name", "address", "legal_rep"]
+                .iter()
+                .map(|change| {
+                    let answers = answers(&[
+                        ("change_type", change),
+                        ("company_type", "llc"),
+                        ("articles_amended", "no"),
+                        ("applicant", "representative"),
+                    ]);
+                    assert_eq!(item.check_answers(&answers), Ok(()));
+                    material_ids(item, &answers)
+                })
+                .collect();
+            assert!(sets[0].contains("name_declaration"));
+            assert!(sets[1].contains("premises_lease_contract"));
+            assert!(sets[2].contains("new_rep_appointment"));
+            assert_ne!(sets[0], sets[1]);
+            assert_ne!(sets[1], sets[2]);
+            assert_ne!(sets[0], sets[2]);
+            for set in &sets {
+                assert!(set.contains("application_form") && set.contains("business_licence"));
+            }
+        }
+
+        #[test]
+        fn pinyin_is_the_initials_of_the_name() {
+            // Written out by hand rather than computed: a pinyin table is not worth a dependency here.
+            let expected = [
+                ("居民身份证换领", "jmsfzhl"),
+                ("国内出生登记", "gncsdj"),
+                ("社会保障卡补领", "shbzkbl"),
+                ("城乡居民基本养老保险参保登记", "cxjmjbylbxcbdj"),
+                ("居住证申领", "jzzsl"),
+                ("老年人优待证办理", "lnrydzbl"),
+                ("生育登记", "sydj"),
+                ("营业执照变更登记", "yyzzbgdj"),
+                ("个体工商户注册登记", "gtgshzcdj"),
+                ("食品经营许可证新办", "spjyxkzxb"),
+                ("道路货物运输经营许可", "dlhwysjyxk"),
+                ("住房公积金缴存明细打印", "zfgjjjcmxdy"),
+                ("社会保险个人权益记录打印", "shbxgrqyjldy"),
+                ("不动产登记信息查询", "bdcdjxxcx"),
+                ("海南自由贸易港高层次人才认定", "hnzymyggccrcrd"),
+            ];
+            let catalogue = demo();
+            assert_eq!(catalogue.items.len(), expected.len());
+            for (name, pinyin) in expected {
+                let item = named(&catalogue, name);
+                assert_eq!(item.pinyin, pinyin, "{name}");
+                assert_eq!(item.pinyin.chars().count(), name.chars().count(), "{name}");
+            }
+        }
+
+        #[test]
+        fn search_finds_items_by_pinyin_initials_and_by_name() {
+            let catalogue = demo();
+            let by_pinyin = catalogue.search("sfz");
+            assert_eq!(
+                by_pinyin.first().map(|i| i.name.as_str()),
+                Some("居民身份证换领")
+            );
+            let by_name = catalogue.search("公积金");
+            assert_eq!(by_name.len(), 1);
+            assert_eq!(by_name[0].name, "住房公积金缴存明细打印");
+            assert!(catalogue
+                .search("登记")
+                .iter()
+                .any(|i| i.name == "国内出生登记"));
+        }
     }
 }

@@ -19,6 +19,7 @@ use crate::auth::{self, AuthedTerminal};
 use crate::blobs;
 use crate::feed_wait::FeedWaiters;
 use crate::fleet;
+use crate::integration::{IntegrationAuth, IntegrationConfig};
 use crate::metrics::{Metrics, RouteLabels};
 use crate::storage::ServerStorage;
 use crate::sync::{SyncEngine, SyncError};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub(crate) feed_waiters: Arc<FeedWaiters>,
     /// Set when [`serve`] begins a graceful shutdown, so long-polls answer now instead of holding it up.
     pub(crate) stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The acceptance platform's token; `None` disables `/integration/v1` ([`crate::integration`]).
+    pub integration: Option<IntegrationAuth>,
 }
 
 impl AppState {
@@ -52,13 +55,20 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            engine: Arc::new(SyncEngine::new(storage)),
+            engine: Arc::new(SyncEngine::with_clock(storage, Arc::clone(&clock))),
             metrics: Arc::new(Metrics::default()),
             server_id: server_id.into(),
             clock,
             feed_waiters: Arc::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            integration: None,
         }
+    }
+
+    /// Enable the integration API when `config` has a token.
+    pub fn with_integration(mut self, config: &IntegrationConfig) -> Self {
+        self.integration = IntegrationAuth::from_config(config);
+        self
     }
 }
 
@@ -134,7 +144,7 @@ impl From<SyncError> for ApiError {
             | SyncError::IdMismatch { .. }
             | SyncError::ScopeChange { .. }
             | SyncError::KindChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            SyncError::OutOfScope { .. } => StatusCode::FORBIDDEN,
+            SyncError::OutOfScope { .. } | SyncError::ReadOnlyScope { .. } => StatusCode::FORBIDDEN,
             SyncError::Corrupt(_) | SyncError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -194,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route(proto::ENROLL_PATH, post(auth::enroll))
         .merge(signed)
+        .merge(crate::integration::routes())
         .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use banshi_core::catalogue::CATALOGUE_SCOPE;
 use banshi_core::queue::hall_scope;
 use banshi_sync_protocol as proto;
 
@@ -37,9 +38,11 @@ impl AuthedTerminal {
     }
 }
 
-/// The scopes a terminal bound to `hall_id` may read and write.
+/// The scopes a terminal bound to `hall_id` may read, and write except where
+/// [`crate::sync::SyncEngine::sync_doc`] says otherwise: its hall's records and the service catalogue
+/// (which only fleet admin terminals may change).
 pub fn scopes_for_hall(hall_id: &str) -> Vec<String> {
-    vec![hall_scope(hall_id)]
+    vec![hall_scope(hall_id), CATALOGUE_SCOPE.to_string()]
 }
 
 /// A terminal id: what a profile may name it, never a path or a header injection.

@@ -197,16 +197,22 @@ fn conflict(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, message)
 }
 
+/// Whether `terminal_id` is a fleet admin terminal (it may also publish the catalogue, see
+/// [`crate::sync::SyncEngine::sync_doc`]).
+pub async fn is_admin_terminal(
+    storage: &dyn ServerStorage,
+    terminal_id: &str,
+) -> Result<bool, crate::storage::StorageError> {
+    Ok(storage.fleet_get(ADMIN, terminal_id).await?.is_some())
+}
+
 async fn require_admin(state: &AppState, who: &AuthedTerminal) -> Result<(), ApiError> {
-    let listed = state
-        .engine
-        .storage()
-        .fleet_get(ADMIN, &who.id)
+    let listed = is_admin_terminal(state.engine.storage().as_ref(), &who.id)
         .await
         .map_err(ApiError::storage)?;
     match listed {
-        Some(_) => Ok(()),
-        None => Err(ApiError::new(
+        true => Ok(()),
+        false => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "fleet.not_an_admin_terminal",
             format!(

@@ -51,6 +51,10 @@ enum Command {
         /// How often the relay syncs with upstream, in milliseconds.
         #[arg(long, env = "BANSHI_RELAY_INTERVAL_MS", default_value_t = 1000)]
         relay_interval_ms: u64,
+        /// Bearer token of the provincial acceptance platform; enables `/integration/v1`
+        /// (`docs/integration-api.md`). Set it in the environment, not on the command line.
+        #[arg(long, env = "BANSHI_INTEGRATION_TOKEN", hide_env_values = true)]
+        integration_token: Option<String>,
     },
     /// Enrollment tokens (an admin hands one to whoever installs a terminal).
     Token {
@@ -145,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
             relay_identity,
             enrollment_token,
             relay_interval_ms,
+            integration_token,
         } => {
             let shown = banshi_server::storage::redact_url(&db);
             let storage = banshi_server::storage::open(&db)
@@ -154,7 +159,19 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, db = %shown, "banshi-server listening");
-            let state = banshi_server::AppState::new(storage, server_id.clone());
+            let integration = banshi_server::integration::IntegrationConfig {
+                token: integration_token,
+            };
+            if integration.token.is_some() && upstream.is_some() {
+                tracing::warn!(
+                    "the integration API is meant for the central server, not a hall relay"
+                );
+            }
+            let state = banshi_server::AppState::new(storage, server_id.clone())
+                .with_integration(&integration);
+            if state.integration.is_some() {
+                tracing::info!("integration API enabled");
+            }
             if let Some(upstream) = upstream {
                 let identity_dir = relay_identity.unwrap_or_else(|| {
                     let db_path = db.strip_prefix("sqlite:").unwrap_or(".");

@@ -72,6 +72,7 @@ impl Relay {
     ) -> Result<Self, RelayError> {
         let identity = TerminalIdentity::load_or_create(identity_dir, relay_id)
             .map_err(SyncClientError::from)?;
+        engine.mark_relay();
         Ok(Self {
             conn: Connection::new(upstream, Arc::new(identity), "", clock)?,
             engine,

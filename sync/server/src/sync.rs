@@ -6,11 +6,14 @@
 //! Requests on the same document are serialised by a per-document lock; different documents run in parallel.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use automerge::sync::{Message, State as SyncState, SyncDoc};
 use automerge::AutoCommit;
-use banshi_core::ErrorCode;
+use banshi_core::application::APPLICATION_KIND;
+use banshi_core::catalogue::CATALOGUE_SCOPE;
+use banshi_core::{Clock, ErrorCode, SystemClock};
 use banshi_store::DocHeader;
 use tokio::sync::Mutex;
 
@@ -41,6 +44,10 @@ pub enum SyncError {
     },
     #[error("document {doc} belongs to scope {scope}, which this terminal may not access")]
     OutOfScope { doc: String, scope: String },
+    #[error(
+        "document {doc} belongs to scope {scope}, which only fleet admin terminals may change"
+    )]
+    ReadOnlyScope { doc: String, scope: String },
     #[error("stored document {0} is damaged")]
     Corrupt(String),
     #[error(transparent)]
@@ -57,6 +64,7 @@ impl ErrorCode for SyncError {
             SyncError::ScopeChange { .. } => "sync.scope_change",
             SyncError::KindChange { .. } => "sync.kind_change",
             SyncError::OutOfScope { .. } => "auth.out_of_scope",
+            SyncError::ReadOnlyScope { .. } => "sync.read_only_scope",
             SyncError::Corrupt(_) => "sync.corrupt_document",
             SyncError::Storage(e) => e.code(),
         }
@@ -76,14 +84,24 @@ type Key = (String, String);
 #[derive(Debug)]
 pub struct SyncEngine {
     storage: Arc<dyn ServerStorage>,
+    /// Gives the year of official case numbers (hall time).
+    clock: Arc<dyn Clock>,
+    /// Set once a [`crate::relay::Relay`] runs over this engine: a relay never numbers cases.
+    relay: AtomicBool,
     states: Mutex<HashMap<Key, SyncState>>,
     doc_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl SyncEngine {
     pub fn new(storage: Arc<dyn ServerStorage>) -> Self {
+        Self::with_clock(storage, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(storage: Arc<dyn ServerStorage>, clock: Arc<dyn Clock>) -> Self {
         Self {
             storage,
+            clock,
+            relay: AtomicBool::new(false),
             states: Mutex::default(),
             doc_locks: Mutex::default(),
         }
@@ -91,6 +109,20 @@ impl SyncEngine {
 
     pub fn storage(&self) -> &Arc<dyn ServerStorage> {
         &self.storage
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Make this engine a hall relay's: from now on it leaves official case numbers to upstream.
+    /// [`crate::relay::Relay::new`] calls it, so whoever runs a relay cannot forget to.
+    pub fn mark_relay(&self) {
+        self.relay.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_relay(&self) -> bool {
+        self.relay.load(Ordering::SeqCst)
     }
 
     /// The lock that serialises every change to `doc_id` on this node (terminal requests, relay pulls).
@@ -151,16 +183,33 @@ impl SyncEngine {
                     scope: header.scope,
                 });
             }
+            if header.scope == CATALOGUE_SCOPE
+                && !crate::fleet::is_admin_terminal(self.storage.as_ref(), &who.id).await?
+            {
+                return Err(SyncError::ReadOnlyScope {
+                    doc: doc_id.to_string(),
+                    scope: header.scope,
+                });
+            }
+            let case = if header.kind == APPLICATION_KIND {
+                self.prepare_case(doc_id, &mut doc).await?
+            } else {
+                None
+            };
             self.storage
                 .save_doc(
                     doc_id,
                     StoredDoc {
                         kind: header.kind,
-                        scope: header.scope,
+                        scope: header.scope.clone(),
                         bytes: doc.save(),
                     },
                 )
                 .await?;
+            if let Some(app) = case {
+                crate::cases::index_case(self.storage.as_ref(), doc_id, &header.scope, &app)
+                    .await?;
+            }
         }
         let reply = doc
             .sync()
@@ -171,6 +220,22 @@ impl SyncEngine {
             .await?;
         self.states.lock().await.insert(key, state);
         Ok(SyncOutcome { reply, changed })
+    }
+
+    /// Before a changed application is saved: give it its official number (not on a relay). Returns the
+    /// application, to index its numbers once saved.
+    async fn prepare_case(
+        &self,
+        doc_id: &str,
+        doc: &mut AutoCommit,
+    ) -> Result<Option<banshi_core::application::Application>, SyncError> {
+        if self.is_relay() {
+            return Ok(autosurgeon::hydrate_prop(&*doc, automerge::ROOT, "body").ok());
+        }
+        Ok(
+            crate::cases::number_case(self.storage.as_ref(), self.clock.as_ref(), doc_id, doc)
+                .await?,
+        )
     }
 }
 

@@ -96,6 +96,10 @@ stories!(
     a_blob_upload_is_kept_once_and_read_only_in_its_scopes,
     tokens_terminals_and_nonces_behave_the_same,
     fleet_state_is_kept_by_kind_and_id_and_changes_are_announced_to_every_node,
+    case_counters_start_at_one_per_item_and_year,
+    two_nodes_numbering_at_once_never_get_the_same_number,
+    case_numbers_name_their_document_and_keep_the_first,
+    documents_of_one_kind_are_listed_across_scopes_in_feed_order,
 );
 
 // ---- helpers ----
@@ -719,6 +723,131 @@ async fn a_long_poll_answers_when_another_node_stores_a_change(b: Backend) {
     assert_eq!(window.sync_once().await.expect("pull").pulled, 1);
 }
 
+async fn case_counters_start_at_one_per_item_and_year(b: Backend) {
+    let s = &*b.storage;
+    for expected in 1..=3 {
+        assert_eq!(
+            s.next_case_sequence("ITEM-A", 2026).await.expect("next"),
+            expected
+        );
+    }
+    assert_eq!(s.next_case_sequence("ITEM-B", 2026).await.expect("next"), 1);
+    // A new year starts over; the old year's counter is untouched.
+    assert_eq!(s.next_case_sequence("ITEM-A", 2027).await.expect("next"), 1);
+    assert_eq!(s.next_case_sequence("ITEM-A", 2026).await.expect("next"), 4);
+}
+
+async fn two_nodes_numbering_at_once_never_get_the_same_number(b: Backend) {
+    const PER_TASK: usize = 25;
+    let nodes = [Arc::clone(&b.storage), b.other_node().await];
+    let tasks: Vec<_> = (0..4)
+        .map(|t| {
+            let storage = Arc::clone(&nodes[t % 2]);
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                for _ in 0..PER_TASK {
+                    got.push(
+                        storage
+                            .next_case_sequence("ITEM-C", 2026)
+                            .await
+                            .expect("next"),
+                    );
+                }
+                got
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(
+            tokio::time::timeout(GUARD, task)
+                .await
+                .expect("hung")
+                .expect("task"),
+        );
+    }
+    let distinct: HashSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "a number was given twice");
+    assert_eq!(
+        distinct,
+        (1..=(4 * PER_TASK) as u64).collect::<HashSet<_>>()
+    );
+}
+
+async fn case_numbers_name_their_document_and_keep_the_first(b: Backend) {
+    let s = &*b.storage;
+    assert_eq!(
+        s.case_by_number("KIOSK-01-20261124-0001")
+            .await
+            .expect("find"),
+        None
+    );
+    s.put_case_number("KIOSK-01-20261124-0001", &doc_id(1), "hall:a")
+        .await
+        .expect("put");
+    s.put_case_number("2026010000100000001", &doc_id(1), "hall:a")
+        .await
+        .expect("put");
+    // Idempotent, and a number never moves to another document.
+    s.put_case_number("KIOSK-01-20261124-0001", &doc_id(1), "hall:a")
+        .await
+        .expect("again");
+    s.put_case_number("KIOSK-01-20261124-0001", &doc_id(2), "hall:b")
+        .await
+        .expect("clash");
+    let other = b.other_node().await;
+    for number in ["KIOSK-01-20261124-0001", "2026010000100000001"] {
+        assert_eq!(
+            other.case_by_number(number).await.expect("find"),
+            Some((doc_id(1), "hall:a".to_string()))
+        );
+    }
+}
+
+async fn documents_of_one_kind_are_listed_across_scopes_in_feed_order(b: Backend) {
+    let s = &*b.storage;
+    let save = |id: String, kind: &'static str, scope: &'static str| async move {
+        let mut doc = record_doc(&id, scope);
+        let position = s
+            .save_doc(
+                &id,
+                StoredDoc {
+                    kind: kind.to_string(),
+                    scope: scope.to_string(),
+                    bytes: doc.save(),
+                },
+            )
+            .await
+            .expect("save");
+        (position, id)
+    };
+    let r1 = save(doc_id(1), "rating", "hall:a").await;
+    save(doc_id(2), "ticket", "hall:a").await;
+    let r2 = save(doc_id(3), "rating", "hall:b").await;
+    let r3 = save(doc_id(4), "rating", "hall:a").await;
+    let listed = |after, limit| async move {
+        s.docs_of_kind_after("rating", after, limit)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|(position, id, bytes)| {
+                assert!(AutoCommit::load(&bytes).is_ok(), "whole document bytes");
+                (position, id)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(0, 10).await,
+        vec![r1.clone(), r2.clone(), r3.clone()]
+    );
+    assert_eq!(listed(0, 2).await, vec![r1.clone(), r2.clone()]);
+    assert_eq!(listed(r2.0, 10).await, vec![r3.clone()]);
+    // A document saved again moves behind the others, like in the scope feed.
+    let r1_again = save(doc_id(1), "rating", "hall:a").await;
+    assert_eq!(listed(r3.0, 10).await, vec![r1_again]);
+    assert!(listed(0, 10).await.iter().all(|(p, _)| *p != r1.0));
+}
+
 // ---- stories only several PostgreSQL nodes can tell ----
 
 mod postgres_only {
@@ -795,6 +924,66 @@ mod postgres_only {
             missed.len(),
             all.len(),
             missed.first()
+        );
+    }
+
+    /// The same for a report that follows one kind across every scope (the ratings report): saves of many
+    /// scopes from two nodes must still become visible to it in position order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn documents_of_a_kind_become_visible_in_order_across_scopes_and_nodes() {
+        const WRITERS: usize = 6;
+        const SAVES_PER_WRITER: usize = 30;
+        let b = Backend::postgres().await;
+        let nodes = [Arc::clone(&b.storage), b.other_node().await];
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+        let reader = {
+            let (storage, done) = (Arc::clone(&nodes[1]), Arc::clone(&done));
+            tokio::spawn(async move {
+                let (mut cursor, mut seen) = (0, HashSet::new());
+                loop {
+                    let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                    let page = storage
+                        .docs_of_kind_after("ticket", cursor, 5)
+                        .await
+                        .expect("list");
+                    for (position, id, _) in &page {
+                        seen.insert(id.clone());
+                        cursor = *position;
+                    }
+                    if page.is_empty() {
+                        if finished {
+                            return seen;
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        };
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let storage = Arc::clone(&nodes[w % 2]);
+                tokio::spawn(async move {
+                    // Every writer its own scope: the scope feed lock orders nothing between them.
+                    let scope = format!("hall:h{w}");
+                    for i in 0..SAVES_PER_WRITER {
+                        save_new(&*storage, &doc_id(w * 1000 + i), &scope).await;
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let seen = tokio::time::timeout(GUARD, reader)
+            .await
+            .expect("reader hung")
+            .expect("reader");
+        assert_eq!(
+            seen.len(),
+            WRITERS * SAVES_PER_WRITER,
+            "the cursor reader missed documents"
         );
     }
 

@@ -200,6 +200,31 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug {
         now_ms: i64,
     ) -> Result<bool, StorageError>;
 
+    // --- cases (see `crate::cases`) ---
+
+    /// The next official sequence number of `item_code` in `year`: 1 for the first case of the year, then
+    /// one more on every call. Atomic across every node sharing the database: no two calls get the same.
+    async fn next_case_sequence(&self, item_code: &str, year: i32) -> Result<u64, StorageError>;
+    /// Remember that `number` (provisional or official) names document `doc_id` of `scope`. Idempotent; a
+    /// number already known keeps the document it named first.
+    async fn put_case_number(
+        &self,
+        number: &str,
+        doc_id: &str,
+        scope: &str,
+    ) -> Result<(), StorageError>;
+    /// The `(doc_id, scope)` a case number names.
+    async fn case_by_number(&self, number: &str) -> Result<Option<(String, String)>, StorageError>;
+    /// Documents of `kind`, in every scope, whose latest feed position is after `after`: `(position, id,
+    /// bytes)`, ascending, at most `limit`. Like the feed, positions become visible in increasing order, so
+    /// a reader that keeps the last position it saw misses nothing.
+    async fn docs_of_kind_after(
+        &self,
+        kind: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, Vec<u8>)>, StorageError>;
+
     // --- relay bookkeeping (see `crate::relay`) ---
 
     /// A named position (0 when never set).

@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_fleet",
         sql: include_str!("../../migrations/postgres/0004_fleet.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_cases",
+        sql: include_str!("../../migrations/postgres/0005_cases.sql"),
+    },
 ];
 
 /// The `NOTIFY` channel of change announcements; the payload is the scope of the saved document.
@@ -70,6 +75,7 @@ pub const LISTENER_APPLICATION_NAME: &str = "banshi-server listener";
 const MIGRATION_LOCK: i64 = 0x6261_6e73_6869_0001; // "banshi", 1
 const DOC_LOCK_CLASS: i32 = 0x6264_6f63; // "bdoc"
 const FEED_LOCK_CLASS: i32 = 0x6266_6564; // "bfed"
+const KIND_LOCK_CLASS: i32 = 0x626b_6e64; // "bknd"
 
 /// Connections per node. A request holds one for a few statements, and saves of one scope queue on its
 /// feed lock anyway, so more would mostly wait.
@@ -399,6 +405,16 @@ impl ServerStorage for PostgresStorage {
         )
         .await
         .map_err(pg("locking the feed"))?;
+        // Reports that follow one kind across every scope ([`ServerStorage::docs_of_kind_after`]) need the
+        // same ordering as a scope's feed. Saves share this lock, so they never wait for each other; a
+        // report takes it exclusively for a moment, so it reads only after every save that already drew
+        // a position has committed, and saves that draw one later get a higher one.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
+            &[&KIND_LOCK_CLASS, &kind],
+        )
+        .await
+        .map_err(pg("locking the kind feed"))?;
         let stmt = tx
             .prepare_cached(
                 "WITH saved AS (
@@ -638,6 +654,89 @@ impl ServerStorage for PostgresStorage {
             .await
             .map_err(pg("saving a cursor"))?;
         Ok(())
+    }
+
+    async fn next_case_sequence(&self, item_code: &str, year: i32) -> Result<u64, StorageError> {
+        let client = self.client().await?;
+        // One statement: the row lock of the upsert makes concurrent calls from any node queue, and each
+        // returns the value it wrote.
+        let last: i64 = client
+            .query_one(
+                "INSERT INTO case_counters (item_code, year, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (item_code, year) DO UPDATE SET last = case_counters.last + 1
+                 RETURNING last",
+                &[&item_code, &year],
+            )
+            .await
+            .map_err(pg("numbering a case"))?
+            .get(0);
+        Ok(last as u64)
+    }
+
+    async fn put_case_number(
+        &self,
+        number: &str,
+        doc_id: &str,
+        scope: &str,
+    ) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO case_numbers (number, doc_id, scope) VALUES ($1, $2, $3)
+                 ON CONFLICT (number) DO NOTHING",
+                &[&number, &doc_id, &scope],
+            )
+            .await
+            .map_err(pg("indexing a case number"))?;
+        Ok(())
+    }
+
+    async fn case_by_number(&self, number: &str) -> Result<Option<(String, String)>, StorageError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT doc_id, scope FROM case_numbers WHERE number = $1",
+                &[&number],
+            )
+            .await
+            .map_err(pg("finding a case number"))?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn docs_of_kind_after(
+        &self,
+        kind: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, Vec<u8>)>, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg("reading documents of a kind"))?;
+        // Waits for saves of this kind that already drew a position (see `save_doc`).
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&KIND_LOCK_CLASS, &kind],
+        )
+        .await
+        .map_err(pg("locking the kind feed"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = tx
+            .query(
+                "SELECT position, id, bytes FROM documents WHERE kind = $1 AND position > $2
+                 ORDER BY position LIMIT $3",
+                &[&kind, &after, &limit],
+            )
+            .await
+            .map_err(pg("reading documents of a kind"))?;
+        tx.commit()
+            .await
+            .map_err(pg("reading documents of a kind"))?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     async fn fleet_get(&self, kind: &str, id: &str) -> Result<Option<String>, StorageError> {

@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_terminals.sql")),
     M::up(include_str!("../../migrations/0003_blobs.sql")),
     M::up(include_str!("../../migrations/0004_fleet.sql")),
+    M::up(include_str!("../../migrations/0005_cases.sql")),
 ];
 
 #[derive(Debug, Clone)]
@@ -399,6 +400,76 @@ impl ServerStorage for SqliteStorage {
             let _ = self.changes.send(Change::Scope(FLEET_SCOPE.to_string()));
         }
         Ok(())
+    }
+
+    async fn next_case_sequence(&self, item_code: &str, year: i32) -> Result<u64, StorageError> {
+        let item_code = item_code.to_string();
+        self.with_conn(move |conn| {
+            let last: i64 = conn.query_row(
+                "INSERT INTO case_counters (item_code, year, last) VALUES (?1, ?2, 1)
+                 ON CONFLICT (item_code, year) DO UPDATE SET last = case_counters.last + 1
+                 RETURNING last",
+                params![item_code, year],
+                |r| r.get(0),
+            )?;
+            Ok(last as u64)
+        })
+        .await
+    }
+
+    async fn put_case_number(
+        &self,
+        number: &str,
+        doc_id: &str,
+        scope: &str,
+    ) -> Result<(), StorageError> {
+        let (number, doc_id, scope) = (number.to_string(), doc_id.to_string(), scope.to_string());
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO case_numbers (number, doc_id, scope) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (number) DO NOTHING",
+                params![number, doc_id, scope],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn case_by_number(&self, number: &str) -> Result<Option<(String, String)>, StorageError> {
+        let number = number.to_string();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT doc_id, scope FROM case_numbers WHERE number = ?1",
+                    [&number],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn docs_of_kind_after(
+        &self,
+        kind: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, Vec<u8>)>, StorageError> {
+        let kind = kind.to_string();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT position, id, bytes FROM documents WHERE kind = ?1 AND position > ?2
+                 ORDER BY position LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![kind, after, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
     }
 
     async fn blob_in_scope(&self, sm3: &str, scope: &str) -> Result<Option<u64>, StorageError> {

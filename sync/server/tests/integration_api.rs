@@ -1,0 +1,610 @@
+//! Official case numbers, the catalogue's read-only scope and the acceptance platform's API, on a real
+//! SQLite storage: cases arrive the way terminals send them (automerge sync messages through
+//! `SyncEngine::sync_doc`), the platform talks HTTP to a served router.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use automerge::sync::{Message, State as SyncState, SyncDoc};
+use automerge::{AutoCommit, ROOT};
+use banshi_core::application::{
+    provisional_number, Application, CaseApplicant, CaseStatus, Channel, Collection, StatusEvent,
+};
+use banshi_core::catalogue::{Answers, CATALOGUE_SCOPE};
+use banshi_core::queue::hall_scope;
+use banshi_core::rating::{Grade, Rating, RatingChannel};
+use banshi_core::{Clock, ErrorCode, ManualClock};
+use banshi_server::app::ApiError;
+use banshi_server::auth::{scopes_for_hall, AuthedTerminal};
+use banshi_server::integration::IntegrationConfig;
+use banshi_server::storage::{self, ServerStorage, TerminalRole};
+use banshi_server::sync::{SyncEngine, SyncError};
+use banshi_server::AppState;
+use banshi_store::DocHeader;
+use serde_json::{json, Value};
+
+const HALL: &str = "hk-longhua";
+const TOKEN: &str = "platform-token-0123456789";
+const ITEM: &str = "11460100MB1234567X444010010000100";
+/// 2026-11-24 10:00 hall time.
+const NOW: time::OffsetDateTime = time::macros::datetime!(2026-11-24 02:00 UTC);
+
+struct Server {
+    storage: Arc<dyn ServerStorage>,
+    state: AppState,
+    url: String,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    async fn start(token: Option<&str>) -> Self {
+        Self::start_with(token, |_| {}).await
+    }
+
+    /// A served node; `prepare` runs on its state before it serves (e.g. to make it a relay).
+    async fn start_with(token: Option<&str>, prepare: impl FnOnce(&AppState)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("server.sqlite").display());
+        let storage = storage::open(&url).await.expect("open SQLite");
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(NOW));
+        let state = AppState::with_clock(Arc::clone(&storage), "central", clock).with_integration(
+            &IntegrationConfig {
+                token: token.map(str::to_string),
+            },
+        );
+        prepare(&state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let task = tokio::spawn(banshi_server::serve(
+            listener,
+            state.clone(),
+            std::future::pending(),
+        ));
+        Self {
+            storage,
+            state,
+            url,
+            task,
+            _dir: dir,
+        }
+    }
+
+    fn engine(&self) -> &SyncEngine {
+        &self.state.engine
+    }
+
+    async fn post_status(&self, number: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/integration/v1/cases/{number}/status", self.url))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = reqwest::Client::new().get(format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+}
+
+async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, value)
+}
+
+fn terminal(id: &str) -> AuthedTerminal {
+    AuthedTerminal {
+        id: id.to_string(),
+        hall_id: HALL.to_string(),
+        role: TerminalRole::Terminal,
+        scopes: scopes_for_hall(HALL),
+    }
+}
+
+fn doc_id(n: usize) -> String {
+    format!("00000000-0000-7000-8000-{n:012}")
+}
+
+fn step(status: CaseStatus, at_ms: i64, terminal: &str) -> StatusEvent {
+    StatusEvent {
+        status,
+        at_ms,
+        actor: "s1".into(),
+        actor_name: "王芳".into(),
+        terminal: terminal.into(),
+        hall: HALL.into(),
+        note: String::new(),
+    }
+}
+
+/// An accepted case taken in at `kiosk-01`, its `seq`-th of the day.
+fn case(seq: u32) -> Application {
+    Application {
+        hall_id: HALL.into(),
+        item_code: ITEM.into(),
+        item_name: "国内出生登记".into(),
+        catalogue_version: 1,
+        channel: Channel::Kiosk,
+        terminal_id: "kiosk-01".into(),
+        provisional_number: provisional_number("kiosk-01", "20261124", seq),
+        official_number: None,
+        applicant: CaseApplicant {
+            name: "张三".into(),
+            id_number: "460100199001011234".into(),
+            gender: "男".into(),
+            birth_date: "1990-01-01".into(),
+            address: "海口市".into(),
+            person_key: "person-key".into(),
+        },
+        agent: None,
+        answers: Answers::new(),
+        form: BTreeMap::new(),
+        materials: BTreeMap::new(),
+        signature: None,
+        collection: Collection::Window,
+        handover: None,
+        decision: None,
+        notices: Vec::new(),
+        history: vec![
+            step(CaseStatus::Submitted, 1_000, "kiosk-01"),
+            step(CaseStatus::Accepted, 2_000, "window-02"),
+        ],
+        created_at_ms: 1_000,
+        updated_at_ms: 2_000,
+    }
+}
+
+fn rating(case_id: &str, case_number: &str, at_ms: i64, terminal: &str) -> Rating {
+    Rating {
+        case_number: case_number.into(),
+        case_id: case_id.into(),
+        item_code: ITEM.into(),
+        hall_id: HALL.into(),
+        window: Some(2),
+        staff_id: Some("s1".into()),
+        grade: Grade::Satisfied,
+        reasons: vec!["fast".into()],
+        comment: String::new(),
+        anonymous: true,
+        rater_key: None,
+        channel: RatingChannel::Evaluator,
+        terminal_id: terminal.into(),
+        submitted_at_ms: at_ms,
+        flags: Vec::new(),
+    }
+}
+
+/// A record document as a terminal's store writes it.
+fn record_doc<T: autosurgeon::Reconcile>(
+    id: &str,
+    kind: &str,
+    scope: &str,
+    body: &T,
+) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    let header = DocHeader {
+        id: id.to_string(),
+        kind: kind.to_string(),
+        scope: scope.to_string(),
+        schema_version: 1,
+    };
+    autosurgeon::reconcile_prop(&mut doc, ROOT, "header", &header).expect("header");
+    autosurgeon::reconcile_prop(&mut doc, ROOT, "body", body).expect("body");
+    doc
+}
+
+/// Sync `doc` with the server until neither side has anything to say. Returns what the terminal's copy
+/// looked like right after the reply to the request that changed the server's copy.
+async fn exchange(
+    engine: &SyncEngine,
+    who: &AuthedTerminal,
+    id: &str,
+    doc: &mut AutoCommit,
+) -> Result<Option<AutoCommit>, SyncError> {
+    let mut state = SyncState::new();
+    let mut after_change = None;
+    for _ in 0..20 {
+        let message = doc.sync().generate_sync_message(&mut state);
+        let sent = message.is_some();
+        let bytes = message.map(Message::encode).unwrap_or_default();
+        let outcome = engine.sync_doc(id, who, &bytes).await?;
+        if let Some(reply) = &outcome.reply {
+            let reply = Message::decode(reply).expect("reply decodes");
+            doc.sync()
+                .receive_sync_message(&mut state, reply)
+                .expect("reply applies");
+        }
+        if outcome.changed {
+            after_change = Some(doc.fork());
+        }
+        if !sent && outcome.reply.is_none() {
+            return Ok(after_change);
+        }
+    }
+    panic!("the exchange did not settle");
+}
+
+fn body_of<T: autosurgeon::Hydrate>(doc: &AutoCommit) -> T {
+    autosurgeon::hydrate_prop(doc, ROOT, "body").expect("body")
+}
+
+async fn stored_case(storage: &dyn ServerStorage, id: &str) -> Application {
+    let stored = storage.load_doc(id).await.expect("load").expect("stored");
+    body_of(&AutoCommit::load(&stored.bytes).expect("loads"))
+}
+
+/// Sync a new case from `kiosk-01`; returns the terminal's copy after the exchange.
+async fn sync_case(server: &Server, n: usize, app: &Application) -> AutoCommit {
+    let id = doc_id(n);
+    let mut doc = record_doc(&id, "application", &hall_scope(HALL), app);
+    exchange(server.engine(), &terminal("kiosk-01"), &id, &mut doc)
+        .await
+        .expect("sync");
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_synced_case_gets_its_official_number_in_the_same_exchange() {
+    let server = Server::start(Some(TOKEN)).await;
+    let id = doc_id(1);
+    let mut doc = record_doc(&id, "application", &hall_scope(HALL), &case(1));
+    let after_change = exchange(server.engine(), &terminal("kiosk-01"), &id, &mut doc)
+        .await
+        .expect("sync")
+        .expect("the server stored the case");
+    let expected = "2026010000100000001";
+    // The reply to the very request that stored the case carried the number back.
+    assert_eq!(
+        body_of::<Application>(&after_change)
+            .official_number
+            .as_deref(),
+        Some(expected)
+    );
+    assert_eq!(
+        stored_case(&*server.storage, &id)
+            .await
+            .official_number
+            .as_deref(),
+        Some(expected)
+    );
+    // Both numbers are indexed.
+    for number in [expected, "KIOSK-01-20261124-0001"] {
+        assert_eq!(
+            server.storage.case_by_number(number).await.expect("find"),
+            Some((id.clone(), hall_scope(HALL)))
+        );
+    }
+    // The next case of the item gets the next number; a case synced again keeps its own.
+    let second = sync_case(&server, 2, &case(2)).await;
+    assert_eq!(
+        body_of::<Application>(&second).official_number.as_deref(),
+        Some("2026010000100000002")
+    );
+    let mut changed = body_of::<Application>(&doc);
+    changed.form.insert("note".into(), "x".into());
+    autosurgeon::reconcile_prop(&mut doc, ROOT, "body", &changed).expect("edit");
+    exchange(server.engine(), &terminal("kiosk-01"), &id, &mut doc)
+        .await
+        .expect("sync");
+    assert_eq!(
+        stored_case(&*server.storage, &id)
+            .await
+            .official_number
+            .as_deref(),
+        Some(expected)
+    );
+    assert_eq!(
+        server
+            .storage
+            .next_case_sequence(ITEM, 2026)
+            .await
+            .expect("next"),
+        3,
+        "no number was drawn for a case that had one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_does_not_number_cases() {
+    let identity = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(None, |state| {
+        // Nothing listens upstream: the relay is only built, never run.
+        banshi_server::relay::Relay::new(
+            "http://127.0.0.1:9",
+            "relay-longhua",
+            identity.path(),
+            Arc::clone(&state.engine),
+            Arc::clone(&state.clock),
+        )
+        .expect("relay");
+    })
+    .await;
+    assert!(server.engine().is_relay());
+    let doc = sync_case(&server, 1, &case(1)).await;
+    assert_eq!(body_of::<Application>(&doc).official_number, None);
+    assert_eq!(
+        stored_case(&*server.storage, &doc_id(1))
+            .await
+            .official_number,
+        None
+    );
+    assert_eq!(
+        server
+            .storage
+            .next_case_sequence(ITEM, 2026)
+            .await
+            .expect("next"),
+        1,
+        "the relay drew no number"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_moves_a_case_and_terminals_pull_the_step() {
+    let server = Server::start(Some(TOKEN)).await;
+    let mut doc = sync_case(&server, 1, &case(1)).await;
+    let official = "2026010000100000001";
+    let scope = hall_scope(HALL);
+    let feed_before = server.storage.feed(&scope, 0, 100).await.expect("feed");
+
+    // By the provisional number, typed in lower case.
+    let (status, body) = server
+        .post_status(
+            "kiosk-01-20261124-0001",
+            Some(TOKEN),
+            json!({"status": "reviewing", "note": "材料审查", "actor_name": "市市场监管局"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"number": official, "status": "reviewing"}));
+
+    // The save moved the case in its scope's feed, so waiting terminals pull it.
+    let feed_after = server.storage.feed(&scope, 0, 100).await.expect("feed");
+    assert!(feed_after[0].position > feed_before[0].position);
+    exchange(
+        server.engine(),
+        &terminal("window-02"),
+        &doc_id(1),
+        &mut doc,
+    )
+    .await
+    .expect("pull");
+    let pulled: Application = body_of(&doc);
+    assert_eq!(pulled.status(), CaseStatus::Reviewing);
+    let last = pulled.latest_event().expect("a step");
+    assert_eq!(
+        (
+            last.actor.as_str(),
+            last.actor_name.as_str(),
+            last.terminal.as_str(),
+            last.hall.as_str()
+        ),
+        ("platform", "市市场监管局", "server", HALL)
+    );
+    assert_eq!(last.at_ms, NOW.unix_timestamp() * 1000);
+
+    let (status, body) = server
+        .get(&format!("/integration/v1/cases/{official}"), Some(TOKEN))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["provisional_number"], "KIOSK-01-20261124-0001");
+    assert_eq!(body["official_number"], official);
+    assert_eq!(body["item_code"], ITEM);
+    assert_eq!(body["status"], "reviewing");
+    let statuses: Vec<&str> = body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|s| s["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["submitted", "accepted", "reviewing"]);
+    assert_eq!(body["history"][2]["note"], "材料审查");
+    let text = body.to_string();
+    assert!(!text.contains("张三") && !text.contains("460100199001011234"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_is_refused_with_codes() {
+    let server = Server::start(Some(TOKEN)).await;
+    sync_case(&server, 1, &case(1)).await;
+    let number = "2026010000100000001";
+    let reviewing = json!({"status": "reviewing"});
+
+    for token in [None, Some("wrong")] {
+        let (status, body) = server.post_status(number, token, reviewing.clone()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("integration.unauthorized"))
+        );
+        let (status, _) = server.get("/integration/v1/ratings", token).await;
+        assert_eq!(status, 401);
+    }
+    let (status, body) = server
+        .post_status(number, Some(TOKEN), json!({"status": "archived"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("integration.bad_status"))
+    );
+    // 已出件 cannot follow 已受理.
+    let (status, body) = server
+        .post_status(number, Some(TOKEN), json!({"status": "issued"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("application.bad_transition"))
+    );
+    let (status, body) = server
+        .post_status("2026010000100099999", Some(TOKEN), reviewing.clone())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("integration.unknown_case"))
+    );
+    let (status, body) = server.get("/integration/v1/cases/nope", Some(TOKEN)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("integration.unknown_case"))
+    );
+
+    // Malformed requests get the same shape, never a panic or plain text.
+    let client = reqwest::Client::new();
+    let url = format!("{}/integration/v1/cases/{number}/status", server.url);
+    let (status, body) = answer(
+        client
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("integration.bad_request"))
+    );
+    let huge = json!({"status": "reviewing", "note": "x".repeat(100 * 1024)});
+    let (status, body) = server.post_status(number, Some(TOKEN), huge).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("integration.too_large"))
+    );
+    let (status, body) = server
+        .get("/integration/v1/ratings?after=abc", Some(TOKEN))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("integration.bad_request"))
+    );
+
+    // Nothing above changed the case.
+    assert_eq!(
+        stored_case(&*server.storage, &doc_id(1)).await.status(),
+        CaseStatus::Accepted
+    );
+
+    let disabled = Server::start(None).await;
+    let (status, body) = disabled.post_status(number, Some(TOKEN), reviewing).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("integration.disabled"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ratings_report_flags_the_later_rating_and_uses_the_official_serial() {
+    let server = Server::start(Some(TOKEN)).await;
+    sync_case(&server, 1, &case(1)).await;
+    let case_id = doc_id(1);
+    let scope = hall_scope(HALL);
+    let provisional = "KIOSK-01-20261124-0001";
+    // Two offline terminals each rated the case; the one synced first was given later.
+    let ratings = [
+        (
+            doc_id(11),
+            rating(&case_id, provisional, 9_000, "window-02"),
+        ),
+        (doc_id(12), rating(&case_id, provisional, 5_000, "kiosk-01")),
+        // A case this server does not hold: its own number is the serial.
+        (
+            doc_id(13),
+            rating(&doc_id(99), "KIOSK-09-20261124-0007", 7_000, "kiosk-09"),
+        ),
+    ];
+    for (id, r) in &ratings {
+        let mut doc = record_doc(id, "rating", &scope, r);
+        exchange(server.engine(), &terminal(&r.terminal_id), id, &mut doc)
+            .await
+            .expect("sync rating");
+    }
+
+    let (status, first) = server
+        .get("/integration/v1/ratings?after=0&limit=2", Some(TOKEN))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let lines = first["ratings"].as_array().expect("ratings");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["serial"], "2026010000100000001");
+    assert_eq!(lines[0]["rated_at_ms"], 9_000);
+    assert_eq!(
+        lines[0]["duplicate"], true,
+        "a later rating of a rated case"
+    );
+    assert_eq!(lines[1]["rated_at_ms"], 5_000);
+    assert_eq!(lines[1]["duplicate"], false, "the earliest rating counts");
+    assert_eq!(lines[1]["grade_level"], 2);
+    assert_eq!(lines[1]["grade_name"], "满意");
+
+    let next = first["next"].as_i64().expect("next");
+    let (status, rest) = server
+        .get(
+            &format!("/integration/v1/ratings?after={next}"),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    let lines = rest["ratings"].as_array().expect("ratings");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["serial"], "KIOSK-09-20261124-0007");
+    assert_eq!(lines[0]["duplicate"], false);
+    let end = rest["next"].as_i64().expect("next");
+    let (_, empty) = server
+        .get(
+            &format!("/integration/v1/ratings?after={end}&limit=9999"),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(empty, json!({"ratings": [], "next": end}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_is_read_only_for_terminals_but_not_for_fleet_admins() {
+    let server = Server::start(None).await;
+    assert!(terminal("kiosk-01").may_access(CATALOGUE_SCOPE));
+    let id = doc_id(1);
+    let mut doc = record_doc(
+        &id,
+        "catalogue",
+        CATALOGUE_SCOPE,
+        &BTreeMap::<String, String>::new(),
+    );
+    let error = exchange(server.engine(), &terminal("kiosk-01"), &id, &mut doc)
+        .await
+        .expect_err("refused");
+    assert_eq!(error.code(), "sync.read_only_scope");
+    assert_eq!(ApiError::from(error).status().as_u16(), 403);
+    assert!(server.storage.load_doc(&id).await.expect("load").is_none());
+
+    banshi_server::fleet::add_admin_terminal(&server.storage, "admin-01")
+        .await
+        .expect("admin");
+    exchange(server.engine(), &terminal("admin-01"), &id, &mut doc)
+        .await
+        .expect("an admin publishes");
+    assert!(server.storage.load_doc(&id).await.expect("load").is_some());
+    // Terminals still read it.
+    let mut copy = AutoCommit::new();
+    exchange(server.engine(), &terminal("kiosk-01"), &id, &mut copy)
+        .await
+        .expect("read");
+    assert_eq!(copy.get_heads(), doc.get_heads());
+}

@@ -140,14 +140,11 @@ impl CaseStatus {
             PreReview => matches!(self, Submitted | HandedOver),
             PreReviewPassed | PreReviewRejected => self == PreReview,
             Accepting => self.awaits_intake(),
-            Accepted | AcceptedWithMissing | Rejected | CorrectionRequested => {
-                self.awaits_intake()
-            }
+            Accepted | AcceptedWithMissing | Rejected | CorrectionRequested => self.awaits_intake(),
             Voided => matches!(self, CorrectionRequested | PreReview),
-            Reviewing | Approving | Completed => matches!(
-                self,
-                Accepted | AcceptedWithMissing | Reviewing | Approving
-            ),
+            Reviewing | Approving | Completed => {
+                matches!(self, Accepted | AcceptedWithMissing | Reviewing | Approving)
+            }
             Issued => self == Completed,
             Printed => matches!(self, Draft | Submitted),
         }
@@ -358,7 +355,10 @@ impl std::fmt::Debug for Application {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     #[error("a case in state {from} cannot become {to}")]
-    BadTransition { from: &'static str, to: &'static str },
+    BadTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("mandatory material {0} has not been collected")]
     MaterialMissing(String),
     #[error("form field {0} is required")]
@@ -420,9 +420,7 @@ impl Application {
         self.history
             .iter()
             .enumerate()
-            .max_by(|(ia, a), (ib, b)| {
-                (a.at_ms, &a.terminal, ia).cmp(&(b.at_ms, &b.terminal, ib))
-            })
+            .max_by(|(ia, a), (ib, b)| (a.at_ms, &a.terminal, ia).cmp(&(b.at_ms, &b.terminal, ib)))
             .map(|(_, e)| e)
     }
 
@@ -602,19 +600,25 @@ mod tests {
     #[test]
     fn the_status_is_the_latest_step_whoever_wrote_it() {
         let mut a = case();
-        a.history.push(event(CaseStatus::Accepted, 5_000, "window-02"));
-        a.history.push(event(CaseStatus::Reviewing, 9_000, "server"));
+        a.history
+            .push(event(CaseStatus::Accepted, 5_000, "window-02"));
+        a.history
+            .push(event(CaseStatus::Reviewing, 9_000, "server"));
         // A clerk's offline step from earlier arrives last: it does not rewind the case.
         a.history
             .push(event(CaseStatus::AcceptedWithMissing, 4_000, "window-01"));
         assert_eq!(a.status(), CaseStatus::Reviewing);
         // Equal times resolve the same way on every replica.
         let mut b = case();
-        b.history.push(event(CaseStatus::Rejected, 5_000, "window-01"));
-        b.history.push(event(CaseStatus::Accepted, 5_000, "window-02"));
+        b.history
+            .push(event(CaseStatus::Rejected, 5_000, "window-01"));
+        b.history
+            .push(event(CaseStatus::Accepted, 5_000, "window-02"));
         let mut c = case();
-        c.history.push(event(CaseStatus::Accepted, 5_000, "window-02"));
-        c.history.push(event(CaseStatus::Rejected, 5_000, "window-01"));
+        c.history
+            .push(event(CaseStatus::Accepted, 5_000, "window-02"));
+        c.history
+            .push(event(CaseStatus::Rejected, 5_000, "window-01"));
         assert_eq!(b.status(), CaseStatus::Accepted);
         assert_eq!(c.status(), CaseStatus::Accepted);
     }
@@ -629,7 +633,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code(), "application.bad_transition");
         let mut b = case();
-        assert!(b.record_step(event(CaseStatus::Completed, 2_000, "w")).is_err());
+        assert!(b
+            .record_step(event(CaseStatus::Completed, 2_000, "w"))
+            .is_err());
         b.record_step(event(CaseStatus::CorrectionRequested, 2_000, "w"))
             .unwrap();
         // A corrected case is taken in again (补正受理).
@@ -637,7 +643,8 @@ mod tests {
             .unwrap();
         b.record_step(event(CaseStatus::Completed, 4_000, "platform"))
             .unwrap();
-        b.record_step(event(CaseStatus::Issued, 5_000, "w")).unwrap();
+        b.record_step(event(CaseStatus::Issued, 5_000, "w"))
+            .unwrap();
     }
 
     #[test]
@@ -751,7 +758,10 @@ required = true
             reason: "照片不清晰".into(),
             deadline: "12/01".into(),
         };
-        assert_eq!(a.check_decision(item, &no_date).unwrap_err().code(), "application.bad_date");
+        assert_eq!(
+            a.check_decision(item, &no_date).unwrap_err().code(),
+            "application.bad_date"
+        );
         let no_reason = Decision::Reject {
             reason: "  ".into(),
         };

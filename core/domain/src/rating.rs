@@ -77,20 +77,53 @@ pub struct ReasonLabel {
 }
 
 const GOOD_REASONS: &[ReasonLabel] = &[
-    ReasonLabel { code: "attitude_good", zh: "服务态度好" },
-    ReasonLabel { code: "fast", zh: "办事效率高" },
-    ReasonLabel { code: "one_visit", zh: "一次办成" },
-    ReasonLabel { code: "clear_guidance", zh: "指引清晰易懂" },
-    ReasonLabel { code: "professional", zh: "业务熟练专业" },
+    ReasonLabel {
+        code: "attitude_good",
+        zh: "服务态度好",
+    },
+    ReasonLabel {
+        code: "fast",
+        zh: "办事效率高",
+    },
+    ReasonLabel {
+        code: "one_visit",
+        zh: "一次办成",
+    },
+    ReasonLabel {
+        code: "clear_guidance",
+        zh: "指引清晰易懂",
+    },
+    ReasonLabel {
+        code: "professional",
+        zh: "业务熟练专业",
+    },
 ];
 
 const BAD_REASONS: &[ReasonLabel] = &[
-    ReasonLabel { code: "attitude_bad", zh: "服务态度差" },
-    ReasonLabel { code: "long_wait", zh: "等候时间长" },
-    ReasonLabel { code: "many_visits", zh: "多次跑腿" },
-    ReasonLabel { code: "unclear_materials", zh: "材料要求不清楚" },
-    ReasonLabel { code: "slow", zh: "办理时间超出承诺" },
-    ReasonLabel { code: "system_fault", zh: "系统或设备故障" },
+    ReasonLabel {
+        code: "attitude_bad",
+        zh: "服务态度差",
+    },
+    ReasonLabel {
+        code: "long_wait",
+        zh: "等候时间长",
+    },
+    ReasonLabel {
+        code: "many_visits",
+        zh: "多次跑腿",
+    },
+    ReasonLabel {
+        code: "unclear_materials",
+        zh: "材料要求不清楚",
+    },
+    ReasonLabel {
+        code: "slow",
+        zh: "办理时间超出承诺",
+    },
+    ReasonLabel {
+        code: "system_fault",
+        zh: "系统或设备故障",
+    },
 ];
 
 /// The labels to offer once `grade` is chosen (none before).
@@ -279,13 +312,17 @@ pub fn check_not_rated<'a>(
 /// The rating that counts for a case when offline terminals each took one: the earliest (then the lowest
 /// terminal id). The others are duplicates.
 pub fn effective_rating<'a>(ratings: impl IntoIterator<Item = &'a Rating>) -> Option<&'a Rating> {
-    ratings
-        .into_iter()
-        .min_by(|a, b| (a.submitted_at_ms, &a.terminal_id).cmp(&(b.submitted_at_ms, &b.terminal_id)))
+    ratings.into_iter().min_by(|a, b| {
+        (a.submitted_at_ms, &a.terminal_id).cmp(&(b.submitted_at_ms, &b.terminal_id))
+    })
 }
 
 /// The quality flags of `rating` given the `earlier` ratings the terminal or server knows.
-pub fn quality_flags(rating: &Rating, earlier: &[&Rating], rules: &RatingRules) -> Vec<QualityFlag> {
+pub fn quality_flags(
+    rating: &Rating,
+    earlier: &[&Rating],
+    rules: &RatingRules,
+) -> Vec<QualityFlag> {
     let mut flags = Vec::new();
     let window_ms = i64::from(rules.rapid_repeat_secs) * 1000;
     let source = rating.source();
@@ -473,9 +510,15 @@ mod tests {
                 grade: Some(grade),
                 ..Default::default()
             };
-            assert_eq!(check_input(&input, &rules), Err(RatingError::ReasonRequired));
+            assert_eq!(
+                check_input(&input, &rules),
+                Err(RatingError::ReasonRequired)
+            );
             input.comment = "只有意见没有标签".into();
-            assert_eq!(check_input(&input, &rules), Err(RatingError::ReasonRequired));
+            assert_eq!(
+                check_input(&input, &rules),
+                Err(RatingError::ReasonRequired)
+            );
             input.reasons = vec!["long_wait".into()];
             assert_eq!(check_input(&input, &rules), Ok(grade));
         }
@@ -509,7 +552,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check_input(&input, &RatingRules::default()).unwrap_err().code(),
+            check_input(&input, &RatingRules::default())
+                .unwrap_err()
+                .code(),
             "rating.comment_too_long"
         );
     }
@@ -549,11 +594,20 @@ mod tests {
     fn ratings_outside_working_hours_are_flagged() {
         let rules = RatingRules::default();
         let evening = rating("a", TUESDAY_10 + 10 * 3_600_000, Grade::Satisfied);
-        assert_eq!(quality_flags(&evening, &[], &rules), [QualityFlag::OutsideHours]);
+        assert_eq!(
+            quality_flags(&evening, &[], &rules),
+            [QualityFlag::OutsideHours]
+        );
         let saturday = rating("b", TUESDAY_10 + 4 * DAY_MS, Grade::Satisfied);
-        assert_eq!(quality_flags(&saturday, &[], &rules), [QualityFlag::OutsideHours]);
+        assert_eq!(
+            quality_flags(&saturday, &[], &rules),
+            [QualityFlag::OutsideHours]
+        );
         let early = rating("c", TUESDAY_10 - 2 * 3_600_000, Grade::Satisfied);
-        assert_eq!(quality_flags(&early, &[], &rules), [QualityFlag::OutsideHours]);
+        assert_eq!(
+            quality_flags(&early, &[], &rules),
+            [QualityFlag::OutsideHours]
+        );
     }
 
     #[test]
@@ -571,8 +625,9 @@ mod tests {
         assert!(quality_flags(&three, &[&one, &two], &rules).contains(&QualityFlag::RepeatedBad));
         // Outside the 30-day period the old ones no longer count.
         let much_later = bad("d", 9);
-        assert!(!quality_flags(&much_later, &[&one, &two], &rules)
-            .contains(&QualityFlag::RepeatedBad));
+        assert!(
+            !quality_flags(&much_later, &[&one, &two], &rules).contains(&QualityFlag::RepeatedBad)
+        );
     }
 
     #[test]
@@ -633,6 +688,11 @@ mod tests {
         assert_eq!(line.rater_key, None);
         assert_eq!(line.grade_level, 2);
         r.anonymous = false;
-        assert_eq!(UpstreamRating::new(&r, "2026X1", false).rater_key.as_deref(), Some("p1"));
+        assert_eq!(
+            UpstreamRating::new(&r, "2026X1", false)
+                .rater_key
+                .as_deref(),
+            Some("p1")
+        );
     }
 }

@@ -13,13 +13,13 @@ mod views;
 /// The fleet vocabulary (signed releases, heartbeats, rollouts), for front doors and tests.
 pub use banshi_sync_client::fleet;
 pub use terminal::{
-    ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
-    CaseSummaryView, CaseView, ProgressView, RatingView,
-};
-pub use terminal::{
     check_release, default_kek_file, fleet_terminal_view, read_signing_key, sign_release,
     FleetError, FleetTerminalView, FleetView, IssueRequest, LockdownError, ProfileCheckView,
     ProfileIssueView, RolloutView, StaffInput, Terminal, TerminalError, TerminalEvent,
+};
+pub use terminal::{
+    ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
+    CaseSummaryView, CaseView, ProgressView, RatingView,
 };
 pub use views::{
     ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,

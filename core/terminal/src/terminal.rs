@@ -28,13 +28,13 @@ mod queue_ops;
 mod retention;
 mod staff_ops;
 
-pub use fleet_ops::{
-    check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
-    FleetTerminalView, FleetView, ProfileCheckView, ProfileIssueView, RolloutView,
-};
 pub use application_ops::{
     ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
     CaseSummaryView, CaseView, ProgressView, RatingView,
+};
+pub use fleet_ops::{
+    check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
+    FleetTerminalView, FleetView, ProfileCheckView, ProfileIssueView, RolloutView,
 };
 pub use lockdown_ops::LockdownError;
 pub use queue_ops::IssueRequest;

@@ -20,8 +20,7 @@ use banshi_core::catalogue::{Answers, Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::ErrorBody;
 use banshi_terminal::{
-    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView,
-    Terminal,
+    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView, Terminal,
 };
 use base64::Engine;
 use serde::{Deserialize, Serialize};

@@ -55,6 +55,10 @@ pub struct Hall {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// The bearer token the scenario server's integration API (`/integration/v1`) accepts: the provincial
+/// platform's in tests.
+pub const INTEGRATION_TOKEN: &str = "scenario-platform-token";
+
 /// Serve the central server until `stop` fires (then open connections close too, as when a link drops).
 fn spawn_server(
     listener: tokio::net::TcpListener,
@@ -64,7 +68,11 @@ fn spawn_server(
     tokio::sync::oneshot::Sender<()>,
 ) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = banshi_server::AppState::new(storage, "scenario-central");
+    let state = banshi_server::AppState::new(storage, "scenario-central").with_integration(
+        &banshi_server::integration::IntegrationConfig {
+            token: Some(INTEGRATION_TOKEN.to_string()),
+        },
+    );
     let task = tokio::spawn(banshi_server::serve(listener, state, async move {
         let _ = stopped.await;
     }));

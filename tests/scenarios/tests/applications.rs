@@ -51,7 +51,12 @@ fn first_answers(item: &Item) -> Answers {
 }
 
 /// A plausible value for every required field the pre-fill left empty.
-fn fill_form(catalogue: &Catalogue, item: &Item, answers: &Answers, form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+fn fill_form(
+    catalogue: &Catalogue,
+    item: &Item,
+    answers: &Answers,
+    form: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     item.fields_for(answers)
         .into_iter()
         .filter(|f| f.required && !form.contains_key(&f.field))
@@ -72,6 +77,10 @@ fn fill_form(catalogue: &Catalogue, item: &Item, answers: &Answers, form: &BTree
 
 async fn publish_demo_catalogue(hall: &Hall) -> Arc<Terminal> {
     let admin = hall.terminal("admin", "hk-admin-01").await.expect("admin");
+    // Only the fleet's admin consoles may write the catalogue scope.
+    banshi_server::fleet::add_admin_terminal(&hall.storage, "hk-admin-01")
+        .await
+        .expect("fleet admin console");
     let fleet_admin = login_as(&admin, "fleet-admin", &[Role::FleetAdmin]).await;
     admin
         .publish_catalogue(&fleet_admin, DEMO_CATALOGUE_TOML)
@@ -88,7 +97,12 @@ async fn publish_demo_catalogue(hall: &Hall) -> Arc<Terminal> {
 }
 
 /// Start, answer, fill and (for capturable materials) scan a case; returns its id.
-async fn fill_case(terminal: &Terminal, actor: &Actor, item_code: &str, who: ApplicantInput) -> String {
+async fn fill_case(
+    terminal: &Terminal,
+    actor: &Actor,
+    item_code: &str,
+    who: ApplicantInput,
+) -> String {
     let catalogue = terminal.catalogue().await.expect("catalogue");
     let item = catalogue.item(item_code).expect("item");
     let started = terminal
@@ -113,7 +127,12 @@ async fn fill_case(terminal: &Terminal, actor: &Actor, item_code: &str, who: App
     assert!(view.missing_fields.is_empty(), "{:?}", view.missing_fields);
     for material in view.materials.iter().filter(|m| m.kiosk_capturable) {
         terminal
-            .add_material_pages(actor, &view.id, &material.id, vec![format!("page of {}", material.id).into_bytes()])
+            .add_material_pages(
+                actor,
+                &view.id,
+                &material.id,
+                vec![format!("page of {}", material.id).into_bytes()],
+            )
             .await
             .expect("scan");
     }
@@ -121,21 +140,35 @@ async fn fill_case(terminal: &Terminal, actor: &Actor, item_code: &str, who: App
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missing_material_and_found_by_number() {
+async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missing_material_and_found_by_number(
+) {
     let hall = Hall::start().await.expect("hall");
     publish_demo_catalogue(&hall).await;
-    let kiosk = hall.terminal("self-service", "hk-kiosk-01").await.expect("kiosk");
+    let kiosk = hall
+        .terminal("self-service", "hk-kiosk-01")
+        .await
+        .expect("kiosk");
     kiosk.sync_now().await;
-    let window = hall.terminal("window", "hk-window-05").await.expect("window");
+    let window = hall
+        .terminal("window", "hk-window-05")
+        .await
+        .expect("window");
     window.sync_now().await;
 
     // The kiosk works from its synced catalogue; the case is saved before any sync.
     let catalogue = kiosk.catalogue().await.expect("kiosk has the catalogue");
     let item = item_named(&catalogue, "出生登记").clone();
     let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(7)).await;
-    let submitted = kiosk.submit_application(&Actor::Resident, &id).await.expect("submit");
+    let submitted = kiosk
+        .submit_application(&Actor::Resident, &id)
+        .await
+        .expect("submit");
     assert!(submitted.provisional_number.starts_with("HK-KIOSK-01-"));
-    let expected = if submitted.materials.iter().any(|m| !m.kiosk_capturable && !m.collected) {
+    let expected = if submitted
+        .materials
+        .iter()
+        .any(|m| !m.kiosk_capturable && !m.collected)
+    {
         CaseStatus::HandedOver
     } else {
         CaseStatus::Submitted
@@ -168,12 +201,18 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
         .await
         .unwrap_err();
     assert_eq!(second.code(), "rating.already_rated");
-    assert!(second.to_string().contains(&submitted.provisional_number), "{second}");
+    assert!(
+        second.to_string().contains(&submitted.provisional_number),
+        "{second}"
+    );
 
     // Back online: the server gives the official number, and the window finds the case by the ID card.
     kiosk.sync_now().await;
     let synced = kiosk.case_view(&id).await.expect("case");
-    let official = synced.official_number.clone().expect("official number from the server");
+    let official = synced
+        .official_number
+        .clone()
+        .expect("official number from the server");
     window.sync_now().await;
     let clerk = clerk(&window, "clerk-05").await;
     let cases = window
@@ -186,16 +225,33 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
     // 容缺受理 with the first material still missing.
     let at_window = window.case_view(&id).await.expect("case at the window");
     for m in at_window.materials.iter().skip(1) {
-        window.mark_material(&clerk, &id, &m.id, true, true).await.expect("paper");
+        window
+            .mark_material(&clerk, &id, &m.id, true, true)
+            .await
+            .expect("paper");
     }
     let missing = vec![at_window.materials[0].id.clone()];
     let refused = window
-        .decide_application(&clerk, &id, Decision::AcceptWithMissing { missing: vec!["no-such".into()], promise_date: "2026-12-01".into() })
+        .decide_application(
+            &clerk,
+            &id,
+            Decision::AcceptWithMissing {
+                missing: vec!["no-such".into()],
+                promise_date: "2026-12-01".into(),
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "application.unknown_material");
     let accepted = window
-        .decide_application(&clerk, &id, Decision::AcceptWithMissing { missing, promise_date: "2026-12-01".into() })
+        .decide_application(
+            &clerk,
+            &id,
+            Decision::AcceptWithMissing {
+                missing,
+                promise_date: "2026-12-01".into(),
+            },
+        )
         .await
         .expect("容缺受理");
     assert_eq!(accepted.status, CaseStatus::AcceptedWithMissing);
@@ -205,10 +261,35 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
     kiosk.sync_now().await;
     let progress = kiosk.case_progress(&official).await.expect("lookup");
     assert_eq!(progress.status, CaseStatus::AcceptedWithMissing);
-    assert_eq!(progress.missing_materials, [at_window.materials[0].name.clone()]);
+    assert_eq!(
+        progress.missing_materials,
+        [at_window.materials[0].name.clone()]
+    );
     assert_eq!(progress.deadline.as_deref(), Some("2026-12-01"));
-    let by_provisional = kiosk.case_progress(&submitted.provisional_number).await.expect("lookup");
+    let by_provisional = kiosk
+        .case_progress(&submitted.provisional_number)
+        .await
+        .expect("lookup");
     assert_eq!(by_provisional.number, official);
+
+    // The provincial platform moves the case on through the server's integration API; the kiosk sees it.
+    let answer = reqwest::Client::new()
+        .post(format!("{}/integration/v1/cases/{official}/status", hall.server_url))
+        .bearer_auth(banshi_scenarios::INTEGRATION_TOKEN)
+        .json(&serde_json::json!({"status": "reviewing", "note": "材料审查", "actor_name": "市公安局"}))
+        .send()
+        .await
+        .expect("platform request");
+    assert_eq!(answer.status().as_u16(), 200, "{:?}", answer.text().await);
+    kiosk.sync_now().await;
+    let progress = kiosk.case_progress(&official).await.expect("lookup");
+    assert_eq!(progress.status, CaseStatus::Reviewing);
+    let last = progress.history.last().expect("history");
+    assert_eq!(
+        (last.actor_name.as_str(), last.note.as_str()),
+        ("市公安局", "材料审查")
+    );
+
     let unknown = kiosk.case_progress("NO-SUCH-CASE").await.unwrap_err();
     assert_eq!(unknown.code(), "application.unknown_case");
 }
@@ -225,7 +306,10 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
         .await
         .expect("field laptop");
     field.sync_now().await;
-    let window = hall.terminal("window", "hk-window-06").await.expect("window");
+    let window = hall
+        .terminal("window", "hk-window-06")
+        .await
+        .expect("window");
     window.sync_now().await;
 
     // The laptop leaves: from here on it never reaches the server.
@@ -246,10 +330,18 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
             let n = day * 10 + k;
             let item = &items[n as usize % items.len()];
             let id = fill_case(&field, &officer, &item.code, resident(n)).await;
-            let view = field.submit_application(&officer, &id).await.expect("submit in the field");
+            let view = field
+                .submit_application(&officer, &id)
+                .await
+                .expect("submit in the field");
             assert_eq!(view.status, CaseStatus::Submitted);
             let today = banshi_core::queue::hall_day(clock.now()).replace('-', "");
-            assert!(view.provisional_number.starts_with(&format!("HK-FIELD-01-{today}-")), "{}", view.provisional_number);
+            assert!(
+                view.provisional_number
+                    .starts_with(&format!("HK-FIELD-01-{today}-")),
+                "{}",
+                view.provisional_number
+            );
             numbers.push(view.provisional_number);
             clock.advance(time::Duration::minutes(1));
         }
@@ -260,16 +352,26 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
     assert!(numbers[0].ends_with("-0001"), "{}", numbers[0]);
 
     let bundle = hall.dir.path().join("field-01.banshi-bundle");
-    let header = field.export_bundle(&bundle, "龙华-外勤").await.expect("export");
+    let header = field
+        .export_bundle(&bundle, "龙华-外勤")
+        .await
+        .expect("export");
     assert!(header.records >= 20);
     let clerk = clerk(&window, "clerk-06").await;
-    let first = window.import_bundle(&bundle, "龙华-外勤").await.expect("import");
+    let first = window
+        .import_bundle(&bundle, "龙华-外勤")
+        .await
+        .expect("import");
     assert!(first.records_changed >= 20);
     let mut at_hall: Vec<String> = Vec::new();
     for n in 0..20 {
         let day = n / 7;
         let id_number = resident(day * 10 + n % 7).id_number;
-        for case in window.cases_for_applicant(&clerk, &id_number).await.expect("cases") {
+        for case in window
+            .cases_for_applicant(&clerk, &id_number)
+            .await
+            .expect("cases")
+        {
             at_hall.push(case.number);
         }
     }
@@ -277,14 +379,20 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
     let mut expected = numbers.clone();
     expected.sort();
     assert_eq!(at_hall, expected, "exactly the field cases, once each");
-    let again = window.import_bundle(&bundle, "龙华-外勤").await.expect("import again");
+    let again = window
+        .import_bundle(&bundle, "龙华-外勤")
+        .await
+        .expect("import again");
     assert_eq!(again.records_changed, 0);
     assert_eq!(again.blobs_added, 0);
 
     // The hall sends them on once the server is back.
     hall.restart_server().await.expect("server back");
     window.sync_now().await;
-    let case = window.cases_for_applicant(&clerk, &resident(0).id_number).await.expect("cases");
+    let case = window
+        .cases_for_applicant(&clerk, &resident(0).id_number)
+        .await
+        .expect("cases");
     let view = window.case_view(&case[0].id).await.expect("case");
     assert!(view.official_number.is_some(), "numbered by the server");
 }
@@ -297,12 +405,23 @@ async fn a_withdrawn_item_is_refused_with_its_name() {
     let mut catalogue = Catalogue::from_toml(DEMO_CATALOGUE_TOML).unwrap();
     let withdrawn = item_named(&catalogue, "出生登记").code.clone();
     catalogue.version += 1;
-    catalogue.items.iter_mut().find(|i| i.code == withdrawn).unwrap().withdrawn = true;
+    catalogue
+        .items
+        .iter_mut()
+        .find(|i| i.code == withdrawn)
+        .unwrap()
+        .withdrawn = true;
     let text = toml::to_string(&catalogue).expect("toml");
-    admin.publish_catalogue(&fleet_admin, &text).await.expect("publish v2");
+    admin
+        .publish_catalogue(&fleet_admin, &text)
+        .await
+        .expect("publish v2");
     admin.sync_now().await;
 
-    let kiosk = hall.terminal("self-service", "hk-kiosk-02").await.expect("kiosk");
+    let kiosk = hall
+        .terminal("self-service", "hk-kiosk-02")
+        .await
+        .expect("kiosk");
     kiosk.sync_now().await;
     assert_eq!(kiosk.catalogue().await.unwrap().version, catalogue.version);
     let err = kiosk

@@ -63,7 +63,10 @@ async fn an_enrollment_token_works_once_and_a_wrong_one_never() {
     let first = RawTerminal::new(&hall.server_url, "qm-01");
     let enrolled = first.enroll(&token).await.unwrap();
     assert_eq!(enrolled.hall_id, "hk-longhua");
-    assert_eq!(enrolled.scopes, vec!["hall:hk-longhua".to_string()]);
+    assert_eq!(
+        enrolled.scopes,
+        vec!["hall:hk-longhua".to_string(), "catalogue".to_string()]
+    );
 
     let second = RawTerminal::new(&hall.server_url, "qm-02");
     let error = second.enroll(&token).await.unwrap_err().to_string();

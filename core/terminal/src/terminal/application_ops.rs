@@ -246,11 +246,7 @@ impl Terminal {
 
     /// Publish a catalogue file (fleet admins): checked, then saved as a new record in the catalogue scope,
     /// which every terminal receives read-only. Its version must be above the newest one.
-    pub async fn publish_catalogue(
-        &self,
-        actor: &Actor,
-        toml: &str,
-    ) -> Result<u32, TerminalError> {
+    pub async fn publish_catalogue(&self, actor: &Actor, toml: &str) -> Result<u32, TerminalError> {
         actor.require(Permission::ManageFleet)?;
         let mut catalogue = Catalogue::from_toml(toml).map_err(ApplicationError::from)?;
         if let Ok(current) = self.catalogue().await {
@@ -466,11 +462,7 @@ impl Terminal {
         .await?;
         let (material, now_ms) = (material_id.to_string(), unix_ms(self.clock.now()));
         self.edit_case(actor, id, move |c| {
-            c.materials
-                .entry(material)
-                .or_default()
-                .pages
-                .extend(names);
+            c.materials.entry(material).or_default().pages.extend(names);
             c.updated_at_ms = now_ms;
         })
         .await?;
@@ -494,7 +486,10 @@ impl Terminal {
         }
         let (material, now_ms) = (material_id.to_string(), unix_ms(self.clock.now()));
         self.edit_case(actor, id, move |c| {
-            let entry = c.materials.entry(material).or_insert_with(MaterialEntry::default);
+            let entry = c
+                .materials
+                .entry(material)
+                .or_insert_with(MaterialEntry::default);
             entry.paper_received = paper_received;
             entry.reviewed = reviewed;
             c.updated_at_ms = now_ms;
@@ -562,10 +557,9 @@ impl Terminal {
                 (CaseStatus::HandedOver, Some(reason))
             } else if let Some(first) = missing.first() {
                 if channel == Channel::Kiosk {
-                    return Err(ApplicationError::Case(CaseError::MaterialMissing(
-                        first.clone(),
-                    ))
-                    .into());
+                    return Err(
+                        ApplicationError::Case(CaseError::MaterialMissing(first.clone())).into(),
+                    );
                 }
                 (CaseStatus::Submitted, None)
             } else {
@@ -610,13 +604,23 @@ impl Terminal {
 
     /// A case as the applicant's screen or the clerk's workspace shows it.
     pub async fn case_view(&self, id: &str) -> Result<CaseView, TerminalError> {
-        let (case, status) = self.find_case_record(|r| r.header.id == id).await?.ok_or_else(
-            || TerminalError::Application(ApplicationError::UnknownCase(id.to_string())),
-        )?;
+        let (case, status) = self
+            .find_case_record(|r| r.header.id == id)
+            .await?
+            .ok_or_else(|| {
+                TerminalError::Application(ApplicationError::UnknownCase(id.to_string()))
+            })?;
         let catalogue = self.catalogue().await.ok();
-        let item = catalogue.as_ref().and_then(|c| c.item(&case.body.item_code));
+        let item = catalogue
+            .as_ref()
+            .and_then(|c| c.item(&case.body.item_code));
         let rated = self.rating_of(&case.header.id).await?.is_some();
-        Ok(case_view(&case, item, rated, status == banshi_store::SyncStatus::Synced))
+        Ok(case_view(
+            &case,
+            item,
+            rated,
+            status == banshi_store::SyncStatus::Synced,
+        ))
     }
 
     /// The progress of the case with this provisional or official number (a receipt's QR carries it).
@@ -628,7 +632,9 @@ impl Terminal {
                 TerminalError::Application(ApplicationError::UnknownCase(number.to_string()))
             })?;
         let catalogue = self.catalogue().await.ok();
-        let item = catalogue.as_ref().and_then(|c| c.item(&case.body.item_code));
+        let item = catalogue
+            .as_ref()
+            .and_then(|c| c.item(&case.body.item_code));
         let a = &case.body;
         let (missing, deadline) = match &a.decision {
             Some(Decision::AcceptWithMissing {
@@ -713,9 +719,12 @@ impl Terminal {
     ) -> Result<RatingView, TerminalError> {
         let rules = RatingRules::default();
         let grade = check_input(&input, &rules).map_err(ApplicationError::from)?;
-        let (case, _) = self.find_case_record(|r| r.header.id == case_id).await?.ok_or_else(
-            || TerminalError::Application(ApplicationError::UnknownCase(case_id.to_string())),
-        )?;
+        let (case, _) = self
+            .find_case_record(|r| r.header.id == case_id)
+            .await?
+            .ok_or_else(|| {
+                TerminalError::Application(ApplicationError::UnknownCase(case_id.to_string()))
+            })?;
         let _one_at_a_time = self.rating.lock().await;
         let ratings: Vec<Rating> = self
             .records::<Rating>()
@@ -844,13 +853,13 @@ impl Terminal {
             .find(|(r, _)| pick(r)))
     }
 
-    async fn case_and_item(
-        &self,
-        id: &str,
-    ) -> Result<(Record<Application>, Item), TerminalError> {
-        let (case, _) = self.find_case_record(|r| r.header.id == id).await?.ok_or_else(
-            || TerminalError::Application(ApplicationError::UnknownCase(id.to_string())),
-        )?;
+    async fn case_and_item(&self, id: &str) -> Result<(Record<Application>, Item), TerminalError> {
+        let (case, _) = self
+            .find_case_record(|r| r.header.id == id)
+            .await?
+            .ok_or_else(|| {
+                TerminalError::Application(ApplicationError::UnknownCase(id.to_string()))
+            })?;
         let catalogue = self.catalogue().await?;
         let item = catalogue
             .item(&case.body.item_code)

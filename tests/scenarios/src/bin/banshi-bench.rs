@@ -642,7 +642,12 @@ async fn application_submit(cases: usize) -> anyhow::Result<()> {
     // The saved size of one real case as a window leaves it: answers, form, 10 pages, decision, history.
     let case = bench_case(&terminal, &actor, &item, &catalogue, cases).await?;
     terminal
-        .add_material_pages(&actor, &case.id, &material, (0..10).map(|i| page(cases, i)).collect())
+        .add_material_pages(
+            &actor,
+            &case.id,
+            &material,
+            (0..10).map(|i| page(cases, i)).collect(),
+        )
         .await?;
     terminal.submit_application(&actor, &case.id).await?;
     let mut doc = terminal.store().load_doc(&case.id)?.context("doc")?;

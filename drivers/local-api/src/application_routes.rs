@@ -47,6 +47,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/cases/{id}", get(case))
         .route("/api/cases/{id}/draft", post(save_draft))
         .route("/api/cases/{id}/materials/{material}", post(mark_material))
+        .route("/api/cases/{id}/capture", post(capture))
         .route("/api/cases/{id}/submit", post(submit))
         .route("/api/cases/{id}/decision", post(decide))
         .route("/api/cases/{id}/rating", post(rate))
@@ -254,6 +255,26 @@ async fn mark_material(
             mark.reviewed,
         )
         .await?,
+    ))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Capture {
+    material_id: String,
+}
+
+/// One page from this terminal's document camera into the material.
+async fn capture(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let capture: Capture = json_or_default(&body)?;
+    Ok(Json(
+        t.capture_material_page(&caller.actor, &id, &capture.material_id)
+            .await?,
     ))
 }
 

@@ -147,6 +147,7 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/cases/{id}", None),
     ("POST", "/api/cases/{id}/draft", None),
     ("POST", "/api/cases/{id}/materials/{material}", None),
+    ("POST", "/api/cases/{id}/capture", None),
     ("POST", "/api/cases/{id}/submit", None),
     ("POST", "/api/cases/{id}/decision", None),
     ("POST", "/api/cases/{id}/rating", None),

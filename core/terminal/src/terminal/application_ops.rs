@@ -469,6 +469,27 @@ impl Terminal {
         self.case_view(id).await
     }
 
+    /// Take one page of a material with this terminal's document camera (the page pipeline finds, flattens
+    /// and enhances it) and add it to the case.
+    pub async fn capture_material_page(
+        &self,
+        actor: &Actor,
+        id: &str,
+        material_id: &str,
+    ) -> Result<CaseView, TerminalError> {
+        self.intake_channel(actor)?;
+        let devices = self.devices();
+        let capture = tokio::task::spawn_blocking(move || devices.capture_page(false))
+            .await
+            .map_err(|e| TerminalError::Task(e.to_string()))??;
+        use base64::Engine;
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(capture.jpeg_base64.as_bytes())
+            .map_err(|e| TerminalError::Task(format!("the camera's page is not base64: {e}")))?;
+        self.add_material_pages(actor, id, material_id, vec![jpeg])
+            .await
+    }
+
     /// The clerk took (or gave back) the paper of a material and ticked its review points.
     pub async fn mark_material(
         &self,

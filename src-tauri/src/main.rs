@@ -5,6 +5,7 @@
 //! ([`serve`]). Everything worth testing lives in the libraries; this crate only wires them.
 
 mod admin_cli;
+mod application_cmds;
 mod cli;
 mod devices_cmd;
 mod fleet_cmds;

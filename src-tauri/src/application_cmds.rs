@@ -1,0 +1,224 @@
+//! Tauri commands for applications: the same operations as the local API's application routes
+//! (`drivers/local-api/src/application_routes.rs`), over IPC. Each takes the optional staff session token; the
+//! terminal decides by run mode who may act (a resident at a kiosk, a clerk at a window, field staff).
+
+use std::sync::Arc;
+
+use banshi_core::application::Decision;
+use banshi_core::catalogue::{Catalogue, Item};
+use banshi_core::rating::{RatingChannel, RatingInput};
+use banshi_core::{ErrorBody, ErrorCode};
+use banshi_terminal::{
+    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView, Terminal,
+};
+use base64::Engine;
+use tauri::State;
+
+type Term<'a> = State<'a, Arc<Terminal>>;
+type Answer<T> = Result<T, ErrorBody>;
+
+fn body(e: banshi_terminal::TerminalError) -> ErrorBody {
+    e.to_body()
+}
+
+fn decode(text: &str) -> Answer<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| ErrorBody::new("api.bad_request", "a page is not valid base64"))
+}
+
+#[tauri::command]
+pub async fn catalogue(terminal: Term<'_>) -> Answer<Catalogue> {
+    Ok(Catalogue::clone(
+        &*terminal.catalogue().await.map_err(body)?,
+    ))
+}
+
+#[tauri::command]
+pub async fn catalogue_search(terminal: Term<'_>, q: String) -> Answer<Vec<Item>> {
+    let catalogue = terminal.catalogue().await.map_err(body)?;
+    Ok(catalogue.search(&q).into_iter().cloned().collect())
+}
+
+#[tauri::command]
+pub async fn catalogue_publish(
+    terminal: Term<'_>,
+    token: Option<String>,
+    toml: String,
+) -> Answer<u32> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .publish_catalogue(&actor, &toml)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_start(
+    terminal: Term<'_>,
+    token: Option<String>,
+    item_code: String,
+    applicant: Option<ApplicantInput>,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    match applicant {
+        Some(a) => terminal.start_application(&actor, &item_code, a).await,
+        None => {
+            terminal
+                .start_application_with_card(&actor, &item_code)
+                .await
+        }
+    }
+    .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_get(terminal: Term<'_>, id: String) -> Answer<CaseView> {
+    terminal.case_view(&id).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_open_list(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Answer<Vec<CaseSummaryView>> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.open_cases(&actor).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_lookup(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id_number: String,
+) -> Answer<Vec<CaseSummaryView>> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .cases_for_applicant(&actor, &id_number)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_save_draft(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    patch: ApplicationPatch,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .save_application(&actor, &id, patch)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_capture(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    material_id: String,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .capture_material_page(&actor, &id, &material_id)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_add_pages(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    material_id: String,
+    pages: Vec<String>,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    let pages = pages
+        .iter()
+        .map(|p| decode(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    terminal
+        .add_material_pages(&actor, &id, &material_id, pages)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_sign(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    png: String,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    let png = decode(&png)?;
+    terminal
+        .sign_application(&actor, &id, png)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_mark_material(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    material_id: String,
+    paper_received: bool,
+    reviewed: bool,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .mark_material(&actor, &id, &material_id, paper_received, reviewed)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_submit(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.submit_application(&actor, &id).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_decide(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    decision: Decision,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .decide_application(&actor, &id, decision)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_rate(
+    terminal: Term<'_>,
+    id: String,
+    input: RatingInput,
+    channel: Option<RatingChannel>,
+) -> Answer<RatingView> {
+    let channel = channel.unwrap_or(RatingChannel::Kiosk);
+    if channel == RatingChannel::Default {
+        return Err(ErrorBody::new(
+            "rating.bad_channel",
+            "a default grade is given by the server, not by a screen",
+        ));
+    }
+    terminal.rate_case(&id, input, channel).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_progress(terminal: Term<'_>, number: String) -> Answer<ProgressView> {
+    terminal.case_progress(&number).await.map_err(body)
+}

@@ -29,6 +29,8 @@ import type {
 } from '../src/backend/types'
 import { APP_STATE_KEY, createAppState, type AppState } from '../src/composables/appState'
 import { createAppI18n } from '../src/i18n'
+import type { Catalogue, CaseSummary, CaseView, Item, ProgressView, RatingView } from '../src/backend/types'
+import { makeCase, makeCatalogue, makeProgress } from './applicationFixtures'
 
 // Unmount every wrapper after each test: screens add window listeners (idle timer) and timers.
 enableAutoUnmount(afterEach)
@@ -303,6 +305,27 @@ export class FakeBackend implements Backend {
   fleetRollback = vi.fn(async (): Promise<RolloutView> => {
     throw new Error('fleetRollback: no answer set by the test')
   })
+  // Applications: the fixture catalogue and one draft case unless a test says otherwise.
+  catalogue = vi.fn(async (): Promise<Catalogue> => makeCatalogue())
+  searchCatalogue = vi.fn(async (_q: string): Promise<Item[]> => [])
+  startCase = vi.fn(async (_itemCode: string): Promise<CaseView> => makeCase())
+  getCase = vi.fn(async (): Promise<CaseView> => makeCase())
+  saveDraft = vi.fn(async (_id: string, patch: { answers?: Record<string, string>; form?: Record<string, string> }) =>
+    makeCase({ answers: patch.answers ?? {}, form: { name: '张三丰', ...(patch.form ?? {}) } }),
+  )
+  captureMaterialPage = vi.fn(async (): Promise<CaseView> => makeCase())
+  addMaterialPages = vi.fn(async (): Promise<CaseView> => makeCase())
+  signCase = vi.fn(async (): Promise<CaseView> => makeCase())
+  submitCase = vi.fn(async (): Promise<CaseView> => makeCase({ status: 'submitted' }))
+  rateCase = vi.fn(
+    async (): Promise<RatingView> => ({ case_number: 'LS20261124000001', grade: 'satisfied', submitted_at_ms: 0 }),
+  )
+  caseProgress = vi.fn(async (_n: string): Promise<ProgressView> => makeProgress())
+  openCases = vi.fn(async (): Promise<CaseSummary[]> => [])
+  lookupCases = vi.fn(async (): Promise<CaseSummary[]> => [])
+  markMaterial = vi.fn(async (): Promise<CaseView> => makeCase())
+  decideCase = vi.fn(async (): Promise<CaseView> => makeCase())
+  publishCatalogue = vi.fn(async (): Promise<{ version: number }> => ({ version: 4 }))
   /** Logged in with every permission unless a test says otherwise. */
   sessionValue: StaffSession | null = makeSession()
   private sessionHandlers = new Set<(s: StaffSession | null) => void>()

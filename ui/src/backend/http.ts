@@ -25,6 +25,13 @@ import {
   checkTicketList,
   checkUnsyncedList,
   checkWindowState,
+  checkCaseSummaryList,
+  checkCaseView,
+  checkCatalogue,
+  checkItemList,
+  checkProgress,
+  checkPublishedCatalogue,
+  checkRatingView,
   parseEvent,
 } from './parse'
 import type {
@@ -53,6 +60,18 @@ import type {
   Unsubscribe,
   UnsyncedList,
   WindowState,
+  ApplicantInput,
+  Catalogue,
+  CaseSummary,
+  CaseView,
+  Channel,
+  Decision,
+  DraftPatch,
+  Item,
+  MaterialMark,
+  ProgressView,
+  RatingInput,
+  RatingView,
 } from './types'
 
 /** The part of the WebSocket API we use, so tests can pass a fake. */
@@ -310,6 +329,75 @@ export class HttpBackend implements Backend {
     return this.request('POST', `api/fleet/rollouts/${encodeURIComponent(releaseId)}/rollback`, {}).then(checkRollout)
   }
 
+  catalogue(): Promise<Catalogue> {
+    return this.request('GET', 'api/catalogue').then(checkCatalogue)
+  }
+
+  searchCatalogue(q: string): Promise<Item[]> {
+    return this.request('GET', `api/catalogue/search?q=${encodeURIComponent(q)}`).then(checkItemList)
+  }
+
+  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView> {
+    const body: Record<string, unknown> = { item_code: itemCode }
+    if (applicant !== undefined) body.applicant = applicant
+    return this.request('POST', 'api/cases', body).then(checkCaseView)
+  }
+
+  getCase(id: string): Promise<CaseView> {
+    return this.request('GET', casePath(id)).then(checkCaseView)
+  }
+
+  saveDraft(id: string, patch: DraftPatch): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'draft'), patch).then(checkCaseView)
+  }
+
+  captureMaterialPage(id: string, materialId: string): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'capture'), { material_id: materialId }).then(checkCaseView)
+  }
+
+  addMaterialPages(id: string, materialId: string, pages: string[]): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'pages'), { material_id: materialId, pages }).then(checkCaseView)
+  }
+
+  signCase(id: string, png: string): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'signature'), { png }).then(checkCaseView)
+  }
+
+  submitCase(id: string): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'submit'), {}).then(checkCaseView)
+  }
+
+  rateCase(id: string, input: RatingInput, channel: Channel = 'kiosk'): Promise<RatingView> {
+    return this.request('POST', casePath(id, 'rating'), { ...input, channel }).then(checkRatingView)
+  }
+
+  caseProgress(number: string): Promise<ProgressView> {
+    return this.request('GET', `api/progress/${encodeURIComponent(number)}`).then(checkProgress)
+  }
+
+  openCases(): Promise<CaseSummary[]> {
+    return this.request('GET', 'api/cases').then(checkCaseSummaryList)
+  }
+
+  lookupCases(idNumber: string): Promise<CaseSummary[]> {
+    return this.request('POST', 'api/cases/lookup', { id_number: idNumber }).then(checkCaseSummaryList)
+  }
+
+  markMaterial(id: string, materialId: string, mark: MaterialMark): Promise<CaseView> {
+    return this.request('POST', casePath(id, `materials/${encodeURIComponent(materialId)}`), {
+      paper_received: mark.paperReceived,
+      reviewed: mark.reviewed,
+    }).then(checkCaseView)
+  }
+
+  decideCase(id: string, decision: Decision): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'decision'), decision).then(checkCaseView)
+  }
+
+  publishCatalogue(toml: string): Promise<{ version: number }> {
+    return this.request('PUT', 'api/catalogue', toml, 'text/plain').then(checkPublishedCatalogue)
+  }
+
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {
     const off = this.hub.add(handler)
     this.start()
@@ -454,6 +542,12 @@ function decode(data: unknown): string | null {
     return new TextDecoder().decode(new Uint8Array(data as ArrayBuffer))
   }
   return null
+}
+
+/** `api/cases/<id>[/<rest>]`, the id escaped. */
+function casePath(id: string, rest?: string): string {
+  const base = `api/cases/${encodeURIComponent(id)}`
+  return rest === undefined ? base : `${base}/${rest}`
 }
 
 export function createHttpBackend(options?: HttpBackendOptions): Backend {

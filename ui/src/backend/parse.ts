@@ -21,8 +21,14 @@ import type {
   Ticket,
   UnsyncedList,
   WindowState,
+  Catalogue,
+  CaseSummary,
+  CaseView,
+  Item,
+  ProgressView,
+  RatingView,
 } from './types'
-import { RUN_MODES } from './types'
+import { CASE_STATUSES, ITEM_CATEGORIES, RUN_MODES } from './types'
 
 const EVENT_TYPES: readonly BackendEventType[] = [
   'tickets.changed',
@@ -328,4 +334,162 @@ export function checkProfileErrors(value: unknown): ProfileError[] {
 export function checkJsonSchema(value: unknown): JsonSchema {
   if (!isObject(value)) throw bad('profile schema')
   return value
+}
+
+// ---- Applications ----
+
+function isConditionList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((c) => isObject(c) && typeof c.question === 'string' && typeof c.option === 'string')
+}
+
+function isCaseStatus(v: unknown): boolean {
+  return typeof v === 'string' && (CASE_STATUSES as readonly string[]).includes(v)
+}
+
+function isHistory(v: unknown): boolean {
+  return Array.isArray(v) && v.every((h) => isObject(h) && isCaseStatus(h.status) && typeof h.at_ms === 'number')
+}
+
+function isStringMap(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every((x) => typeof x === 'string')
+}
+
+/**
+ * An item with its situation tree: the screens walk `questions`, `materials` and `form` by their `when`
+ * conditions, so a malformed tree is refused here rather than half-rendered.
+ */
+export function checkItem(value: unknown): Item {
+  if (
+    !isObject(value) ||
+    typeof value.code !== 'string' ||
+    typeof value.name !== 'string' ||
+    typeof value.pinyin !== 'string' ||
+    typeof value.category !== 'string' ||
+    !(ITEM_CATEGORIES as readonly string[]).includes(value.category) ||
+    !isObject(value.guide) ||
+    !Array.isArray(value.guide.process) ||
+    !Array.isArray(value.questions) ||
+    !Array.isArray(value.materials) ||
+    !Array.isArray(value.form)
+  ) {
+    throw bad('catalogue item')
+  }
+  for (const q of value.questions) {
+    if (
+      !isObject(q) ||
+      typeof q.id !== 'string' ||
+      typeof q.text !== 'string' ||
+      !Array.isArray(q.options) ||
+      !q.options.every((o) => isObject(o) && typeof o.id === 'string' && typeof o.label === 'string') ||
+      !isConditionList(q.when ?? [])
+    ) {
+      throw bad(`question of item ${value.code}`)
+    }
+  }
+  for (const m of value.materials) {
+    if (
+      !isObject(m) ||
+      typeof m.id !== 'string' ||
+      typeof m.name !== 'string' ||
+      typeof m.medium !== 'string' ||
+      typeof m.requirement !== 'string' ||
+      !isConditionList(m.when ?? [])
+    ) {
+      throw bad(`material of item ${value.code}`)
+    }
+  }
+  for (const f of value.form) {
+    if (!isObject(f) || typeof f.field !== 'string' || !isConditionList(f.when ?? [])) {
+      throw bad(`form field of item ${value.code}`)
+    }
+  }
+  return value as unknown as Item
+}
+
+export function checkItemList(value: unknown): Item[] {
+  if (!Array.isArray(value)) throw bad('item list')
+  return value.map(checkItem)
+}
+
+export function checkCatalogue(value: unknown): Catalogue {
+  if (
+    !isObject(value) ||
+    typeof value.version !== 'number' ||
+    !Array.isArray(value.fields) ||
+    !value.fields.every((f) => isObject(f) && typeof f.code === 'string' && typeof f.kind === 'string') ||
+    !Array.isArray(value.items)
+  ) {
+    throw bad('catalogue')
+  }
+  value.items.forEach(checkItem)
+  return value as unknown as Catalogue
+}
+
+export function checkCaseView(value: unknown): CaseView {
+  if (
+    !isObject(value) ||
+    typeof value.id !== 'string' ||
+    typeof value.number !== 'string' ||
+    typeof value.provisional_number !== 'string' ||
+    !(value.official_number === null || typeof value.official_number === 'string') ||
+    typeof value.item_code !== 'string' ||
+    !isCaseStatus(value.status) ||
+    !isStringMap(value.answers) ||
+    !isStringMap(value.form) ||
+    !Array.isArray(value.materials) ||
+    !value.materials.every((m) => isObject(m) && typeof m.id === 'string' && typeof m.pages === 'number') ||
+    !isStringArray(value.missing_materials) ||
+    !isStringArray(value.missing_fields) ||
+    !isObject(value.collection) ||
+    !(value.handover === null || value.handover === undefined || typeof value.handover === 'string') ||
+    !isHistory(value.history) ||
+    typeof value.rated !== 'boolean'
+  ) {
+    throw bad('case')
+  }
+  return { ...(value as unknown as CaseView), handover: (value.handover ?? null) as string | null }
+}
+
+export function checkCaseSummaryList(value: unknown): CaseSummary[] {
+  if (
+    !Array.isArray(value) ||
+    !value.every(
+      (c) => isObject(c) && typeof c.id === 'string' && typeof c.number === 'string' && isCaseStatus(c.status),
+    )
+  ) {
+    throw bad('case list')
+  }
+  return value as CaseSummary[]
+}
+
+export function checkProgress(value: unknown): ProgressView {
+  if (
+    !isObject(value) ||
+    typeof value.number !== 'string' ||
+    typeof value.item_name !== 'string' ||
+    !isCaseStatus(value.status) ||
+    !isHistory(value.history) ||
+    !isStringArray(value.missing_materials) ||
+    !(value.deadline === null || value.deadline === undefined || typeof value.deadline === 'string')
+  ) {
+    throw bad('progress')
+  }
+  return {
+    ...(value as unknown as ProgressView),
+    official_number: (value.official_number ?? null) as string | null,
+    promised_days: (value.promised_days ?? null) as number | null,
+    deadline: (value.deadline ?? null) as string | null,
+  }
+}
+
+export function checkRatingView(value: unknown): RatingView {
+  if (!isObject(value) || typeof value.case_number !== 'string' || typeof value.grade !== 'string') {
+    throw bad('rating')
+  }
+  return value as unknown as RatingView
+}
+
+export function checkPublishedCatalogue(value: unknown): { version: number } {
+  if (!isObject(value) || typeof value.version !== 'number') throw bad('catalogue publication')
+  return { version: value.version }
 }

@@ -27,6 +27,13 @@ import {
   checkTicketList,
   checkUnsyncedList,
   checkWindowState,
+  checkCaseSummaryList,
+  checkCaseView,
+  checkCatalogue,
+  checkItemList,
+  checkProgress,
+  checkPublishedCatalogue,
+  checkRatingView,
   parseEvent,
 } from './parse'
 import type {
@@ -55,6 +62,18 @@ import type {
   Unsubscribe,
   UnsyncedList,
   WindowState,
+  ApplicantInput,
+  Catalogue,
+  CaseSummary,
+  CaseView,
+  Channel,
+  Decision,
+  DraftPatch,
+  Item,
+  MaterialMark,
+  ProgressView,
+  RatingInput,
+  RatingView,
 } from './types'
 
 export const EVENT_CHANNEL = 'banshi://event'
@@ -263,6 +282,76 @@ export class TauriBackend implements Backend {
 
   fleetRollback(releaseId: string): Promise<RolloutView> {
     return this.staffCall('fleet_rollback', { releaseId }).then(checkRollout)
+  }
+
+  catalogue(): Promise<Catalogue> {
+    return this.staffCall('catalogue').then(checkCatalogue)
+  }
+
+  searchCatalogue(q: string): Promise<Item[]> {
+    return this.staffCall('catalogue_search', { q }).then(checkItemList)
+  }
+
+  // `applicant` and `patch` keep their snake_case fields: Tauri renames command arguments, not a struct's fields.
+  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView> {
+    return this.staffCall('case_start', { itemCode, applicant: applicant ?? null }).then(checkCaseView)
+  }
+
+  getCase(id: string): Promise<CaseView> {
+    return this.staffCall('case_get', { id }).then(checkCaseView)
+  }
+
+  saveDraft(id: string, patch: DraftPatch): Promise<CaseView> {
+    return this.staffCall('case_save_draft', { id, patch }).then(checkCaseView)
+  }
+
+  captureMaterialPage(id: string, materialId: string): Promise<CaseView> {
+    return this.staffCall('case_capture', { id, materialId }).then(checkCaseView)
+  }
+
+  addMaterialPages(id: string, materialId: string, pages: string[]): Promise<CaseView> {
+    return this.staffCall('case_add_pages', { id, materialId, pages }).then(checkCaseView)
+  }
+
+  signCase(id: string, png: string): Promise<CaseView> {
+    return this.staffCall('case_sign', { id, png }).then(checkCaseView)
+  }
+
+  submitCase(id: string): Promise<CaseView> {
+    return this.staffCall('case_submit', { id }).then(checkCaseView)
+  }
+
+  rateCase(id: string, input: RatingInput, channel: Channel = 'kiosk'): Promise<RatingView> {
+    return this.staffCall('case_rate', { id, input, channel }).then(checkRatingView)
+  }
+
+  caseProgress(number: string): Promise<ProgressView> {
+    return this.staffCall('case_progress', { number }).then(checkProgress)
+  }
+
+  openCases(): Promise<CaseSummary[]> {
+    return this.staffCall('case_open_list').then(checkCaseSummaryList)
+  }
+
+  lookupCases(idNumber: string): Promise<CaseSummary[]> {
+    return this.staffCall('case_lookup', { idNumber }).then(checkCaseSummaryList)
+  }
+
+  markMaterial(id: string, materialId: string, mark: MaterialMark): Promise<CaseView> {
+    return this.staffCall('case_mark_material', {
+      id,
+      materialId,
+      paperReceived: mark.paperReceived,
+      reviewed: mark.reviewed,
+    }).then(checkCaseView)
+  }
+
+  decideCase(id: string, decision: Decision): Promise<CaseView> {
+    return this.staffCall('case_decide', { id, decision }).then(checkCaseView)
+  }
+
+  publishCatalogue(toml: string): Promise<{ version: number }> {
+    return this.staffCall('catalogue_publish', { toml }).then(checkPublishedCatalogue)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

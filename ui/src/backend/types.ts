@@ -439,6 +439,264 @@ export interface ProfileError {
 /** The profile's JSON Schema as schemars writes it (object with properties, required, $defs). */
 export type JsonSchema = Record<string, unknown>
 
+// ---- Applications (事项申办): the service catalogue and cases ----
+
+export type ItemCategory = 'personal' | 'legal' | 'local' | 'query_print'
+export const ITEM_CATEGORIES: readonly ItemCategory[] = ['personal', 'legal', 'local', 'query_print']
+
+/** A question, material or form field applies when every condition holds: answers[question] === option. */
+export interface Condition {
+  question: string
+  option: string
+}
+
+export type FieldKind = 'text' | 'date' | 'phone' | 'id_number' | 'choice' | 'number'
+
+export interface FieldDef {
+  code: string
+  label: string
+  kind: FieldKind
+  choices: string[]
+  /** Where the terminal fills it from (card_name, card_id_number, …); null: typed by the applicant. */
+  prefill: string | null
+  max_len: number | null
+}
+
+export interface Question {
+  id: string
+  text: string
+  options: { id: string; label: string }[]
+  when: Condition[]
+}
+
+export type Medium = 'original' | 'copy' | 'electronic'
+export type Requirement = 'mandatory' | 'optional' | 'one_of'
+
+export interface Material {
+  id: string
+  name: string
+  medium: Medium
+  copies: number
+  requirement: Requirement
+  /** Materials of one `one_of` group: any one of them will do. */
+  group: string | null
+  review_points: string[]
+  kiosk_capturable: boolean
+  e_certificate: string | null
+  when: Condition[]
+}
+
+export interface FormField {
+  field: string
+  required: boolean
+  when: Condition[]
+}
+
+export interface Guide {
+  overview: string
+  legal_basis: string
+  conditions: string
+  process: string[]
+  place: string
+  hours: string
+  faq: { question: string; answer: string }[]
+}
+
+export interface Item {
+  code: string
+  name: string
+  pinyin: string
+  department: string
+  level: string
+  category: ItemCategory
+  common: boolean
+  bookable: boolean
+  online_payment: boolean
+  courier: boolean
+  /** Can be applied for at a self-service kiosk. */
+  kiosk: boolean
+  statutory_days: number
+  promised_days: number
+  fees: string
+  guide: Guide
+  questions: Question[]
+  materials: Material[]
+  form: FormField[]
+  withdrawn: boolean
+}
+
+export interface Catalogue {
+  version: number
+  published_at_ms: number
+  fields: FieldDef[]
+  items: Item[]
+}
+
+export type CaseStatus =
+  | 'draft'
+  | 'submitted'
+  | 'handed_over'
+  | 'pre_review'
+  | 'pre_review_passed'
+  | 'pre_review_rejected'
+  | 'accepting'
+  | 'accepted'
+  | 'accepted_with_missing'
+  | 'rejected'
+  | 'correction_requested'
+  | 'voided'
+  | 'reviewing'
+  | 'approving'
+  | 'completed'
+  | 'issued'
+  | 'printed'
+export const CASE_STATUSES: readonly CaseStatus[] = [
+  'draft',
+  'submitted',
+  'handed_over',
+  'pre_review',
+  'pre_review_passed',
+  'pre_review_rejected',
+  'accepting',
+  'accepted',
+  'accepted_with_missing',
+  'rejected',
+  'correction_requested',
+  'voided',
+  'reviewing',
+  'approving',
+  'completed',
+  'issued',
+  'printed',
+]
+
+export type Collection = { method: 'window' } | { method: 'courier'; address: string } | { method: 'locker' }
+
+export type Decision =
+  | { decision: 'accept' }
+  | { decision: 'accept_with_missing'; missing: string[]; promise_date: string }
+  | { decision: 'reject'; reason: string }
+  | { decision: 'request_correction'; materials: string[]; reason: string; deadline: string }
+
+export interface CaseMaterial {
+  id: string
+  name: string
+  medium: Medium
+  copies: number
+  requirement: Requirement
+  review_points: string[]
+  kiosk_capturable: boolean
+  pages: number
+  paper_received: boolean
+  reviewed: boolean
+  collected: boolean
+}
+
+/** One step of a case's history (no personal data). */
+export interface CaseStep {
+  status: CaseStatus
+  at_ms: number
+  actor_name: string
+  hall: string
+  note: string
+}
+
+export type Channel = 'kiosk' | 'window' | 'field'
+
+/** A case as the resident's own screen shows it. */
+export interface CaseView {
+  id: string
+  /** The official number once the platform gave one, else the provisional one. */
+  number: string
+  provisional_number: string
+  official_number: string | null
+  item_code: string
+  item_name: string
+  catalogue_version: number
+  channel: Channel
+  status: CaseStatus
+  applicant_name_masked: string
+  applicant_id_masked: string
+  answers: Record<string, string>
+  form: Record<string, string>
+  materials: CaseMaterial[]
+  /** Material ids */
+  missing_materials: string[]
+  /** Field codes */
+  missing_fields: string[]
+  collection: Collection
+  /** Why the kiosk handed the case to a window (shown prominently). */
+  handover: string | null
+  decision: Decision | null
+  history: CaseStep[]
+  rated: boolean
+  synced: boolean
+  created_at_ms: number
+}
+
+/** A line of a case list (open cases, lookup by ID number): the masked name only. */
+export interface CaseSummary {
+  id: string
+  number: string
+  item_name: string
+  status: CaseStatus
+  applicant_name_masked: string
+  updated_at_ms: number
+}
+
+/** What the progress lookup shows to anyone holding the number. */
+export interface ProgressView {
+  number: string
+  provisional_number: string
+  official_number: string | null
+  item_name: string
+  status: CaseStatus
+  promised_days: number | null
+  history: CaseStep[]
+  /** Material names */
+  missing_materials: string[]
+  /** YYYY-MM-DD */
+  deadline: string | null
+}
+
+/** The applicant typed by a clerk (kiosks read the card instead). */
+export interface ApplicantInput {
+  name: string
+  id_number: string
+  gender?: string
+  birth_date?: string
+  address?: string
+  ethnicity?: string
+}
+
+/** A draft-box save: absent parts stay as they are; a form key with '' clears that field. */
+export interface DraftPatch {
+  answers?: Record<string, string>
+  form?: Record<string, string>
+  collection?: Collection
+}
+
+export type Grade = 'very_satisfied' | 'satisfied' | 'basic' | 'dissatisfied' | 'very_dissatisfied'
+export const GRADES: readonly Grade[] = ['very_satisfied', 'satisfied', 'basic', 'dissatisfied', 'very_dissatisfied']
+
+export interface RatingInput {
+  grade: Grade
+  reasons: string[]
+  comment: string
+  anonymous: boolean
+}
+
+export interface RatingView {
+  case_number: string
+  grade: Grade
+  submitted_at_ms: number
+}
+
+export interface MaterialMark {
+  paperReceived: boolean
+  reviewed: boolean
+}
+
 export type BackendEventType = 'tickets.changed' | 'devices.changed' | 'sync.changed' | 'status.changed'
 export type BackendEvent = { type: BackendEventType }
 
@@ -526,6 +784,33 @@ export interface Backend {
   fleetAdvance(releaseId: string): Promise<RolloutView>
   /** Send every terminal of the group back to the previous release (or its installed profile). */
   fleetRollback(releaseId: string): Promise<RolloutView>
+
+  /** The newest service catalogue on this terminal (`catalogue.none` before one arrived). */
+  catalogue(): Promise<Catalogue>
+  /** Items matching a name, its pinyin initials or its code, best first. */
+  searchCatalogue(q: string): Promise<Item[]>
+  /** Start a case; a kiosk reads the ID card on its reader (`idcard.*` errors), a clerk passes the applicant. */
+  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView>
+  getCase(id: string): Promise<CaseView>
+  saveDraft(id: string, patch: DraftPatch): Promise<CaseView>
+  /** One page of a material from the document camera. */
+  captureMaterialPage(id: string, materialId: string): Promise<CaseView>
+  /** Pages (base64 images) of a material scanned elsewhere. */
+  addMaterialPages(id: string, materialId: string, pages: string[]): Promise<CaseView>
+  /** The applicant's signature: a PNG, base64 without the data: prefix. */
+  signCase(id: string, png: string): Promise<CaseView>
+  submitCase(id: string): Promise<CaseView>
+  rateCase(id: string, input: RatingInput, channel?: Channel): Promise<RatingView>
+  /** By provisional or official number. */
+  caseProgress(number: string): Promise<ProgressView>
+  /** Window: the cases waiting for a clerk. */
+  openCases(): Promise<CaseSummary[]>
+  /** Window: an applicant's cases by ID number. */
+  lookupCases(idNumber: string): Promise<CaseSummary[]>
+  markMaterial(id: string, materialId: string, mark: MaterialMark): Promise<CaseView>
+  decideCase(id: string, decision: Decision): Promise<CaseView>
+  /** Publish a catalogue (TOML text); resolves with the new version. */
+  publishCatalogue(toml: string): Promise<{ version: number }>
 
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe

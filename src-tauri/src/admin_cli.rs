@@ -89,6 +89,27 @@ pub fn import_hall(
     })
 }
 
+pub fn publish_catalogue(
+    profile: Profile,
+    file: &Path,
+    as_staff: &str,
+    data: PathBuf,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    runtime()?.block_on(async move {
+        let terminal = open(profile, &data)?;
+        let token = login(&terminal, as_staff).await?;
+        let actor = terminal.actor(Some(&token));
+        let version = terminal
+            .publish_catalogue(&actor, &text)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        tracing::info!(version, "catalogue published");
+        sync_and_report(&terminal).await
+    })
+}
+
 pub fn staff(profile: Profile, command: StaffCommand, data: PathBuf) -> anyhow::Result<()> {
     runtime()?.block_on(async move {
         let terminal = open(profile, &data)?;

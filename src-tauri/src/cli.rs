@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: HallCommand,
     },
+    /// The service catalogue (run with an admin terminal's profile).
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
     /// Staff accounts (run with an admin terminal's profile).
     Staff {
         #[command(subcommand)]
@@ -91,6 +96,22 @@ pub enum FleetCommand {
     Pubkey {
         #[arg(long)]
         key: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Publish a catalogue file (items, situations, materials, forms) as the newest version and send it to the
+    /// server, which hands it read-only to every terminal. The admin console must be a fleet admin terminal
+    /// (`banshi-server terminal fleet-admin ID`) for the server to take it.
+    Publish {
+        file: PathBuf,
+        /// The staff id of the fleet admin publishing it; their password is read from `BANSHI_STAFF_PASSWORD`,
+        /// else from the first line of standard input.
+        #[arg(long = "as", value_name = "STAFF_ID")]
+        as_staff: String,
+        #[arg(long, env = "BANSHI_DATA_DIR")]
+        data: Option<PathBuf>,
     },
 }
 

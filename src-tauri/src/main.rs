@@ -69,6 +69,18 @@ fn main() -> anyhow::Result<()> {
             let data = cli::data_dir(data.or(cli.data), &profile);
             admin_cli::import_hall(profile, &file, &as_staff, data)
         }
+        Some(Command::Catalogue {
+            command:
+                cli::CatalogueCommand::Publish {
+                    file,
+                    as_staff,
+                    data,
+                },
+        }) => {
+            let profile = admin_profile(cli.profile)?;
+            let data = cli::data_dir(data.or(cli.data), &profile);
+            admin_cli::publish_catalogue(profile, &file, &as_staff, data)
+        }
         Some(Command::Staff { command }) => {
             let profile = admin_profile(cli.profile)?;
             let data = match &command {

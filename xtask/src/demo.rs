@@ -166,6 +166,23 @@ fn start_all(demo: &Path, windows: bool, running: &mut Vec<Running>) -> anyhow::
         admin_cli(&["hall", "import", "--as", "admin"])
             .arg(root().join("kiosk-profiles/halls/hk-longhua.toml")),
     )?;
+    if first_start {
+        // The admin console (enrolled by the import's sync) becomes a fleet admin terminal, the only kind the
+        // server takes a catalogue from; then the demo catalogue goes to every terminal.
+        let admin_id = banshi_profile_terminal_id(&admin)?;
+        crate::run(Command::new(bin("banshi-server")).args([
+            "terminal",
+            "fleet-admin",
+            &admin_id,
+            "--db",
+            &db,
+        ]))?;
+        crate::run(
+            admin_cli(&["catalogue", "publish", "--as", "admin"])
+                .env("BANSHI_STAFF_PASSWORD", DEMO_ADMIN_PASSWORD)
+                .arg(root().join("core/domain/catalogue/demo.toml")),
+        )?;
+    }
     for (mode, address, _) in TERMINALS {
         let reader = demo.join(format!("idcard-{mode}"));
         let (profile, has_reader) = demo_profile(demo, mode, &reader)?;
@@ -233,6 +250,23 @@ fn demo_profile(
     let profile = demo.join(format!("{mode}.toml"));
     std::fs::write(&profile, text).with_context(|| format!("writing {}", profile.display()))?;
     Ok((profile, has_reader))
+}
+
+/// The `[terminal] id` of a profile file. xtask depends on no banshi crate and no TOML parser, and the example
+/// profiles write the key as `id = "…"` on its own line, so a line scan is enough.
+fn banshi_profile_terminal_id(profile: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(profile)?;
+    let mut in_terminal = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_terminal = line == "[terminal]";
+        } else if let Some(rest) = line.strip_prefix("id").filter(|_| in_terminal) {
+            if let Some(value) = rest.trim_start().strip_prefix('=') {
+                return Ok(value.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    anyhow::bail!("{} has no [terminal] id", profile.display())
 }
 
 fn spawn(name: &str, cmd: &mut Command) -> anyhow::Result<Running> {

@@ -619,7 +619,7 @@ async fn application_submit(cases: usize) -> anyhow::Result<()> {
         }
         bytes
     };
-    let mut samples = Vec::with_capacity(cases);
+    let (mut whole, mut commit) = (Vec::with_capacity(cases), Vec::with_capacity(cases));
     for n in 0..cases {
         let case = bench_case(&terminal, &actor, &item, &catalogue, n).await?;
         let pages: Vec<Vec<u8>> = (0..10).map(|i| page(n, i)).collect();
@@ -627,19 +627,26 @@ async fn application_submit(cases: usize) -> anyhow::Result<()> {
         terminal
             .add_material_pages(&actor, &case.id, &material, pages)
             .await?;
+        let submitting = Instant::now();
         terminal.submit_application(&actor, &case.id).await?;
-        samples.push(started.elapsed());
+        commit.push(submitting.elapsed());
+        whole.push(started.elapsed());
     }
-    samples.sort();
-    let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    let pct = |samples: &mut Vec<Duration>, p: f64| {
+        samples.sort();
+        samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)].as_secs_f64() * 1e3
+    };
     report(&format!(
-        "application-submit: {cases} cases on a field terminal, each 10 scanned pages of 150 KB stored as \
-         blobs then submitted, both durable (`synchronous=FULL`): p50 {:.1} ms, p99 {:.1} ms",
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
+        "application-submit: {cases} cases on a field terminal with 10 scanned pages of 150 KB each. \
+         Submission commit (checks, status step, `synchronous=FULL`): p50 {:.1} ms, p99 {:.1} ms. Pages \
+         stored as blobs and the case submitted, all durable: p50 {:.1} ms, p99 {:.1} ms",
+        pct(&mut commit, 0.50),
+        pct(&mut commit, 0.99),
+        pct(&mut whole, 0.50),
+        pct(&mut whole, 0.99),
     ));
 
-    // The saved size of one real case as a window leaves it: answers, form, 10 pages, decision, history.
+    // The saved size of one real submitted case: answers, form, 10 page references, history.
     let case = bench_case(&terminal, &actor, &item, &catalogue, cases).await?;
     terminal
         .add_material_pages(

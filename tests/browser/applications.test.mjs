@@ -1,0 +1,289 @@
+// Browser E2E of the kiosk application flow (the story of tests/scenarios/tests/applications.rs, through the UI):
+// with the sync server down, a resident at a self-service kiosk finds 国内出生登记 by its pinyin initials, reads
+// the ID card (wire-level simulator on a pty), answers the situation questions, sees the material list with the
+// window-only 户口簿, fills the form, takes pages with the document camera (the synthetic camera, which renders a
+// page photo), signs with the mouse, submits (handed over to a window, provisional number), rates and gets the
+// receipt screen. The server comes back, the case gets its official number, a window clerk accepts it with one
+// material missing (容缺受理), and the kiosk's progress lookup shows that with the missing material and deadline.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ADMIN, CLERK, Hall, api, bin, login, secretsInLogs, seenTokens, until } from './hall.mjs'
+import { launch, shot } from './browser.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const DEMO_CATALOGUE = readFileSync(join(root, 'core', 'domain', 'catalogue', 'demo.toml'), 'utf8')
+/** 国内出生登记 in the demo catalogue: its pinyin initials are what the resident types. */
+const BIRTH = { code: '11460106MB1510023P444010020000100', pinyin: 'gncsdj', name: '国内出生登记' }
+const PROMISE_DATE = '2026-12-31'
+
+let hall
+let browser
+let reader
+
+/** The kiosk's reader is the simulator's pty link; its document camera the synthetic 高拍仪. */
+function kioskDevices(mode, toml) {
+  if (mode !== 'self-service') return toml
+  return toml
+    .replace('port = "/dev/ttyUSB0"', `port = "${join(hall.dir, 'idcard-kiosk')}"`)
+    .replace(/(\[devices\.document_camera\][^[]*?device\s*=\s*)"[^"]*"/, '$1"synthetic"')
+}
+
+before(async () => {
+  hall = new Hall()
+  reader = hall.spawn('idcard-sim-kiosk', bin('BANSHI_IDCARD_SIM_BIN', 'banshi-idcard-sim'), [
+    '--link', join(hall.dir, 'idcard-kiosk'), '--card', 'resident',
+  ], {}, { stdin: 'pipe' })
+  await hall.start(['admin', 'self-service', 'window'], { adjustProfile: kioskDevices })
+  // Only the fleet's admin consoles may write the catalogue: the server makes the admin console one once it
+  // has enrolled (on its first sync).
+  const adminId = /^\[terminal\][^[]*?^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(hall.dir, 'admin.toml'), 'utf8'))[1]
+  await until(() => {
+    try {
+      execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
+        'terminal', 'fleet-admin', adminId, '--db', `sqlite:${join(hall.dir, 'server.sqlite')}`,
+      ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      return true
+    } catch {
+      return false
+    }
+  }, { what: 'admin console made fleet admin terminal', timeoutMs: 30000, intervalMs: 500 })
+  const token = await login(hall.terminals.admin, ADMIN.id, ADMIN.password)
+  // The fleet-admin grant reaches the admin console with its next sync: a refusal before that is retried.
+  await until(() => api(hall.terminals.admin, '/api/catalogue', {
+    method: 'PUT', body: DEMO_CATALOGUE, contentType: 'text/plain; charset=utf-8', token,
+  }), { what: 'demo catalogue published', timeoutMs: 30000, intervalMs: 500 })
+  for (const mode of ['self-service', 'window']) {
+    await until(async () => (await api(hall.terminals[mode], '/api/catalogue')).items?.length > 0, {
+      what: `${mode} has the catalogue`, timeoutMs: 30000, intervalMs: 500,
+    })
+  }
+  browser = await launch()
+})
+
+after(async () => {
+  await browser?.close()
+  await hall?.stop()
+})
+
+const tid = (page, id) => page.locator(`[data-testid="${id}"]`)
+
+/** 收起键盘, as a resident does: the on-screen keyboard covers the lower part of the screen while a field has focus. */
+async function closeKeyboard(page) {
+  if (await tid(page, 'osk').count()) {
+    await tid(page, 'osk-close').click()
+    await tid(page, 'osk').waitFor({ state: 'detached' })
+  }
+}
+
+/**
+ * The number on the simulator's card, read through the kiosk's local device API as a local program would (the
+ * window of this hall has no reader). The reader gives a card once: lift it and place it again first.
+ */
+async function cardNumber(base) {
+  reader.stdin.write('remove\nplace resident\n')
+  const { token } = await api(base, '/api/device/v1/session', { method: 'POST' })
+  const card = await api(base, '/api/device/v1/id-card/read', { method: 'POST', body: { timeout_ms: 10000 }, token })
+  return card.id_number ?? card.number ?? card.card?.id_number
+}
+
+test('a kiosk case taken offline is handed to a window, accepted with a missing material and found by number', async () => {
+  const kiosk = hall.terminals['self-service']
+  const window = hall.terminals.window
+
+  // 1. The hall's server goes away: the kiosk works on alone.
+  await hall.stopServer()
+  await until(async () => (await api(kiosk, '/api/status')).sync.state === 'offline', {
+    what: 'kiosk sees the server offline', timeoutMs: 20000,
+  })
+
+  const page = await browser.newPage()
+  await page.goto(`${kiosk}/`)
+  await tid(page, 'mode-self-service').waitFor({ timeout: 15000 })
+  await tid(page, 'common-items').waitFor({ timeout: 15000 })
+  await shot(page, 'app-01-home-offline')
+
+  // 2. Search by pinyin initials and open the item.
+  await tid(page, 'search-input').fill(BIRTH.pinyin)
+  const hit = page.locator(`[data-testid="search-result"] [data-testid="item-${BIRTH.code}"]`)
+  await hit.waitFor({ timeout: 10000 })
+  // The keyboard stays open over the results until the resident puts it away.
+  await shot(page, 'app-02-search-keyboard')
+  await closeKeyboard(page)
+  await shot(page, 'app-02-search-results')
+  await hit.click()
+  await tid(page, 'item-guide').waitFor()
+  assert.equal((await tid(page, 'item-name').innerText()).trim(), BIRTH.name)
+  await shot(page, 'app-03-item-guide')
+  await tid(page, 'apply').click()
+
+  // Read the ID card.
+  await tid(page, 'step-login').waitFor()
+  await shot(page, 'app-04-read-card')
+  // The case's id is in the UI's own answer to starting the case (the screen shows numbers, not ids).
+  const started = page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === '/api/cases', { timeout: 20000 })
+  await tid(page, 'read-card').click()
+  const startAnswer = await started
+  assert.equal(startAnswer.status(), 201, await startAnswer.text())
+  const caseId = (await startAnswer.json()).id
+  await tid(page, 'step-questions').waitFor({ timeout: 20000 })
+
+  // Situation questions: family household, married parents, registered within a year.
+  for (const [question, option] of [['household', 'family'], ['parents_married', 'married'], ['late', 'no']]) {
+    await tid(page, `question-${question}`).waitFor()
+    await shot(page, `app-05-question-${question}`)
+    await tid(page, `option-${question}-${option}`).click()
+  }
+
+  // The material list: the family household book goes to the window (the kiosk cannot take it).
+  await tid(page, 'step-materials').waitFor()
+  for (const m of ['birth_certificate', 'parents_id_cards', 'household_book', 'marriage_certificate']) {
+    await tid(page, `material-${m}`).waitFor()
+  }
+  assert.equal(await page.locator('[data-testid="material-household_book"] [data-testid="material-window-only"]').count(), 1)
+  assert.equal(await page.locator('[data-testid="material-birth_certificate"] [data-testid="material-window-only"]').count(), 0)
+  await shot(page, 'app-06-materials')
+  await tid(page, 'next').click()
+
+  // The form: the card's fields are shown read-only; the required empty ones are typed.
+  await tid(page, 'step-form').waitFor()
+  assert.match(await tid(page, 'field-applicant_id_number').inputValue(), /\*/)
+  await tid(page, 'next').click()
+  await tid(page, 'form-missing').waitFor()
+  await shot(page, 'app-07-form-missing')
+  await tid(page, 'field-applicant_phone').fill('13800138000')
+  await tid(page, 'field-child_name').fill('测试宝宝')
+  await tid(page, 'field-child_gender-1').click()
+  await tid(page, 'field-child_birth_date').fill('2026-10-01')
+  await tid(page, 'field-father_name').fill('测试甲')
+  await tid(page, 'field-mother_name').fill('测试乙')
+  await shot(page, 'app-08-form-keyboard')
+  await closeKeyboard(page)
+  await shot(page, 'app-09-form-filled')
+  await tid(page, 'next').click()
+
+  // Pages from the document camera for every capturable material; the window-only one is marked as such.
+  await tid(page, 'step-capture').waitFor({ timeout: 10000 })
+  await tid(page, 'window-only-household_book').waitFor()
+  for (const m of ['birth_certificate', 'parents_id_cards', 'marriage_certificate']) {
+    await tid(page, `capture-${m}`).click()
+    await until(async () => /1/.test(await tid(page, `pages-${m}`).innerText()), {
+      what: `a page of ${m}`, timeoutMs: 30000,
+    })
+  }
+  assert.equal(await tid(page, 'flow-error').count(), 0)
+  await shot(page, 'app-10-captured')
+  await tid(page, 'next').click()
+
+  // Sign on the pad with the mouse.
+  await tid(page, 'step-sign').waitFor()
+  assert.equal(await tid(page, 'sign-confirm').isDisabled(), true)
+  const pad = await tid(page, 'sign-pad').boundingBox()
+  await page.mouse.move(pad.x + pad.width * 0.2, pad.y + pad.height * 0.6)
+  await page.mouse.down()
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(pad.x + pad.width * (0.2 + i * 0.05), pad.y + pad.height * (0.6 - 0.3 * Math.sin(i / 2)), { steps: 2 })
+  }
+  await page.mouse.up()
+  await page.locator('[data-testid="sign-pad"][data-signed="true"]').waitFor()
+  await shot(page, 'app-11-signed')
+  await tid(page, 'sign-confirm').click()
+
+  // Submit: handed over to a window for the household book, with a provisional number.
+  await tid(page, 'step-submit').waitFor()
+  await tid(page, 'submit-case').click()
+  await tid(page, 'case-status').waitFor({ timeout: 15000 })
+  await tid(page, 'handover').waitFor()
+  assert.match(await tid(page, 'handover-text').innerText(), /户口簿/)
+  const submitted = await api(kiosk, `/api/cases/${caseId}`)
+  // The household book is window-only and not collected yet: the rules hand the case over (not just submitted).
+  assert.equal(submitted.status, 'handed_over')
+  assert.match(submitted.provisional_number, /^HK-LONGHUA-ZZ-01-/)
+  assert.equal(submitted.official_number, null)
+  assert.equal(submitted.synced, false)
+  await shot(page, 'app-12-submitted-handed-over')
+  await tid(page, 'next').click()
+
+  // Rating: nothing preselected, so submit is disabled until 满意 is picked.
+  await tid(page, 'step-rating').waitFor()
+  assert.equal(await page.locator('[data-testid^="grade-"][aria-checked="true"]').count(), 0)
+  assert.equal(await tid(page, 'rate-submit').isDisabled(), true)
+  await shot(page, 'app-13-rating-empty')
+  await tid(page, 'grade-satisfied').click()
+  await until(async () => !(await tid(page, 'rate-submit').isDisabled()), { what: 'rate submit enabled' })
+  await shot(page, 'app-14-rating-satisfied')
+  await tid(page, 'rate-submit').click()
+
+  // The end screen: the provisional number (offline) and the hand-over note.
+  await tid(page, 'step-done').waitFor({ timeout: 15000 })
+  assert.equal((await tid(page, 'case-number').innerText()).trim(), submitted.provisional_number)
+  await tid(page, 'provisional-note').waitFor()
+  await shot(page, 'app-15-done-provisional')
+  assert.equal((await api(kiosk, `/api/cases/${caseId}`)).rated, true)
+  await tid(page, 'home').click()
+  await tid(page, 'common-items').waitFor()
+
+  // 3. The server is back: the kiosk syncs the case and the server numbers it.
+  await hall.startServer()
+  const synced = await until(async () => {
+    const c = await api(kiosk, `/api/cases/${caseId}`)
+    return c.synced && c.official_number ? c : null
+  }, { what: 'case synced with an official number', timeoutMs: 60000, intervalMs: 500 })
+  assert.notEqual(synced.official_number, synced.provisional_number)
+
+  // 4. The window. It has no intake screen yet, so the clerk's work goes through the same HTTP API the window
+  // UI will call: find the case by the card's number, take the papers but one, decide 容缺受理.
+  const clerk = await login(window, CLERK.id, CLERK.password)
+  const idNumber = await cardNumber(kiosk)
+  assert.match(idNumber ?? '', /^\d{17}[\dX]$/)
+  const found = await until(async () => {
+    const cases = await api(window, '/api/cases/lookup', { method: 'POST', body: { id_number: idNumber }, token: clerk })
+    return cases.find((c) => c.id === caseId && c.number === synced.official_number)
+  }, { what: 'window finds the case by the ID number', timeoutMs: 30000, intervalMs: 500 })
+  assert.equal(found.status, 'handed_over')
+  const atWindow = await api(window, `/api/cases/${caseId}`)
+  const missing = atWindow.materials.find((m) => m.id === 'marriage_certificate')
+  assert.ok(missing, 'the case lists the marriage certificate')
+  for (const m of atWindow.materials.filter((x) => x.id !== missing.id)) {
+    await api(window, `/api/cases/${caseId}/materials/${m.id}`, {
+      method: 'POST', body: { paper_received: true, reviewed: true }, token: clerk,
+    })
+  }
+  const accepted = await api(window, `/api/cases/${caseId}/decision`, {
+    method: 'POST',
+    body: { decision: 'accept_with_missing', missing: [missing.id], promise_date: PROMISE_DATE },
+    token: clerk,
+  })
+  assert.equal(accepted.status, 'accepted_with_missing')
+
+  // The decision reaches the kiosk through the server.
+  await until(async () => (await api(kiosk, `/api/progress/${encodeURIComponent(synced.official_number)}`)).status === 'accepted_with_missing', {
+    what: 'kiosk sees the decision', timeoutMs: 60000, intervalMs: 500,
+  })
+
+  // 5. The resident looks the case up on the kiosk by its official number.
+  await tid(page, 'progress-open').click()
+  await tid(page, 'progress-lookup').waitFor()
+  await tid(page, 'progress-input').fill(synced.official_number)
+  await closeKeyboard(page)
+  await tid(page, 'progress-submit').click()
+  await tid(page, 'progress-result').waitFor({ timeout: 10000 })
+  assert.equal((await tid(page, 'progress-number').innerText()).trim(), synced.official_number)
+  assert.equal(await tid(page, 'progress-status').getAttribute('data-status'), 'accepted_with_missing')
+  assert.equal((await tid(page, 'progress-status').innerText()).trim(), '容缺受理')
+  assert.equal((await tid(page, 'progress-missing').innerText()).trim(), missing.name)
+  assert.match(await tid(page, 'progress-deadline').innerText(), new RegExp(PROMISE_DATE))
+  await shot(page, 'app-16-progress-accepted-with-missing')
+  await page.close()
+
+  // Personal data and session tokens stay out of every log of the hall.
+  assert.deepEqual(secretsInLogs(hall, [
+    { label: 'the applicant\'s ID number', value: idNumber },
+    { label: 'the child\'s name', value: '测试宝宝' },
+    ...[...seenTokens].map((value) => ({ label: 'a session token', value })),
+  ]), [])
+})

@@ -371,6 +371,8 @@ pub enum CaseError {
     ReasonRequired,
     #[error("{0} is not a date (YYYY-MM-DD)")]
     BadDate(String),
+    #[error("form field {field}: {expected}")]
+    BadFieldValue { field: String, expected: String },
 }
 
 impl ErrorCode for CaseError {
@@ -383,6 +385,7 @@ impl ErrorCode for CaseError {
             CaseError::NothingMissing => "application.nothing_missing",
             CaseError::ReasonRequired => "application.reason_required",
             CaseError::BadDate(_) => "application.bad_date",
+            CaseError::BadFieldValue { .. } => "application.bad_field_value",
         }
     }
 }

@@ -66,7 +66,7 @@ fn fill_form(
                 FieldKind::Phone => "13800138000".to_string(),
                 FieldKind::Date => "2026-01-01".to_string(),
                 FieldKind::Number => "2026".to_string(),
-                FieldKind::IdNumber => "460100199001010012".to_string(),
+                FieldKind::IdNumber => "11010519491231002X".to_string(),
                 FieldKind::Choice => def.choices[0].clone(),
                 FieldKind::Text => format!("测试{}", def.label),
             };
@@ -159,6 +159,31 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
     let catalogue = kiosk.catalogue().await.expect("kiosk has the catalogue");
     let item = item_named(&catalogue, "出生登记").clone();
     let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(7)).await;
+    // Typed values are checked by field kind, and only the item's own fields are kept; nothing is saved then.
+    for (field, value) in [("applicant_phone", "x"), ("no_such_field", "1")] {
+        let bad = kiosk
+            .save_application(
+                &Actor::Resident,
+                &id,
+                ApplicationPatch {
+                    form: Some([(field.to_string(), value.to_string())].into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(bad.code(), "application.bad_field_value", "{field}");
+    }
+    assert_eq!(
+        kiosk
+            .case_view(&id)
+            .await
+            .unwrap()
+            .form
+            .get("applicant_phone")
+            .map(String::as_str),
+        Some("13800138000")
+    );
     let submitted = kiosk
         .submit_application(&Actor::Resident, &id)
         .await

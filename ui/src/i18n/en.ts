@@ -119,6 +119,7 @@ const en: MessageSchema = {
     'application.not_asked': 'That question does not apply to your situation',
     'application.material_missing': 'A required document is still missing',
     'application.field_required': 'A required field is still empty',
+    'application.bad_field_value': 'A value is not in the right format: check dates, phone and ID numbers',
     'application.bad_transition': 'The application cannot do that in its current state',
     'rating.no_grade': 'Please choose a rating first',
     'rating.reason_required': 'Please choose why you are dissatisfied',

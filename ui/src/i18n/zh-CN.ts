@@ -121,6 +121,7 @@ const zhCN = {
     'application.not_asked': '这个问题不适用于您的情形',
     'application.material_missing': '还有必交材料没有提交',
     'application.field_required': '还有必填项没有填写',
+    'application.bad_field_value': '有填写内容格式不正确，请检查日期、手机号或证件号码',
     'application.bad_transition': '办件当前状态不允许这个操作',
     'rating.no_grade': '请先选择评价等级',
     'rating.reason_required': '请选择不满意的原因',

@@ -404,6 +404,28 @@ impl Terminal {
                 }
             }
         }
+        if let Some(form) = &patch.form {
+            let catalogue = self.catalogue().await?;
+            for (code, value) in form.iter().filter(|(_, v)| !v.trim().is_empty()) {
+                let def = item
+                    .form
+                    .iter()
+                    .any(|f| &f.field == code)
+                    .then(|| catalogue.field(code))
+                    .flatten();
+                let checked = match def {
+                    Some(def) => def.check_value(value),
+                    None => Err("not a field of this item's form".to_string()),
+                };
+                if let Err(expected) = checked {
+                    return Err(ApplicationError::Case(CaseError::BadFieldValue {
+                        field: code.clone(),
+                        expected,
+                    })
+                    .into());
+                }
+            }
+        }
         let now_ms = unix_ms(self.clock.now());
         self.edit_case(actor, id, move |c| {
             if let Some(answers) = patch.answers {
@@ -573,7 +595,7 @@ impl Terminal {
                 let reason = if window_only.is_empty() {
                     "该事项需到窗口办理".to_string()
                 } else {
-                    format!("请到窗口提交：{}", window_only.join("、"))
+                    window_only.join("、")
                 };
                 (CaseStatus::HandedOver, Some(reason))
             } else if let Some(first) = missing.first() {

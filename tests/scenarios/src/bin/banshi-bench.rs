@@ -555,7 +555,7 @@ async fn bench_case(
                 FieldKind::Phone => "13800138000".to_string(),
                 FieldKind::Date => "2026-01-01".to_string(),
                 FieldKind::Number => "2026".to_string(),
-                FieldKind::IdNumber => "460100199001010012".to_string(),
+                FieldKind::IdNumber => "11010519491231002X".to_string(),
                 FieldKind::Choice => def.choices[0].clone(),
                 FieldKind::Text => format!("{}（海口市龙华区）", def.label),
             };

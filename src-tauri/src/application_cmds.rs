@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use banshi_core::application::Decision;
+use banshi_core::application::{Decision, NoticeKind, NoticeRecord};
 use banshi_core::catalogue::{Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::{ErrorBody, ErrorCode};
@@ -221,4 +221,15 @@ pub async fn case_rate(
 #[tauri::command]
 pub async fn case_progress(terminal: Term<'_>, number: String) -> Answer<ProgressView> {
     terminal.case_progress(&number).await.map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_notice(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    kind: NoticeKind,
+) -> Answer<NoticeRecord> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.issue_notice(&actor, &id, kind).await.map_err(body)
 }

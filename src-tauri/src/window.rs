@@ -139,6 +139,7 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::application_cmds::case_decide,
             crate::application_cmds::case_rate,
             crate::application_cmds::case_progress,
+            crate::application_cmds::case_notice,
             crate::fleet_cmds::fleet_terminals,
             crate::fleet_cmds::fleet_rollouts,
             crate::fleet_cmds::fleet_validate_profile,

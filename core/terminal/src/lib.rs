@@ -19,7 +19,7 @@ pub use terminal::{
 };
 pub use terminal::{
     ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
-    CaseSummaryView, CaseView, ProgressView, RatingView,
+    CaseSummaryView, CaseView, NoticeView, ProgressView, RatingView,
 };
 pub use views::{
     ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,

@@ -23,6 +23,7 @@ use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 mod application_ops;
 mod fleet_ops;
 mod lockdown_ops;
+mod notices;
 mod outbox;
 mod queue_ops;
 mod retention;
@@ -30,7 +31,7 @@ mod staff_ops;
 
 pub use application_ops::{
     ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
-    CaseSummaryView, CaseView, ProgressView, RatingView,
+    CaseSummaryView, CaseView, NoticeView, ProgressView, RatingView,
 };
 pub use fleet_ops::{
     check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,

@@ -108,6 +108,9 @@ pub struct IppPrinter {
     timeouts: IppTimeouts,
 }
 
+/// How long a busy printer is asked again before the job is given up as refused.
+const BUSY_RETRY_FOR: Duration = Duration::from_secs(30);
+
 impl IppPrinter {
     /// Checks the URL (schemes `ipp`, `ipps`, `http`, `https`); nothing is sent yet.
     pub fn new(url: &str) -> Result<Self, PrintError> {
@@ -144,6 +147,25 @@ impl IppPrinter {
     /// shows up in printer queues and logs, so it must not contain personal data (use the document
     /// kind and case number).
     pub async fn print_pdf(&self, pdf: &[u8], job_title: &str) -> Result<i32, PrintError> {
+        // `server-error-busy` asks the client to try again shortly (RFC 8011 §13.1.5.6): a printer without a
+        // queue answers it while it still processes the previous job, e.g. the second copy of a material list.
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(200);
+        loop {
+            match self.print_once(pdf, job_title).await {
+                Err(PrintError::Refused { status })
+                    if status == "ServerErrorBusy" && started.elapsed() < BUSY_RETRY_FOR =>
+                {
+                    tracing::info!(printer = %self.uri, ?delay, "printer busy; sending the job again");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn print_once(&self, pdf: &[u8], job_title: &str) -> Result<i32, PrintError> {
         let payload = IppPayload::new(Cursor::new(pdf.to_vec()));
         let media = IppValue::new_keyword("iso_a4_210x297mm")
             .and_then(|value| IppAttribute::with_name("media", value))

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use banshi_core::application::{Collection, Decision};
+use banshi_core::application::{Collection, Decision, NoticeKind, NoticeRecord};
 use banshi_core::catalogue::{Answers, Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::ErrorBody;
@@ -51,6 +51,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/cases/{id}/submit", post(submit))
         .route("/api/cases/{id}/decision", post(decide))
         .route("/api/cases/{id}/rating", post(rate))
+        .route("/api/cases/{id}/notices", post(issue_notice))
         .route("/api/progress/{number}", get(progress))
         .merge(pages)
         .with_state(terminal)
@@ -329,6 +330,28 @@ async fn rate(
     }
     let view = t.rate_case(&id, rate.input, channel).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize)]
+struct NoticeRequest {
+    kind: NoticeKind,
+}
+
+/// Make (again) and print a notice of the case: a reprint, or the material list in two copies.
+async fn issue_notice(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<NoticeRecord>), ApiError> {
+    let request: NoticeRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.bad_request", e.to_string()),
+        )
+    })?;
+    let record = t.issue_notice(&caller.actor, &id, request.kind).await?;
+    Ok((StatusCode::CREATED, Json(record)))
 }
 
 async fn progress(

@@ -151,6 +151,7 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/cases/{id}/submit", None),
     ("POST", "/api/cases/{id}/decision", None),
     ("POST", "/api/cases/{id}/rating", None),
+    ("POST", "/api/cases/{id}/notices", None),
     ("POST", "/api/cases/{id}/pages", None),
     ("POST", "/api/cases/{id}/signature", None),
     ("GET", "/api/progress/{number}", None),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use banshi_core::application::{CaseStatus, Decision};
+use banshi_core::application::{CaseStatus, Decision, NoticeKind};
 use banshi_core::catalogue::{Answers, Catalogue, FieldKind, Item, DEMO_CATALOGUE_TOML};
 use banshi_core::rating::{Grade, RatingChannel, RatingInput};
 use banshi_core::staff::{Actor, Role};
@@ -149,8 +149,13 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
         .await
         .expect("kiosk");
     kiosk.sync_now().await;
+    // The window's A4 printer is a real IPP printer (ippeveprinter) keeping what it prints.
+    let printer = banshi_documents::VirtualPrinter::start().expect("virtual IPP printer");
+    let printer_url = printer.url();
     let window = hall
-        .terminal("window", "hk-window-05")
+        .terminal_with("window", "hk-window-05", |p| {
+            p.devices.a4_printer = Some(banshi_profile::IppPrinter { url: printer_url });
+        })
         .await
         .expect("window");
     window.sync_now().await;
@@ -280,11 +285,36 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
         .await
         .expect("容缺受理");
     assert_eq!(accepted.status, CaseStatus::AcceptedWithMissing);
+    // The 容缺受理通知书 was kept with the case and printed over IPP; its QR carries the progress URL.
+    assert_eq!(accepted.notices.len(), 1);
+    assert!(accepted.notices[0].printed, "{:?}", accepted.notices);
+    let printed = printer
+        .wait_for_documents(1, std::time::Duration::from_secs(20))
+        .expect("the notice reached the printer");
+    assert!(std::fs::read(&printed[0]).unwrap().starts_with(b"%PDF"));
+    assert!(
+        accepted.progress_url.ends_with(&format!("/c/{official}")),
+        "{}",
+        accepted.progress_url
+    );
+    // The material list prints in two copies.
+    let list = window
+        .issue_notice(&clerk, &id, NoticeKind::MaterialList)
+        .await
+        .expect("material list");
+    assert!(list.printed, "{list:?}");
+    printer
+        .wait_for_documents(3, std::time::Duration::from_secs(20))
+        .expect("two more documents");
     window.sync_now().await;
 
     // The kiosk's progress lookup resolves the official number (what the notice's QR carries).
     kiosk.sync_now().await;
-    let progress = kiosk.case_progress(&official).await.expect("lookup");
+    // Scanning the notice's QR gives the progress URL; the lookup takes the number from it.
+    let progress = kiosk
+        .case_progress(&accepted.progress_url)
+        .await
+        .expect("lookup");
     assert_eq!(progress.status, CaseStatus::AcceptedWithMissing);
     assert_eq!(
         progress.missing_materials,
@@ -455,4 +485,83 @@ async fn a_withdrawn_item_is_refused_with_its_name() {
         .unwrap_err();
     assert_eq!(err.code(), "application.item_withdrawn");
     assert!(err.to_string().contains("出生登记"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_intake_ends_in_a_correction_request_with_its_notice_printed() {
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let printer = banshi_documents::VirtualPrinter::start().expect("virtual IPP printer");
+    let printer_url = printer.url();
+    let window = hall
+        .terminal_with("window", "hk-window-07", |p| {
+            p.devices.a4_printer = Some(banshi_profile::IppPrinter { url: printer_url });
+        })
+        .await
+        .expect("window");
+    window.sync_now().await;
+    let clerk = clerk(&window, "clerk-07").await;
+    let catalogue = window.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "营业执照").clone();
+    // The clerk types the applicant (no card here), answers, fills and takes the papers but one.
+    let id = fill_case(&window, &clerk, &item.code, resident(30)).await;
+    let view = window.case_view(&id).await.expect("case");
+    for m in view.materials.iter().skip(1) {
+        window
+            .mark_material(&clerk, &id, &m.id, true, true)
+            .await
+            .expect("paper");
+    }
+    let first = view.materials[0].clone();
+    let accept = window
+        .decide_application(&clerk, &id, Decision::Accept)
+        .await
+        .unwrap_err();
+    assert_eq!(accept.code(), "application.material_missing");
+    let correction = |reason: &str| Decision::RequestCorrection {
+        materials: vec![first.id.clone()],
+        reason: reason.into(),
+        deadline: "2026-12-15".into(),
+    };
+    let no_reason = window
+        .decide_application(&clerk, &id, correction(" "))
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), "application.reason_required");
+    let corrected = window
+        .decide_application(&clerk, &id, correction("复印件不清晰"))
+        .await
+        .expect("补齐补正");
+    assert_eq!(corrected.status, CaseStatus::CorrectionRequested);
+    assert_eq!(corrected.notices.len(), 1);
+    assert!(corrected.notices[0].printed);
+    let pdf = printer
+        .wait_for_documents(1, std::time::Duration::from_secs(20))
+        .expect("the correction notice reached the printer");
+    assert!(std::fs::read(&pdf[0]).unwrap().starts_with(b"%PDF"));
+    let last = corrected.history.last().expect("history");
+    assert!(
+        last.note.contains("复印件不清晰") && last.note.contains(&first.name),
+        "{}",
+        last.note
+    );
+    assert_eq!(last.actor_name, "测试clerk-07");
+    let progress = window
+        .case_progress(&corrected.number)
+        .await
+        .expect("lookup");
+    assert_eq!(progress.missing_materials, [first.name.clone()]);
+    assert_eq!(progress.deadline.as_deref(), Some("2026-12-15"));
+
+    // The applicant comes back with the paper: the case is taken in again (补正受理) and accepted.
+    window
+        .mark_material(&clerk, &id, &first.id, true, true)
+        .await
+        .expect("paper");
+    let accepted = window
+        .decide_application(&clerk, &id, Decision::Accept)
+        .await
+        .expect("受理");
+    assert_eq!(accepted.status, CaseStatus::Accepted);
+    assert_eq!(accepted.notices.len(), 2);
 }

@@ -65,6 +65,8 @@ pub enum ApplicationError {
     Case(#[from] CaseError),
     #[error(transparent)]
     Rating(#[from] RatingError),
+    #[error("the notice could not be made: {0}")]
+    Notice(String),
 }
 
 impl ErrorCode for ApplicationError {
@@ -82,6 +84,7 @@ impl ErrorCode for ApplicationError {
             ApplicationError::Answers(e) => e.code(),
             ApplicationError::Case(e) => e.code(),
             ApplicationError::Rating(e) => e.code(),
+            ApplicationError::Notice(_) => "application.notice_failed",
         }
     }
 }
@@ -98,6 +101,7 @@ impl ApplicationError {
             ApplicationError::Rating(_) => 400,
             ApplicationError::Case(CaseError::BadTransition { .. }) => 409,
             ApplicationError::Case(_) => 400,
+            ApplicationError::Notice(_) => 500,
             ApplicationError::NoCatalogue
             | ApplicationError::ItemWithdrawn(_)
             | ApplicationError::NotEditable(_)
@@ -192,9 +196,21 @@ pub struct CaseView {
     pub handover: Option<String>,
     pub decision: Option<Decision>,
     pub history: Vec<CaseStepView>,
+    /// The documents issued for the case, oldest first.
+    pub notices: Vec<NoticeView>,
+    /// What the documents' QR carries: the progress page of the case's number.
+    pub progress_url: String,
     pub rated: bool,
     pub synced: bool,
     pub created_at_ms: i64,
+}
+
+/// A document issued for a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeView {
+    pub kind: banshi_core::application::NoticeKind,
+    pub at_ms: i64,
+    pub printed: bool,
 }
 
 /// A line of a case list (draft box, the applicant's cases): no personal data but the masked name.
@@ -634,12 +650,18 @@ impl Terminal {
             .map_err(ApplicationError::from)?;
         let note = decision_note(&decision, &item);
         let event = self.step(actor, decision.status(), note);
+        let kind = decision.notice();
         self.edit_case_checked(actor, id, move |c| {
             c.record_step(event)?;
             c.decision = Some(decision);
             Ok(())
         })
         .await?;
+        // The decision stands whatever happens to its paper: a notice that could not be made or printed is
+        // made again with `issue_notice`.
+        if let Err(error) = self.issue_notice(actor, id, kind).await {
+            tracing::warn!(case = id, %error, "decision saved, notice not issued");
+        }
         self.case_view(id).await
     }
 
@@ -658,16 +680,19 @@ impl Terminal {
             .as_ref()
             .and_then(|c| c.item(&case.body.item_code));
         let rated = self.rating_of(&case.header.id).await?.is_some();
+        let url = super::notices::progress_url(self, case.body.number());
         Ok(case_view(
             &case,
             item,
             rated,
             status == banshi_store::SyncStatus::Synced,
+            url,
         ))
     }
 
     /// The progress of the case with this provisional or official number (a receipt's QR carries it).
     pub async fn case_progress(&self, number: &str) -> Result<ProgressView, TerminalError> {
+        let number = super::notices::number_from_scan(number);
         let (case, _) = self
             .find_case_record(|r| r.body.has_number(number))
             .await?
@@ -896,7 +921,10 @@ impl Terminal {
             .find(|(r, _)| pick(r)))
     }
 
-    async fn case_and_item(&self, id: &str) -> Result<(Record<Application>, Item), TerminalError> {
+    pub(super) async fn case_and_item(
+        &self,
+        id: &str,
+    ) -> Result<(Record<Application>, Item), TerminalError> {
         let (case, _) = self
             .find_case_record(|r| r.header.id == id)
             .await?
@@ -911,7 +939,7 @@ impl Terminal {
         Ok((case, item))
     }
 
-    async fn edit_case(
+    pub(super) async fn edit_case(
         &self,
         actor: &Actor,
         id: &str,
@@ -990,7 +1018,7 @@ fn prefill(source: Prefill, a: &ApplicantInput) -> String {
 }
 
 /// The actor's id and printable name for a status step: `resident` at a kiosk, else the staff id and name.
-fn actor_names(actor: &Actor) -> (String, String) {
+pub(super) fn actor_names(actor: &Actor) -> (String, String) {
     match actor.staff() {
         Some(s) => (s.staff_id.clone(), s.name.clone()),
         None => ("resident".to_string(), String::new()),
@@ -1050,7 +1078,13 @@ fn summary(r: &Record<Application>) -> CaseSummaryView {
     }
 }
 
-fn case_view(r: &Record<Application>, item: Option<&Item>, rated: bool, synced: bool) -> CaseView {
+fn case_view(
+    r: &Record<Application>,
+    item: Option<&Item>,
+    rated: bool,
+    synced: bool,
+    progress_url: String,
+) -> CaseView {
     let a = &r.body;
     let materials = item
         .map(|item| {
@@ -1096,6 +1130,16 @@ fn case_view(r: &Record<Application>, item: Option<&Item>, rated: bool, synced: 
         handover: a.handover.clone(),
         decision: a.decision.clone(),
         history: steps(a),
+        notices: a
+            .notices
+            .iter()
+            .map(|n| NoticeView {
+                kind: n.kind,
+                at_ms: n.at_ms,
+                printed: n.printed,
+            })
+            .collect(),
+        progress_url,
         rated,
         synced,
         created_at_ms: a.created_at_ms,

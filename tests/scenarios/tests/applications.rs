@@ -550,7 +550,10 @@ async fn a_window_intake_ends_in_a_correction_request_with_its_notice_printed() 
         .case_progress(&corrected.number)
         .await
         .expect("lookup");
-    assert_eq!(progress.missing_materials, [first.name.clone()]);
+    assert_eq!(
+        progress.missing_materials,
+        std::slice::from_ref(&first.name)
+    );
     assert_eq!(progress.deadline.as_deref(), Some("2026-12-15"));
 
     // The applicant comes back with the paper: the case is taken in again (补正受理) and accepted.

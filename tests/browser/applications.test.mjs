@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ADMIN, CLERK, Hall, api, bin, login, secretsInLogs, seenTokens, until } from './hall.mjs'
@@ -24,9 +24,17 @@ const PROMISE_DATE = '2026-12-31'
 let hall
 let browser
 let reader
+let a4Url
+
+/** Where the A4 printer simulator keeps the documents it printed. */
+function a4Spool() {
+  return join(hall.dir, 'a4-spool')
+}
 
 /** The kiosk's reader is the simulator's pty link; its document camera the synthetic 高拍仪. */
 function kioskDevices(mode, toml) {
+  // The window's A4 printer is the IPP Everywhere simulator (ippeveprinter), which keeps what it prints.
+  if (mode === 'window') return toml.replace('url = "ipp://127.0.0.1:631/printers/banshi-a4"', `url = "${a4Url}"`)
   if (mode !== 'self-service') return toml
   return toml
     .replace('port = "/dev/ttyUSB0"', `port = "${join(hall.dir, 'idcard-kiosk')}"`)
@@ -38,6 +46,13 @@ before(async () => {
   reader = hall.spawn('idcard-sim-kiosk', bin('BANSHI_IDCARD_SIM_BIN', 'banshi-idcard-sim'), [
     '--link', join(hall.dir, 'idcard-kiosk'), '--card', 'resident',
   ], {}, { stdin: 'pipe' })
+  const a4 = hall.spawn('a4-sim', bin('BANSHI_BIN', 'banshi'), ['devices', 'sim', 'a4', '--spool', a4Spool()])
+  let a4Output = ''
+  a4.stdout.on('data', (d) => { a4Output += d.toString() })
+  await until(() => {
+    a4Url = /A4 printer at (\S+)/.exec(a4Output)?.[1]
+    return a4Url
+  }, { what: 'A4 printer simulator up', timeoutMs: 30000 })
   await hall.start(['admin', 'self-service', 'window'], { adjustProfile: kioskDevices })
   // Only the fleet's admin consoles may write the catalogue: the server makes the admin console one once it
   // has enrolled (on its first sync).
@@ -259,6 +274,21 @@ test('a kiosk case taken offline is handed to a window, accepted with a missing 
     token: clerk,
   })
   assert.equal(accepted.status, 'accepted_with_missing')
+  // The 容缺受理通知书 was kept with the case and printed on the A4 printer (IPP), with the progress QR.
+  assert.equal(accepted.notices.length, 1)
+  assert.equal(accepted.notices[0].kind, 'acceptance_with_missing')
+  assert.equal(accepted.notices[0].printed, true)
+  const spooledPdf = () => {
+    try {
+      return readdirSync(a4Spool()).some((f) => readFileSync(join(a4Spool(), f)).subarray(0, 4).toString() === '%PDF')
+    } catch {
+      return false
+    }
+  }
+  await until(spooledPdf, {
+    what: 'the notice in the printer spool', timeoutMs: 20000,
+  })
+  assert.ok(accepted.progress_url.endsWith(`/c/${synced.official_number}`), accepted.progress_url)
 
   // The decision reaches the kiosk through the server.
   await until(async () => (await api(kiosk, `/api/progress/${encodeURIComponent(synced.official_number)}`)).status === 'accepted_with_missing', {
@@ -268,7 +298,8 @@ test('a kiosk case taken offline is handed to a window, accepted with a missing 
   // 5. The resident looks the case up on the kiosk by its official number.
   await tid(page, 'progress-open').click()
   await tid(page, 'progress-lookup').waitFor()
-  await tid(page, 'progress-input').fill(synced.official_number)
+  // What a scanner gun types when it reads the notice's QR: the progress URL; the lookup takes the number from it.
+  await tid(page, 'progress-input').fill(accepted.progress_url)
   await closeKeyboard(page)
   await tid(page, 'progress-submit').click()
   await tid(page, 'progress-result').waitFor({ timeout: 10000 })

@@ -544,10 +544,9 @@ impl Application {
 }
 
 fn check_date(s: &str) -> Result<(), CaseError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, format)
+    crate::clock::parse_date(s)
         .map(|_| ())
-        .map_err(|_| CaseError::BadDate(s.to_string()))
+        .ok_or_else(|| CaseError::BadDate(s.to_string()))
 }
 
 #[cfg(test)]

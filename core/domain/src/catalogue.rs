@@ -261,10 +261,7 @@ impl FieldDef {
         }
         let ok = match self.kind {
             FieldKind::Text => true,
-            FieldKind::Date => {
-                let format = time::macros::format_description!("[year]-[month]-[day]");
-                time::Date::parse(value, format).is_ok()
-            }
+            FieldKind::Date => crate::clock::parse_date(value).is_some(),
             FieldKind::Phone => {
                 value.len() == 11
                     && value.starts_with('1')

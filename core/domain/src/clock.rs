@@ -70,6 +70,15 @@ impl Clock for ManualClock {
     }
 }
 
+/// A `YYYY-MM-DD` date as records, forms and decisions write it; `None` when it is not one.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use banshi_documents::templates::{
     acceptance_receipt, notice, AcceptanceReceipt, CaseHeader, MaterialLine, MaterialStatus, Notice,
 };
 use banshi_documents::{render_pdf, CjkFonts, Document};
-use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::{blocking, Terminal, TerminalError};
 use crate::terminal::application_ops::ApplicationError;
@@ -57,10 +57,6 @@ fn hall_time(at_ms: i64) -> PrimitiveDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
         .to_offset(UtcOffset::from_hms(8, 0, 0).expect("UTC+8"));
     PrimitiveDateTime::new(at.date(), at.time())
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
 fn material_lines(
@@ -157,7 +153,7 @@ fn build(
             let mut n = Notice::supplement_correction(
                 header,
                 material_lines(case, item, listed(materials)),
-                parse_date(deadline).unwrap_or(issued.date()),
+                banshi_core::clock::parse_date(deadline).unwrap_or(issued.date()),
                 issued.date(),
             );
             n.paragraphs.insert(1, format!("补正原因：{reason}。"));

@@ -258,7 +258,7 @@ pub struct NoticeRecord {
     pub kind: NoticeKind,
     pub at_ms: i64,
     pub actor: String,
-    /// SM3 of the PDF kept as a blob.
+    /// SM3 of the PDF kept as a blob; empty for a kiosk's thermal receipt.
     pub pdf: String,
     /// Whether the printer took it.
     pub printed: bool,

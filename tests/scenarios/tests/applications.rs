@@ -205,6 +205,22 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
     };
     assert_eq!(submitted.status, expected);
     assert!(!submitted.synced);
+    // The receipt: an 80 mm slip with the number and the progress QR, noted on the case.
+    let receipt = submitted.notices.last().expect("receipt noted");
+    assert_eq!(receipt.kind, NoticeKind::Receipt);
+    assert!(receipt.printed);
+    let jobs = hall
+        .printer
+        .wait_for_jobs(1, std::time::Duration::from_secs(10))
+        .await
+        .expect("the receipt reached the printer");
+    let slip = jobs.last().expect("job");
+    assert!(
+        slip.text.contains(&submitted.provisional_number),
+        "{}",
+        slip.text
+    );
+    assert!(slip.text.contains("办事回执"), "{}", slip.text);
 
     // A rating at the end of the kiosk flow; a second one is refused with the case number in the message.
     let rated = kiosk
@@ -286,8 +302,18 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
         .expect("容缺受理");
     assert_eq!(accepted.status, CaseStatus::AcceptedWithMissing);
     // The 容缺受理通知书 was kept with the case and printed over IPP; its QR carries the progress URL.
-    assert_eq!(accepted.notices.len(), 1);
-    assert!(accepted.notices[0].printed, "{:?}", accepted.notices);
+    let kinds: Vec<_> = accepted
+        .notices
+        .iter()
+        .map(|n| (n.kind, n.printed))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (NoticeKind::Receipt, true),
+            (NoticeKind::AcceptanceWithMissing, true)
+        ]
+    );
     let printed = printer
         .wait_for_documents(1, std::time::Duration::from_secs(20))
         .expect("the notice reached the printer");

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use banshi_core::application::{
     provisional_number, Application, CaseApplicant, CaseError, CaseStatus, Channel, Collection,
-    Decision, MaterialEntry, StatusEvent,
+    Decision, MaterialEntry, NoticeKind, StatusEvent,
 };
 use banshi_core::catalogue::{
     AnswerError, Answers, Catalogue, CatalogueError, Item, Prefill, CATALOGUE_SCOPE,
@@ -632,6 +632,13 @@ impl Terminal {
         })
         .await?;
         tracing::info!(case = id, status = status.as_str(), "case submitted");
+        // The kiosk hands the resident a receipt with the number and the progress QR; a printer problem is
+        // noted on the case and never undoes the submission.
+        if channel == Channel::Kiosk {
+            if let Err(error) = self.issue_notice(actor, id, NoticeKind::Receipt).await {
+                tracing::warn!(case = id, %error, "case submitted, receipt not issued");
+            }
+        }
         self.case_view(id).await
     }
 

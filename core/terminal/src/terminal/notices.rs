@@ -4,7 +4,7 @@
 //! A notice is kept before it is printed: its PDF becomes a blob of the case and a [`NoticeRecord`] is added to
 //! the case (durably), then the A4 printer gets it over IPP. A failed print leaves the notice with
 //! `printed = false`, so the clerk can print it again; the decision it belongs to is never undone by a
-//! printer problem.
+//! printer problem. A kiosk's receipt (收件回执) is an 80 mm thermal slip with the same QR instead.
 
 use std::sync::{Arc, OnceLock};
 
@@ -13,6 +13,7 @@ use banshi_core::catalogue::{Item, Medium};
 use banshi_core::mask::mask_name;
 use banshi_core::queue::unix_ms;
 use banshi_core::staff::Actor;
+use banshi_devices::{AlignSpec, SizeSpec, SlipLineSpec, ThermalRole};
 use banshi_documents::templates::{
     acceptance_receipt, notice, AcceptanceReceipt, CaseHeader, MaterialLine, MaterialStatus, Notice,
 };
@@ -171,7 +172,97 @@ fn build(
     }
 }
 
+/// The kiosk's 80 mm receipt: the case number, what happens next and the progress QR.
+fn receipt_lines(terminal: &Terminal, case: &Application, at_ms: i64) -> Vec<SlipLineSpec> {
+    let text = |text: String, bold: bool| SlipLineSpec::Text {
+        text,
+        align: AlignSpec::Left,
+        bold,
+        size: SizeSpec::Normal,
+    };
+    let issued = hall_time(at_ms);
+    let mut lines = vec![
+        SlipLineSpec::Text {
+            text: "办事回执".into(),
+            align: AlignSpec::Center,
+            bold: true,
+            size: SizeSpec::Double,
+        },
+        SlipLineSpec::Text {
+            text: terminal.profile().terminal.outlet.clone(),
+            align: AlignSpec::Center,
+            bold: false,
+            size: SizeSpec::Normal,
+        },
+        SlipLineSpec::Separator,
+        text(format!("办件编号：{}", case.number()), true),
+        text(format!("办理事项：{}", case.item_name), false),
+        text(
+            format!("申请人：{}", mask_name(&case.applicant.name)),
+            false,
+        ),
+        text(
+            format!(
+                "提交时间：{} {:02}:{:02}",
+                issued.date(),
+                issued.hour(),
+                issued.minute()
+            ),
+            false,
+        ),
+    ];
+    if let Some(handover) = &case.handover {
+        lines.push(text(format!("请到窗口提交：{handover}"), true));
+    }
+    lines.extend([
+        SlipLineSpec::Separator,
+        SlipLineSpec::Qr {
+            data: progress_url(terminal, case.number()),
+            module_size: 5,
+        },
+        SlipLineSpec::Text {
+            text: "扫码或凭办件编号查询办理进度".into(),
+            align: AlignSpec::Center,
+            bold: false,
+            size: SizeSpec::Normal,
+        },
+        SlipLineSpec::Feed { lines: 2 },
+    ]);
+    lines
+}
+
 impl Terminal {
+    /// Print the kiosk's thermal receipt for a case (the receipt printer, else the ticket printer) and note it
+    /// on the case. A failed print is noted too: the case itself is already saved.
+    async fn print_case_receipt(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<NoticeRecord, TerminalError> {
+        let (case, _) = self.case_and_item(id).await?;
+        let now_ms = unix_ms(self.clock.now());
+        let lines = receipt_lines(self, &case.body, now_ms);
+        let devices = self.devices();
+        let printed =
+            tokio::task::spawn_blocking(move || devices.print_slip(ThermalRole::Receipt, &lines))
+                .await
+                .map_err(|e| TerminalError::Task(e.to_string()))?;
+        if let Err(error) = &printed {
+            tracing::warn!(case = id, %error, "receipt not printed");
+        }
+        let record = NoticeRecord {
+            kind: NoticeKind::Receipt,
+            at_ms: now_ms,
+            actor: super::application_ops::actor_names(actor).0,
+            pdf: String::new(),
+            printed: printed.is_ok(),
+        };
+        let kept = record.clone();
+        self.edit_case(actor, id, move |c| c.notices.push(kept))
+            .await?;
+        Ok(record)
+    }
+
     /// Keep and print the notice of `kind` for the case: the PDF is a blob of the case and a notice record is
     /// added before printing. The material list prints twice (applicant, archive envelope).
     pub async fn issue_notice(
@@ -180,6 +271,10 @@ impl Terminal {
         id: &str,
         kind: NoticeKind,
     ) -> Result<NoticeRecord, TerminalError> {
+        // A kiosk's receipt is a thermal slip; every other document is A4.
+        if kind == NoticeKind::Receipt && self.profile().mode == banshi_profile::Mode::SelfService {
+            return self.print_case_receipt(actor, id).await;
+        }
         let (case, item) = self.case_and_item(id).await?;
         let now_ms = unix_ms(self.clock.now());
         let document = build(self, &case.body, &item, kind, now_ms);

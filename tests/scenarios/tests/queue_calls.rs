@@ -246,7 +246,12 @@ fn appointment(
     start: time::OffsetDateTime,
 ) -> banshi_core::appointment::Appointment {
     let local = start.to_offset(banshi_core::clock::HALL_UTC_OFFSET);
-    let end = local + time::Duration::minutes(30);
+    // A slot ends on the day it starts: near midnight it is cut at 23:59.
+    let end = (local + time::Duration::minutes(30)).min(
+        local
+            .replace_time(time::Time::from_hms(23, 59, 0).expect("23:59"))
+            .max(local),
+    );
     banshi_core::appointment::Appointment {
         hall_id: "hk-longhua".into(),
         booking_number: booking.into(),
@@ -292,7 +297,16 @@ async fn an_appointment_checks_in_only_within_its_window_and_gets_appointment_pr
     let later = now + time::Duration::hours(2);
     let store = qm.store();
     let scope = banshi_core::queue::hall_scope("hk-longhua");
-    let soon = appointment("B-SOON", now + time::Duration::minutes(10));
+    // Due in ten minutes; after 23:20 hall time such a slot would run into tomorrow, so it started five minutes
+    // ago instead (still inside the late check-in window).
+    let soon_at = if banshi_core::queue::hall_day(now + time::Duration::minutes(40))
+        == banshi_core::queue::hall_day(now)
+    {
+        now + time::Duration::minutes(10)
+    } else {
+        now - time::Duration::minutes(5)
+    };
+    let soon = appointment("B-SOON", soon_at);
     let too_early = appointment("B-LATER", later);
     let placeable = local.hour() < 21;
     for a in [&soon, &too_early] {

@@ -292,16 +292,32 @@ async fn alt_f4_closes_a_desk_terminal_that_is_not_locked() {
     app.text_of("mode-office").await.expect("office screen");
     let pid = app.app_pid().await.expect("pid");
     let window = main_window(pid).await.expect("window");
-    xdotool(&["windowactivate", "--sync", &window])
-        .await
-        .expect("focus");
-    xdotool(&["key", "--clearmodifiers", "alt+F4"])
-        .await
-        .expect("key");
-    let status = app
-        .wait_for_exit(Duration::from_secs(20))
-        .await
-        .expect("exit status");
+    // A key sent while openbox is still taking over focus can be lost (seen once in about ten runs), so the
+    // control presses Alt+F4 again until the app ends: what it shows is that the key *can* close this window.
+    let mut status = None;
+    for _ in 0..5 {
+        if xdotool(&["windowactivate", "--sync", &window])
+            .await
+            .is_err()
+        {
+            // The window is gone: the previous press closed it.
+            status = app
+                .wait_for_exit(Duration::from_secs(5))
+                .await
+                .expect("exit status");
+            break;
+        }
+        xdotool(&["key", "--clearmodifiers", "alt+F4"])
+            .await
+            .expect("key");
+        status = app
+            .wait_for_exit(Duration::from_secs(4))
+            .await
+            .expect("exit status");
+        if status.is_some() {
+            break;
+        }
+    }
     assert_eq!(status, Some(0), "Alt+F4 closes an unlocked window");
     app.finish().await.expect("finish");
 }

@@ -209,12 +209,6 @@ pub async fn case_rate(
     channel: Option<RatingChannel>,
 ) -> Answer<RatingView> {
     let channel = channel.unwrap_or(RatingChannel::Kiosk);
-    if channel == RatingChannel::Default {
-        return Err(ErrorBody::new(
-            "rating.bad_channel",
-            "a default grade is given by the server, not by a screen",
-        ));
-    }
     terminal.rate_case(&id, input, channel).await.map_err(body)
 }
 

@@ -319,15 +319,6 @@ async fn rate(
 ) -> Result<(StatusCode, Json<RatingView>), ApiError> {
     let rate: Rate = json_or_default(&body)?;
     let channel = rate.channel.unwrap_or(RatingChannel::Kiosk);
-    if channel == RatingChannel::Default {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            ErrorBody::new(
-                "rating.bad_channel",
-                "a default grade is given by the server, not by a screen",
-            ),
-        ));
-    }
     let view = t.rate_case(&id, rate.input, channel).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

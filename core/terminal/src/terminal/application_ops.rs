@@ -67,6 +67,8 @@ pub enum ApplicationError {
     Rating(#[from] RatingError),
     #[error("the notice could not be made: {0}")]
     Notice(String),
+    #[error("a default grade is given by the server, not by a screen")]
+    DefaultChannel,
 }
 
 impl ErrorCode for ApplicationError {
@@ -85,6 +87,7 @@ impl ErrorCode for ApplicationError {
             ApplicationError::Case(e) => e.code(),
             ApplicationError::Rating(e) => e.code(),
             ApplicationError::Notice(_) => "application.notice_failed",
+            ApplicationError::DefaultChannel => "rating.bad_channel",
         }
     }
 }
@@ -102,6 +105,7 @@ impl ApplicationError {
             ApplicationError::Case(CaseError::BadTransition { .. }) => 409,
             ApplicationError::Case(_) => 400,
             ApplicationError::Notice(_) => 500,
+            ApplicationError::DefaultChannel => 400,
             ApplicationError::NoCatalogue
             | ApplicationError::ItemWithdrawn(_)
             | ApplicationError::NotEditable(_)
@@ -402,7 +406,7 @@ impl Terminal {
         patch: ApplicationPatch,
     ) -> Result<CaseView, TerminalError> {
         self.intake_channel(actor)?;
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, catalogue) = self.case_and_item(id).await?;
         editable(&case.body)?;
         if let Some(answers) = &patch.answers {
             // Partial answers are fine in a draft; only options that exist are kept.
@@ -421,7 +425,6 @@ impl Terminal {
             }
         }
         if let Some(form) = &patch.form {
-            let catalogue = self.catalogue().await?;
             for (code, value) in form.iter().filter(|(_, v)| !v.trim().is_empty()) {
                 let def = item
                     .form
@@ -474,7 +477,7 @@ impl Terminal {
         pages: Vec<Vec<u8>>,
     ) -> Result<CaseView, TerminalError> {
         self.intake_channel(actor)?;
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, _) = self.case_and_item(id).await?;
         editable(&case.body)?;
         if !item.materials.iter().any(|m| m.id == material_id) {
             return Err(ApplicationError::UnknownMaterial(material_id.to_string()).into());
@@ -538,7 +541,7 @@ impl Terminal {
         reviewed: bool,
     ) -> Result<CaseView, TerminalError> {
         self.require_clerk(actor)?;
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, _) = self.case_and_item(id).await?;
         editable(&case.body)?;
         if !item.materials.iter().any(|m| m.id == material_id) {
             return Err(ApplicationError::UnknownMaterial(material_id.to_string()).into());
@@ -565,7 +568,7 @@ impl Terminal {
         png: Vec<u8>,
     ) -> Result<CaseView, TerminalError> {
         self.intake_channel(actor)?;
-        let (case, _) = self.case_and_item(id).await?;
+        let (case, _, _) = self.case_and_item(id).await?;
         editable(&case.body)?;
         if png.is_empty() || png.len() > MAX_PAGE_BYTES {
             return Err(ApplicationError::TooManyPages.into());
@@ -586,11 +589,10 @@ impl Terminal {
         id: &str,
     ) -> Result<CaseView, TerminalError> {
         let channel = self.intake_channel(actor)?;
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, catalogue) = self.case_and_item(id).await?;
         if case.body.status() != CaseStatus::Draft {
             return Err(ApplicationError::NotEditable(case.body.status().as_str()).into());
         }
-        let catalogue = self.catalogue().await?;
         usable_item(&catalogue, &item.code)?;
         item.check_answers(&case.body.answers)
             .map_err(ApplicationError::from)?;
@@ -651,7 +653,7 @@ impl Terminal {
         decision: Decision,
     ) -> Result<CaseView, TerminalError> {
         self.require_clerk(actor)?;
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, _) = self.case_and_item(id).await?;
         case.body
             .check_decision(&item, &decision)
             .map_err(ApplicationError::from)?;
@@ -792,6 +794,9 @@ impl Terminal {
         input: RatingInput,
         channel: RatingChannel,
     ) -> Result<RatingView, TerminalError> {
+        if channel == RatingChannel::Default {
+            return Err(ApplicationError::DefaultChannel.into());
+        }
         let rules = RatingRules::default();
         let grade = check_input(&input, &rules).map_err(ApplicationError::from)?;
         let (case, _) = self
@@ -931,7 +936,7 @@ impl Terminal {
     pub(super) async fn case_and_item(
         &self,
         id: &str,
-    ) -> Result<(Record<Application>, Item), TerminalError> {
+    ) -> Result<(Record<Application>, Item, Arc<Catalogue>), TerminalError> {
         let (case, _) = self
             .find_case_record(|r| r.header.id == id)
             .await?
@@ -943,7 +948,7 @@ impl Terminal {
             .item(&case.body.item_code)
             .cloned()
             .ok_or_else(|| ApplicationError::UnknownItem(case.body.item_code.clone()))?;
-        Ok((case, item))
+        Ok((case, item, catalogue))
     }
 
     pub(super) async fn edit_case(

@@ -239,7 +239,7 @@ impl Terminal {
         actor: &Actor,
         id: &str,
     ) -> Result<NoticeRecord, TerminalError> {
-        let (case, _) = self.case_and_item(id).await?;
+        let (case, _, _) = self.case_and_item(id).await?;
         let now_ms = unix_ms(self.clock.now());
         let lines = receipt_lines(self, &case.body, now_ms);
         let devices = self.devices();
@@ -275,7 +275,7 @@ impl Terminal {
         if kind == NoticeKind::Receipt && self.profile().mode == banshi_profile::Mode::SelfService {
             return self.print_case_receipt(actor, id).await;
         }
-        let (case, item) = self.case_and_item(id).await?;
+        let (case, item, _) = self.case_and_item(id).await?;
         let now_ms = unix_ms(self.clock.now());
         let document = build(self, &case.body, &item, kind, now_ms);
         let fonts = fonts()?;

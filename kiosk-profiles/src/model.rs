@@ -179,6 +179,10 @@ pub struct SyncSettings {
     #[serde(default = "default_sync_interval_ms")]
     #[schemars(range(min = 200, max = 3_600_000))]
     pub interval_ms: u64,
+    /// Where an export bundle is written for removable media (field laptops); default: `bundles/` in the
+    /// terminal's data folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_dir: Option<String>,
 }
 
 fn default_sync_interval_ms() -> u64 {

@@ -316,6 +316,9 @@ impl Rules<'_, '_> {
     fn sync(&mut self, view: &View) {
         if let Some(sync) = &view.sync {
             self.url(KeyPath::of("sync.server"), &sync.server, &["http", "https"]);
+            if let Some(dir) = &sync.bundle_dir {
+                self.not_blank(KeyPath::of("sync.bundle_dir"), dir);
+            }
         }
     }
 

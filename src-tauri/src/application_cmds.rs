@@ -9,7 +9,8 @@ use banshi_core::catalogue::{Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_terminal::{
-    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView, Terminal,
+    ApplicantCardView, ApplicantInput, ApplicationPatch, BundleExportView, CaseSummaryView,
+    CaseView, EvaluatorOutcome, ProgressView, RatingView, Terminal,
 };
 use base64::Engine;
 use tauri::State;
@@ -59,17 +60,61 @@ pub async fn case_start(
     token: Option<String>,
     item_code: String,
     applicant: Option<ApplicantInput>,
+    card_token: Option<String>,
 ) -> Answer<CaseView> {
     let actor = terminal.actor(token.as_deref());
-    match applicant {
-        Some(a) => terminal.start_application(&actor, &item_code, a).await,
-        None => {
+    match (applicant, card_token) {
+        (Some(a), _) => terminal.start_application(&actor, &item_code, a).await,
+        (None, Some(card)) => {
+            terminal
+                .start_application_for_card(&actor, &item_code, &card)
+                .await
+        }
+        (None, None) => {
             terminal
                 .start_application_with_card(&actor, &item_code)
                 .await
         }
     }
     .map_err(body)
+}
+
+/// A window or field desk reads the applicant's card: the person's cases and a token to start new ones.
+#[tauri::command]
+pub async fn case_read_card(
+    terminal: Term<'_>,
+    token: Option<String>,
+) -> Answer<ApplicantCardView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal.read_applicant_card(&actor).await.map_err(body)
+}
+
+/// Light the window's evaluator for a case and wait for the applicant's key.
+#[tauri::command]
+pub async fn case_rate_evaluator(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+) -> Answer<EvaluatorOutcome> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .rate_case_with_evaluator(&actor, &id)
+        .await
+        .map_err(body)
+}
+
+/// The field screen's 导出: a bundle of everything not yet synced, on the removable media.
+#[tauri::command]
+pub async fn sync_export(
+    terminal: Term<'_>,
+    token: Option<String>,
+    passphrase: String,
+) -> Answer<BundleExportView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .export_bundle_to_folder(&actor, &passphrase)
+        .await
+        .map_err(body)
 }
 
 #[tauri::command]

@@ -8,15 +8,10 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
-import { join, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { ADMIN, CLERK, Hall, api, bin, login, secretsInLogs, seenTokens, until } from './hall.mjs'
+import { CLERK, Hall, api, login, secretsInLogs, seenTokens, until } from './hall.mjs'
+import { publishDemoCatalogue, spooledPdfs, startA4, startIdCardSim, withA4 } from './applications.mjs'
 import { launch, shot } from './browser.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const DEMO_CATALOGUE = readFileSync(join(root, 'core', 'domain', 'catalogue', 'demo.toml'), 'utf8')
 /** 国内出生登记 in the demo catalogue: its pinyin initials are what the resident types. */
 const BIRTH = { code: '11460106MB1510023P444010020000100', pinyin: 'gncsdj', name: '国内出生登记' }
 const PROMISE_DATE = '2026-12-31'
@@ -24,59 +19,23 @@ const PROMISE_DATE = '2026-12-31'
 let hall
 let browser
 let reader
-let a4Url
-
-/** Where the A4 printer simulator keeps the documents it printed. */
-function a4Spool() {
-  return join(hall.dir, 'a4-spool')
-}
+let a4
 
 /** The kiosk's reader is the simulator's pty link; its document camera the synthetic 高拍仪. */
 function kioskDevices(mode, toml) {
-  // The window's A4 printer is the IPP Everywhere simulator (ippeveprinter), which keeps what it prints.
-  if (mode === 'window') return toml.replace('url = "ipp://127.0.0.1:631/printers/banshi-a4"', `url = "${a4Url}"`)
+  if (mode === 'window') return withA4(toml, a4.url)
   if (mode !== 'self-service') return toml
   return toml
-    .replace('port = "/dev/ttyUSB0"', `port = "${join(hall.dir, 'idcard-kiosk')}"`)
+    .replace('port = "/dev/ttyUSB0"', `port = "${reader.link}"`)
     .replace(/(\[devices\.document_camera\][^[]*?device\s*=\s*)"[^"]*"/, '$1"synthetic"')
 }
 
 before(async () => {
   hall = new Hall()
-  reader = hall.spawn('idcard-sim-kiosk', bin('BANSHI_IDCARD_SIM_BIN', 'banshi-idcard-sim'), [
-    '--link', join(hall.dir, 'idcard-kiosk'), '--card', 'resident',
-  ], {}, { stdin: 'pipe' })
-  const a4 = hall.spawn('a4-sim', bin('BANSHI_BIN', 'banshi'), ['devices', 'sim', 'a4', '--spool', a4Spool()])
-  let a4Output = ''
-  a4.stdout.on('data', (d) => { a4Output += d.toString() })
-  await until(() => {
-    a4Url = /A4 printer at (\S+)/.exec(a4Output)?.[1]
-    return a4Url
-  }, { what: 'A4 printer simulator up', timeoutMs: 30000 })
+  reader = startIdCardSim(hall, 'idcard-kiosk')
+  a4 = await startA4(hall)
   await hall.start(['admin', 'self-service', 'window'], { adjustProfile: kioskDevices })
-  // Only the fleet's admin consoles may write the catalogue: the server makes the admin console one once it
-  // has enrolled (on its first sync).
-  const adminId = /^\[terminal\][^[]*?^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(hall.dir, 'admin.toml'), 'utf8'))[1]
-  await until(() => {
-    try {
-      execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
-        'terminal', 'fleet-admin', adminId, '--db', `sqlite:${join(hall.dir, 'server.sqlite')}`,
-      ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      return true
-    } catch {
-      return false
-    }
-  }, { what: 'admin console made fleet admin terminal', timeoutMs: 30000, intervalMs: 500 })
-  const token = await login(hall.terminals.admin, ADMIN.id, ADMIN.password)
-  // The fleet-admin grant reaches the admin console with its next sync: a refusal before that is retried.
-  await until(() => api(hall.terminals.admin, '/api/catalogue', {
-    method: 'PUT', body: DEMO_CATALOGUE, contentType: 'text/plain; charset=utf-8', token,
-  }), { what: 'demo catalogue published', timeoutMs: 30000, intervalMs: 500 })
-  for (const mode of ['self-service', 'window']) {
-    await until(async () => (await api(hall.terminals[mode], '/api/catalogue')).items?.length > 0, {
-      what: `${mode} has the catalogue`, timeoutMs: 30000, intervalMs: 500,
-    })
-  }
+  await publishDemoCatalogue(hall, ['self-service', 'window'])
   browser = await launch()
 })
 
@@ -100,7 +59,7 @@ async function closeKeyboard(page) {
  * window of this hall has no reader). The reader gives a card once: lift it and place it again first.
  */
 async function cardNumber(base) {
-  reader.stdin.write('remove\nplace resident\n')
+  reader.sim.stdin.write('remove\nplace resident\n')
   const { token } = await api(base, '/api/device/v1/session', { method: 'POST' })
   const card = await api(base, '/api/device/v1/id-card/read', { method: 'POST', body: { timeout_ms: 10000 }, token })
   return card.id_number ?? card.number ?? card.card?.id_number
@@ -286,14 +245,7 @@ test('a kiosk case taken offline is handed to a window, accepted with a missing 
   // The 容缺受理通知书 was kept with the case and printed on the A4 printer (IPP), with the progress QR.
   // The kiosk's thermal receipt comes first, then the window's notice.
   assert.deepEqual(accepted.notices.map((n) => [n.kind, n.printed]), [['receipt', true], ['acceptance_with_missing', true]])
-  const spooledPdf = () => {
-    try {
-      return readdirSync(a4Spool()).some((f) => readFileSync(join(a4Spool(), f)).subarray(0, 4).toString() === '%PDF')
-    } catch {
-      return false
-    }
-  }
-  await until(spooledPdf, {
+  await until(() => spooledPdfs(a4.spool).length > 0, {
     what: 'the notice in the printer spool', timeoutMs: 20000,
   })
   assert.ok(accepted.progress_url.endsWith(`/c/${synced.official_number}`), accepted.progress_url)

@@ -53,6 +53,19 @@ impl Grade {
         }
     }
 
+    /// The grade of level 1 … 5 (an evaluator's key), or `None` for any other number.
+    pub fn from_level(level: u8) -> Option<Grade> {
+        [
+            Grade::VerySatisfied,
+            Grade::Satisfied,
+            Grade::Basic,
+            Grade::Dissatisfied,
+            Grade::VeryDissatisfied,
+        ]
+        .into_iter()
+        .find(|g| g.level() == level)
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Grade::VerySatisfied => "非常满意",

@@ -18,8 +18,9 @@ pub use terminal::{
     ProfileIssueView, RolloutView, StaffInput, Terminal, TerminalError, TerminalEvent,
 };
 pub use terminal::{
-    ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
-    CaseSummaryView, CaseView, NoticeView, ProgressView, RatingView,
+    ApplicantCardView, ApplicantInput, ApplicationError, ApplicationPatch, BundleExportView,
+    CaseMaterialView, CaseStepView, CaseSummaryView, CaseView, EvaluatorOutcome, NoticeView,
+    ProgressView, RatingView,
 };
 pub use views::{
     ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use banshi_core::queue::{hall_scope, Ticket};
+use banshi_core::staff::{Actor, Permission};
 use banshi_core::{Clock, ErrorCode};
 use banshi_devices::templates::TicketSlip;
 use banshi_devices::{DeviceError, DeviceSet};
@@ -22,6 +23,7 @@ use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
 mod application_ops;
 mod fleet_ops;
+mod intake_ops;
 mod lockdown_ops;
 mod notices;
 mod outbox;
@@ -37,6 +39,7 @@ pub use fleet_ops::{
     check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
     FleetTerminalView, FleetView, ProfileCheckView, ProfileIssueView, RolloutView,
 };
+pub use intake_ops::{ApplicantCardView, EvaluatorOutcome};
 pub use lockdown_ops::LockdownError;
 pub use queue_ops::IssueRequest;
 pub use staff_ops::StaffInput;
@@ -52,6 +55,21 @@ const FEED_EARLY_ANSWER_PAUSE: Duration = Duration::from_secs(1);
 /// Retry delays of the feed watcher while the server is unreachable: doubling from the first to the last.
 const FEED_RETRY_MIN: Duration = Duration::from_millis(500);
 const FEED_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Hall time (China Standard Time) for names people read, such as a bundle's file name.
+const HALL_OFFSET: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
+
+/// A bundle written by [`Terminal::export_bundle_to_folder`].
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleExportView {
+    /// The bundle's path, to tell the officer where it is.
+    pub file: String,
+    pub records: usize,
+    pub blobs: usize,
+}
 
 /// Something the UI should refresh for, or follow (a blob's progress); sent to every subscriber.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -186,6 +204,13 @@ impl TerminalError {
             TerminalError::NoSyncServer => 409,
             TerminalError::Lockdown(e) => e.http_status(),
             TerminalError::Application(e) => e.http_status(),
+            TerminalError::Bundle(e) => {
+                use banshi_sync_client::bundle::BundleError as B;
+                match e {
+                    B::Io { .. } | B::Store(_) => 500,
+                    _ => 400,
+                }
+            }
             TerminalError::Staff(e) => {
                 use banshi_core::staff::StaffError as S;
                 match e {
@@ -278,6 +303,8 @@ pub struct Terminal {
     enrollment_token: Mutex<Option<String>>,
     /// Cards read at the queue machine, by token, until used or expired (memory only).
     identities: Mutex<std::collections::HashMap<String, queue_ops::HeldIdentity>>,
+    /// Applicants' cards read at a window or field desk, by token, until expired (memory only).
+    held_applicants: Mutex<std::collections::HashMap<String, intake_ops::HeldApplicant>>,
     /// One window action at a time at a desk.
     desk: tokio::sync::Mutex<()>,
     /// A call this window lost to another, until the clerk's screen has shown it.
@@ -361,6 +388,7 @@ impl Terminal {
             issuing: tokio::sync::Mutex::new(()),
             enrollment_token: Mutex::default(),
             identities: Mutex::default(),
+            held_applicants: Mutex::default(),
             desk: tokio::sync::Mutex::new(()),
             lost_call: Mutex::default(),
             announced: Mutex::default(),
@@ -550,6 +578,62 @@ impl Terminal {
         .await
         .map_err(|e| TerminalError::Task(e.to_string()))?
         .map_err(TerminalError::Bundle)
+    }
+
+    /// The field screen's 导出: a bundle named after this terminal and the hall time in the profile's
+    /// `sync.bundle_dir` (the removable media), or `bundles/` in the data folder. Field staff (and hall
+    /// managers) only: the bundle holds personal data, protected by the passphrase alone.
+    pub async fn export_bundle_to_folder(
+        &self,
+        actor: &Actor,
+        passphrase: &str,
+    ) -> Result<BundleExportView, TerminalError> {
+        if actor.require(Permission::FieldIntake).is_err() {
+            actor.require(Permission::ManageHall)?;
+        }
+        let profile = self.profile();
+        let dir = profile
+            .sync
+            .as_ref()
+            .and_then(|s| s.bundle_dir.as_ref())
+            .map_or_else(|| self.data_dir.join("bundles"), std::path::PathBuf::from);
+        std::fs::create_dir_all(&dir).map_err(|source| {
+            TerminalError::Bundle(banshi_sync_client::bundle::BundleError::Io {
+                path: dir.display().to_string(),
+                source,
+            })
+        })?;
+        let now = self.clock.now().to_offset(HALL_OFFSET);
+        let stamp = format!(
+            "{:04}{:02}{:02}-{:02}{:02}{:02}",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
+        let file = dir.join(format!("{}-{stamp}.banshi-bundle", profile.terminal.id));
+        let header = self.export_bundle(&file, passphrase).await?;
+        let detail = format!(
+            "{} records, {} blobs to {}",
+            header.records,
+            header.blobs,
+            file.display()
+        );
+        self.audit(
+            &actor.audit_name(),
+            banshi_core::audit::AuditAction::ExportBundle,
+            None,
+            &detail,
+        )
+        .await?;
+        tracing::info!(records = header.records, blobs = header.blobs, file = %file.display(), "bundle exported");
+        Ok(BundleExportView {
+            file: file.display().to_string(),
+            records: header.records,
+            blobs: header.blobs,
+        })
     }
 
     /// Import a bundle made by [`Terminal::export_bundle`] on another machine; its records are sent on with

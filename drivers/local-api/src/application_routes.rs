@@ -20,7 +20,8 @@ use banshi_core::catalogue::{Answers, Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::ErrorBody;
 use banshi_terminal::{
-    ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView, ProgressView, RatingView, Terminal,
+    ApplicantCardView, ApplicantInput, ApplicationPatch, CaseSummaryView, CaseView,
+    EvaluatorOutcome, ProgressView, RatingView, Terminal,
 };
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/catalogue/search", get(search))
         .route("/api/cases", get(open_cases).post(start_case))
         .route("/api/cases/lookup", post(lookup))
+        .route("/api/cases/card", post(read_card))
         .route("/api/cases/{id}", get(case))
         .route("/api/cases/{id}/draft", post(save_draft))
         .route("/api/cases/{id}/materials/{material}", post(mark_material))
@@ -51,6 +53,10 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/cases/{id}/submit", post(submit))
         .route("/api/cases/{id}/decision", post(decide))
         .route("/api/cases/{id}/rating", post(rate))
+        .route(
+            "/api/cases/{id}/rating/evaluator",
+            post(rate_with_evaluator),
+        )
         .route("/api/cases/{id}/notices", post(issue_notice))
         .route("/api/progress/{number}", get(progress))
         .merge(pages)
@@ -103,8 +109,11 @@ async fn search(
 #[serde(default)]
 struct StartCase {
     item_code: String,
-    /// Typed by a clerk; absent = read the ID card on this terminal's reader.
+    /// Typed by a clerk.
     applicant: Option<ApplicantInput>,
+    /// A card read at this desk (`POST /api/cases/card`). Without this or `applicant`, the ID card on this
+    /// terminal's reader is read (the kiosk).
+    card_token: Option<String>,
 }
 
 async fn start_case(
@@ -113,17 +122,26 @@ async fn start_case(
     body: Bytes,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     let start: StartCase = json_or_default(&body)?;
-    let view = match start.applicant {
-        Some(applicant) => {
+    let view = match (start.applicant, start.card_token) {
+        (Some(applicant), _) => {
             t.start_application(&caller.actor, &start.item_code, applicant)
                 .await?
         }
-        None => {
+        (None, Some(token)) => {
+            t.start_application_for_card(&caller.actor, &start.item_code, &token)
+                .await?
+        }
+        (None, None) => {
             t.start_application_with_card(&caller.actor, &start.item_code)
                 .await?
         }
     };
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A window or field desk reads the applicant's card: the person's cases and a token to start new ones.
+async fn read_card(State(t): Shared, caller: Caller) -> Result<Json<ApplicantCardView>, ApiError> {
+    Ok(Json(t.read_applicant_card(&caller.actor).await?))
 }
 
 async fn open_cases(
@@ -321,6 +339,15 @@ async fn rate(
     let channel = rate.channel.unwrap_or(RatingChannel::Kiosk);
     let view = t.rate_case(&id, rate.input, channel).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Lights the window's evaluator and waits for the applicant's key (up to a minute).
+async fn rate_with_evaluator(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<EvaluatorOutcome>, ApiError> {
+    Ok(Json(t.rate_case_with_evaluator(&caller.actor, &id).await?))
 }
 
 #[derive(Deserialize)]

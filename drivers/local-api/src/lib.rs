@@ -7,6 +7,7 @@
 //!
 //! Routes: `GET /api/status`, `GET /api/tickets`, `POST /api/tickets` `{"category":"A"}`,
 //! `GET /api/sync/pending` (the records the server does not hold yet, each with its reason),
+//! `POST /api/sync/export` `{"passphrase":…}` (a field laptop's bundle for removable media),
 //! `GET /api/events` (WebSocket, one JSON event per message); anything else is a UI asset, with
 //! `index.html` for `/`. Errors are `{code, message}` with a fitting status.
 //!

@@ -7,7 +7,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use banshi_core::{ErrorBody, ErrorCode};
 use banshi_terminal::{StatusView, Terminal, TerminalError, TerminalEvent, UnsyncedView};
@@ -53,6 +53,7 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
     Router::new()
         .route("/api/status", get(status))
         .route("/api/sync/pending", get(unsynced_records))
+        .route("/api/sync/export", post(export_bundle))
         .route("/api/events", get(events))
         .nest_service(
             "/api/device/v1",
@@ -84,6 +85,33 @@ async fn unsynced_records(
     c: crate::staff_routes::Caller,
 ) -> Result<Json<UnsyncedView>, ApiError> {
     Ok(Json(s.terminal.unsynced_records(&c.actor).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct ExportRequest {
+    passphrase: String,
+}
+
+/// Write the records the server does not hold yet to a bundle on the removable media (field laptops).
+async fn export_bundle(
+    State(s): State<ApiState>,
+    c: crate::staff_routes::Caller,
+    body: axum::body::Bytes,
+) -> Result<Json<banshi_terminal::BundleExportView>, ApiError> {
+    let request: ExportRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new(
+                "api.bad_request",
+                format!("expected {{\"passphrase\": …}}: {e}"),
+            ),
+        )
+    })?;
+    Ok(Json(
+        s.terminal
+            .export_bundle_to_folder(&c.actor, &request.passphrase)
+            .await?,
+    ))
 }
 
 /// The device SDK (`ui/sdk`), for web apps that load it straight from the terminal.

@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 
 const MAGIC: &[u8] = b"BANSHI-BUNDLE1\n";
 const KDF_ITERATIONS: u32 = 100_000;
+/// The shortest passphrase a bundle is made with: it is all that protects the records on lost media.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// Largest bundle accepted on import, so a hostile file cannot exhaust memory.
 pub const MAX_BUNDLE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -48,6 +50,8 @@ pub enum BundleError {
     Store(#[from] banshi_store::StoreError),
     #[error("a record in the bundle is damaged: {0}")]
     BadRecord(String),
+    #[error("the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters")]
+    WeakPassphrase,
 }
 
 impl banshi_core::ErrorCode for BundleError {
@@ -60,6 +64,7 @@ impl banshi_core::ErrorCode for BundleError {
             BundleError::TooLarge(_) => "bundle.too_large",
             BundleError::Store(e) => e.code(),
             BundleError::BadRecord(_) => "bundle.bad_record",
+            BundleError::WeakPassphrase => "bundle.weak_passphrase",
         }
     }
 }
@@ -119,6 +124,9 @@ pub fn export(
     passphrase: &str,
     path: &Path,
 ) -> Result<BundleHeader, BundleError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(BundleError::WeakPassphrase);
+    }
     let mut payload = Vec::new();
     let pending = store.pending()?;
     for id in &pending {

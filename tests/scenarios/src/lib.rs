@@ -201,7 +201,19 @@ impl Hall {
         terminal_id: &str,
         clock: Arc<dyn banshi_core::Clock>,
     ) -> anyhow::Result<Arc<Terminal>> {
-        let terminal = self.open_terminal_on(mode, terminal_id, None, None, clock, |_| {})?;
+        self.terminal_with_clock_and(mode, terminal_id, clock, |_| {})
+            .await
+    }
+
+    /// Like [`Hall::terminal_with_clock`], with the profile adjusted by `adjust` first (e.g. its devices).
+    pub async fn terminal_with_clock_and(
+        &self,
+        mode: &str,
+        terminal_id: &str,
+        clock: Arc<dyn banshi_core::Clock>,
+        adjust: impl FnOnce(&mut Profile),
+    ) -> anyhow::Result<Arc<Terminal>> {
+        let terminal = self.open_terminal_on(mode, terminal_id, None, None, clock, adjust)?;
         let token = self.token(&terminal.profile().terminal.hall_id).await?;
         terminal.enroll(&token).await?;
         Ok(terminal)

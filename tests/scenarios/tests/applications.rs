@@ -432,15 +432,27 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
     assert_eq!(distinct.len(), 20, "provisional numbers are unique");
     assert!(numbers[0].ends_with("-0001"), "{}", numbers[0]);
 
-    let bundle = hall.dir.path().join("field-01.banshi-bundle");
-    let header = field
-        .export_bundle(&bundle, "龙华-外勤")
+    // The field screen's 导出 writes to the bundle folder, for field staff only.
+    let nobody = field
+        .export_bundle_to_folder(&Actor::Resident, "龙华-外勤-2026")
+        .await
+        .unwrap_err();
+    assert_eq!(nobody.code(), "staff.login_required");
+    let officer = login_as(&field, "field-officer", &[Role::FieldStaff]).await;
+    let exported = field
+        .export_bundle_to_folder(&officer, "龙华-外勤-2026")
         .await
         .expect("export");
-    assert!(header.records >= 20);
+    assert!(exported.records >= 20);
+    let bundle = std::path::PathBuf::from(&exported.file);
+    assert!(
+        bundle.starts_with(hall.dir.path()) && exported.file.ends_with(".banshi-bundle"),
+        "{}",
+        exported.file
+    );
     let clerk = clerk(&window, "clerk-06").await;
     let first = window
-        .import_bundle(&bundle, "龙华-外勤")
+        .import_bundle(&bundle, "龙华-外勤-2026")
         .await
         .expect("import");
     assert!(first.records_changed >= 20);
@@ -461,7 +473,7 @@ async fn twenty_field_cases_over_three_offline_days_import_once_at_the_hall() {
     expected.sort();
     assert_eq!(at_hall, expected, "exactly the field cases, once each");
     let again = window
-        .import_bundle(&bundle, "龙华-外勤")
+        .import_bundle(&bundle, "龙华-外勤-2026")
         .await
         .expect("import again");
     assert_eq!(again.records_changed, 0);
@@ -593,4 +605,163 @@ async fn a_window_intake_ends_in_a_correction_request_with_its_notice_printed() 
         .expect("受理");
     assert_eq!(accepted.status, CaseStatus::Accepted);
     assert_eq!(accepted.notices.len(), 2);
+}
+
+/// The window's desk with real devices: the ID card simulator on a pty (read once, held for the clerk) and the
+/// keypad evaluator simulator on another, as the rating channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_reads_the_card_once_for_cases_and_rates_with_the_evaluator() {
+    use banshi_evaluator::{EvaluatorSim, Grade as Key};
+    use banshi_idcard::sim::fixtures::CardFixture;
+    use banshi_idcard::sim::IdCardSimulator;
+
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let reader = IdCardSimulator::start(hall.dir.path().join("idcard")).expect("ID card simulator");
+    let keypad =
+        EvaluatorSim::start(hall.dir.path().join("evaluator")).expect("evaluator simulator");
+    let serial = |port: &std::path::Path| banshi_profile::SerialDevice {
+        port: port.display().to_string(),
+        baud: 115_200,
+        simulated: true,
+    };
+    let (reader_port, keypad_port) = (serial(reader.link()), serial(keypad.link()));
+    let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+    let window = hall
+        .terminal_with_clock_and("window", "hk-window-08", clock.clone(), move |p| {
+            p.devices.a4_printer = None;
+            p.devices.id_reader = Some(reader_port);
+            p.devices.evaluator = Some(keypad_port);
+        })
+        .await
+        .expect("window");
+    window.sync_now().await;
+    let clerk = clerk(&window, "clerk-08").await;
+    let catalogue = window.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "营业执照").clone();
+
+    // Read once: the person has no case yet; two cases start from the one read.
+    reader.place_card(CardFixture::resident().with_name("测试丙"));
+    let card = window.read_applicant_card(&clerk).await.expect("card read");
+    assert!(card.cases.is_empty());
+    assert!(card.name_masked.contains('*') && card.id_number_masked.contains('*'));
+    let first = window
+        .start_application_for_card(&clerk, &item.code, &card.token)
+        .await
+        .expect("first case from the held card");
+    let second = window
+        .start_application_for_card(&clerk, &item.code, &card.token)
+        .await
+        .expect("second case from the same read");
+    assert_eq!(first.applicant_name_masked, card.name_masked);
+
+    // The next read of the same person lists both.
+    reader.remove_card();
+    reader.place_card(CardFixture::resident().with_name("测试丙"));
+    let again = window
+        .read_applicant_card(&clerk)
+        .await
+        .expect("card read again");
+    let mut listed: Vec<_> = again.cases.iter().map(|c| c.id.clone()).collect();
+    listed.sort();
+    let mut started = vec![first.id.clone(), second.id.clone()];
+    started.sort();
+    assert_eq!(listed, started);
+
+    // A held card expires after ten minutes; an unknown token is refused the same way.
+    clock.advance(time::Duration::minutes(11));
+    for token in [card.token.as_str(), "not-a-token"] {
+        let expired = window
+            .start_application_for_card(&clerk, &item.code, token)
+            .await
+            .unwrap_err();
+        assert_eq!(expired.code(), "application.card_not_held");
+    }
+    // A resident (nobody logged in) cannot read cards at a desk.
+    let resident = window
+        .read_applicant_card(&Actor::Resident)
+        .await
+        .unwrap_err();
+    assert_eq!(resident.code(), "staff.login_required");
+
+    // 不予受理 ends the visit; the evaluator's 满意 is the rating.
+    let reject = |reason: &str| Decision::Reject {
+        reason: reason.into(),
+    };
+    window
+        .decide_application(&clerk, &first.id, reject("不属于本中心受理范围"))
+        .await
+        .expect("不予受理");
+    let press = |grade: Key| {
+        let keypad = &keypad;
+        move || {
+            let armed = keypad.wait_until_armed(std::time::Duration::from_secs(20));
+            assert!(armed.is_some(), "the evaluator's prompt was lit");
+            assert!(keypad.press(grade));
+        }
+    };
+    let (outcome, ()) = std::thread::scope(|s| {
+        let presser = s.spawn(press(Key::Satisfied));
+        let outcome = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current()
+                .block_on(window.rate_case_with_evaluator(&clerk, &first.id))
+        });
+        (outcome, presser.join().expect("presser"))
+    });
+    let outcome = outcome.expect("rated with the evaluator");
+    assert_eq!(outcome.grade, Grade::Satisfied);
+    assert_eq!(
+        outcome.rating.expect("recorded at once").case_number,
+        first.number
+    );
+    assert!(window.case_view(&first.id).await.expect("case").rated);
+    // Rated once: the evaluator is not even lit again.
+    let twice = window
+        .rate_case_with_evaluator(&clerk, &first.id)
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), "rating.already_rated");
+    assert!(keypad
+        .wait_until_armed(std::time::Duration::from_millis(300))
+        .is_none());
+
+    // 不满意 on the keypad records nothing until the applicant picks a reason on screen.
+    window
+        .decide_application(&clerk, &second.id, reject("材料不齐且申请人放弃补正"))
+        .await
+        .expect("不予受理");
+    let (outcome, ()) = std::thread::scope(|s| {
+        let presser = s.spawn(press(Key::Dissatisfied));
+        let outcome = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current()
+                .block_on(window.rate_case_with_evaluator(&clerk, &second.id))
+        });
+        (outcome, presser.join().expect("presser"))
+    });
+    let outcome = outcome.expect("key read");
+    assert_eq!(
+        (outcome.grade, outcome.rating.is_none()),
+        (Grade::Dissatisfied, true)
+    );
+    assert!(!window.case_view(&second.id).await.expect("case").rated);
+    let input = |reasons: Vec<String>| RatingInput {
+        grade: Some(Grade::Dissatisfied),
+        reasons,
+        comment: String::new(),
+        anonymous: false,
+    };
+    let no_reason = window
+        .rate_case(&second.id, input(Vec::new()), RatingChannel::Evaluator)
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), "rating.reason_required");
+    window
+        .rate_case(
+            &second.id,
+            input(vec!["long_wait".into()]),
+            RatingChannel::Evaluator,
+        )
+        .await
+        .expect("rated with a reason");
+    assert!(window.case_view(&second.id).await.expect("case").rated);
 }

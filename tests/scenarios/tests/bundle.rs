@@ -22,8 +22,15 @@ async fn an_exported_bundle_imports_once_and_reaches_the_server() {
     let stick = hall.dir.path().join("usb");
     std::fs::create_dir_all(&stick).unwrap();
     let bundle = stick.join("qm-field.banshi-bundle");
+    // A passphrase is all that protects records on a lost stick: a short one is refused before anything is written.
+    let short = field.export_bundle(&bundle, "1234567").await.unwrap_err();
+    assert_eq!(
+        banshi_core::ErrorCode::code(&short),
+        "bundle.weak_passphrase"
+    );
+    assert!(!bundle.exists());
     let header = field
-        .export_bundle(&bundle, "龙华-2026")
+        .export_bundle(&bundle, "龙华-2026-外勤")
         .await
         .expect("export");
     assert_eq!((header.records, header.blobs), (3, 1));
@@ -39,12 +46,12 @@ async fn an_exported_bundle_imports_once_and_reaches_the_server() {
     );
 
     let first = window
-        .import_bundle(&bundle, "龙华-2026")
+        .import_bundle(&bundle, "龙华-2026-外勤")
         .await
         .expect("import");
     assert_eq!((first.records_changed, first.blobs_added), (3, 1));
     let again = window
-        .import_bundle(&bundle, "龙华-2026")
+        .import_bundle(&bundle, "龙华-2026-外勤")
         .await
         .expect("import again");
     assert_eq!(
@@ -80,12 +87,18 @@ async fn an_exported_bundle_imports_once_and_reaches_the_server() {
     tampered[middle] ^= 0x01;
     let bad = stick.join("tampered.banshi-bundle");
     std::fs::write(&bad, &tampered).unwrap();
-    let error = window.import_bundle(&bad, "龙华-2026").await.unwrap_err();
+    let error = window
+        .import_bundle(&bad, "龙华-2026-外勤")
+        .await
+        .unwrap_err();
     assert_eq!(banshi_core::ErrorCode::code(&error), "bundle.bad_signature");
     // A bundle cut short anywhere (a stick pulled out mid-copy) is refused, never half imported.
     for cut in [5, 17, 30, raw.len() / 3, raw.len() - 1] {
         std::fs::write(&bad, &raw[..cut]).unwrap();
-        let error = window.import_bundle(&bad, "龙华-2026").await.unwrap_err();
+        let error = window
+            .import_bundle(&bad, "龙华-2026-外勤")
+            .await
+            .unwrap_err();
         let code = banshi_core::ErrorCode::code(&error);
         assert!(
             code == "bundle.not_a_bundle" || code == "bundle.bad_signature",

@@ -69,6 +69,8 @@ pub enum ApplicationError {
     Notice(String),
     #[error("a default grade is given by the server, not by a screen")]
     DefaultChannel,
+    #[error("the ID card read at this desk has expired or was never read; read the card again")]
+    CardNotHeld,
 }
 
 impl ErrorCode for ApplicationError {
@@ -88,6 +90,7 @@ impl ErrorCode for ApplicationError {
             ApplicationError::Rating(e) => e.code(),
             ApplicationError::Notice(_) => "application.notice_failed",
             ApplicationError::DefaultChannel => "rating.bad_channel",
+            ApplicationError::CardNotHeld => "application.card_not_held",
         }
     }
 }
@@ -106,6 +109,7 @@ impl ApplicationError {
             ApplicationError::Case(_) => 400,
             ApplicationError::Notice(_) => 500,
             ApplicationError::DefaultChannel => 400,
+            ApplicationError::CardNotHeld => 409,
             ApplicationError::NoCatalogue
             | ApplicationError::ItemWithdrawn(_)
             | ApplicationError::NotEditable(_)
@@ -886,7 +890,7 @@ impl Terminal {
         }
     }
 
-    fn require_clerk(&self, actor: &Actor) -> Result<(), TerminalError> {
+    pub(super) fn require_clerk(&self, actor: &Actor) -> Result<(), TerminalError> {
         match self.intake_channel(actor)? {
             Channel::Kiosk => Err(TerminalError::WrongMode("window or field")),
             _ => Ok(()),

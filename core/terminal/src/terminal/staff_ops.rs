@@ -575,7 +575,7 @@ async fn hash_secret(secret: &str) -> Result<String, TerminalError> {
 
 /// A session token: 128 random bits from the OS, hex. No fallback: without a good random source there is
 /// no safe token, so the login fails instead.
-fn hex_token() -> Result<String, TerminalError> {
+pub(super) fn hex_token() -> Result<String, TerminalError> {
     let bytes: [u8; 16] =
         banshi_crypto::random_bytes().map_err(|e| TerminalError::Task(e.to_string()))?;
     Ok(hex::encode(bytes))

@@ -1,6 +1,6 @@
 // Catalogue, case and progress fixtures for the application flow tests.
 
-import type { Catalogue, CaseView, Item, ProgressView } from '../src/backend/types'
+import type { ApplicantCard, Catalogue, CaseSummary, CaseView, Item, ProgressView } from '../src/backend/types'
 
 export function makeItem(overrides: Partial<Item> = {}): Item {
   return {
@@ -167,6 +167,8 @@ export function makeCase(overrides: Partial<CaseView> = {}): CaseView {
     handover: null,
     decision: null,
     history: [{ status: 'draft', at_ms: 1_763_950_000_000, actor_name: '自助终端', hall: 'HK-01', note: '' }],
+    notices: [],
+    progress_url: 'https://banshi.example.gov.cn/progress/LS20261124000001',
     rated: false,
     synced: false,
     created_at_ms: 1_763_950_000_000,
@@ -188,6 +190,32 @@ export function makeProgress(overrides: Partial<ProgressView> = {}): ProgressVie
     ],
     missing_materials: ['原居民身份证'],
     deadline: '2026-12-01',
+    ...overrides,
+  }
+}
+
+export function makeCaseSummary(overrides: Partial<CaseSummary> = {}): CaseSummary {
+  return {
+    id: 'case-1',
+    number: 'LS20261124000001',
+    item_name: '居民身份证换领',
+    status: 'draft',
+    applicant_name_masked: '张*丰',
+    updated_at_ms: 1_763_950_000_000,
+    ...overrides,
+  }
+}
+
+/** The card read at a window: held by the terminal under the token, the person's cases newest first. */
+export function makeApplicantCard(overrides: Partial<ApplicantCard> = {}): ApplicantCard {
+  return {
+    token: 'card-tok-1',
+    name_masked: '张*丰',
+    id_number_masked: '4601**********1234',
+    cases: [
+      makeCaseSummary({ id: 'case-2', number: 'LS20261124000002', status: 'handed_over' }),
+      makeCaseSummary({ id: 'case-1', number: 'LS20261120000007', status: 'accepted', updated_at_ms: 1_763_600_000_000 }),
+    ],
     ...overrides,
   }
 }

@@ -447,8 +447,8 @@ describe('transports: application calls', () => {
     expect(invoke.mock.calls).toEqual([
       ['catalogue', { token }],
       ['catalogue_search', { q: 'sfz', token }],
-      ['case_start', { itemCode: 'ID-RENEW', applicant: null, token }],
-      ['case_start', { itemCode: 'ID-RENEW', applicant, token }],
+      ['case_start', { itemCode: 'ID-RENEW', applicant: null, cardToken: null, token }],
+      ['case_start', { itemCode: 'ID-RENEW', applicant, cardToken: null, token }],
       ['case_get', { id: 'c1', token }],
       ['case_save_draft', { id: 'c1', patch: { form: { phone: '1' } }, token }],
       ['case_capture', { id: 'c1', materialId: 'old_card', token }],

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BackendError } from '../src/backend/errors'
 import { eventsUrlFor, HttpBackend, type WebSocketLike } from '../src/backend/http'
 import type { BackendEvent, ConnectionState } from '../src/backend/types'
+import { makeApplicantCard, makeCase } from './applicationFixtures'
 import { makeStatus, makeTicket, makeUnsynced } from './helpers'
 
 function json(body: unknown, status = 200): Response {
@@ -126,6 +127,139 @@ describe('HTTP transport: requests', () => {
       const pending = backend.status().catch((e: unknown) => e)
       await vi.advanceTimersByTimeAsync(600)
       expect(await pending).toMatchObject({ code: 'client.timeout' })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('HTTP transport: intake and field calls', () => {
+  type Call = [method: string | undefined, path: string, body: unknown, auth: string | undefined]
+  function recorder(answer: (url: string) => unknown) {
+    const calls: Call[] = []
+    const fetch = vi.fn(async (url: string, init: RequestInit) => {
+      const headers = init.headers as Record<string, string>
+      calls.push([
+        init.method,
+        url.replace('http://h/', ''),
+        init.body === undefined ? undefined : JSON.parse(init.body as string),
+        headers.Authorization,
+      ])
+      return json(answer(url))
+    })
+    return { calls, fetch: fetch as unknown as typeof globalThis.fetch }
+  }
+
+  it('reads the applicant card, starts a case with the card token or the typed applicant', async () => {
+    const card = makeApplicantCard()
+    const { calls, fetch } = recorder((url) => (url.endsWith('/api/cases/card') ? card : makeCase()))
+    const b = new HttpBackend({ baseUrl: 'http://h', fetch })
+    await expect(b.readApplicantCard()).resolves.toEqual(card)
+    await b.startCase('ID-RENEW', { card_token: 'card-tok-1' })
+    await b.startCase('ID-RENEW', { name: '张三丰', id_number: '460100195001011234' })
+    expect(calls.map(([m, p, body]) => [m, p, body])).toEqual([
+      ['POST', 'api/cases/card', {}],
+      ['POST', 'api/cases', { item_code: 'ID-RENEW', card_token: 'card-tok-1' }],
+      ['POST', 'api/cases', { item_code: 'ID-RENEW', applicant: { name: '张三丰', id_number: '460100195001011234' } }],
+    ])
+  })
+
+  it('sends the staff token with the card read, like the other case calls', async () => {
+    const session = {
+      token: 'sess-9',
+      staff_id: 's1',
+      name: '王芳',
+      hall_id: 'HK-01',
+      roles: ['clerk'],
+      windows: [3],
+      permissions: ['serve-window'],
+      idle_minutes: 15,
+    }
+    const card = makeApplicantCard()
+    const { calls, fetch } = recorder((url) => (url.endsWith('/api/login') ? session : card))
+    const b = new HttpBackend({ baseUrl: 'http://h', fetch })
+    await b.login('s1', 'pw')
+    await b.readApplicantCard()
+    expect(calls[1]).toEqual(['POST', 'api/cases/card', {}, 'Bearer sess-9'])
+  })
+
+  it('rates with a channel, with the keypad evaluator, and exports a bundle', async () => {
+    const rating = { case_number: 'N1', grade: 'dissatisfied', submitted_at_ms: 1 }
+    const { calls, fetch } = recorder((url) => {
+      if (url.endsWith('/rating/evaluator')) return { grade: 'very_satisfied', rating: { ...rating, grade: 'very_satisfied' } }
+      if (url.endsWith('/rating')) return rating
+      return { file: '/media/usb/banshi-T1.bundle', records: 12, blobs: 3 }
+    })
+    const b = new HttpBackend({ baseUrl: 'http://h', fetch })
+    await b.rateCase('c/1', { grade: 'dissatisfied', reasons: ['slow'], comment: '', anonymous: false }, 'evaluator')
+    await expect(b.rateWithEvaluator('c/1')).resolves.toEqual({
+      grade: 'very_satisfied',
+      rating: { ...rating, grade: 'very_satisfied' },
+    })
+    await expect(b.exportBundle('correct horse')).resolves.toEqual({
+      file: '/media/usb/banshi-T1.bundle',
+      records: 12,
+      blobs: 3,
+    })
+    expect(calls.map(([m, p, body]) => [m, p, body])).toEqual([
+      [
+        'POST',
+        'api/cases/c%2F1/rating',
+        { grade: 'dissatisfied', reasons: ['slow'], comment: '', anonymous: false, channel: 'evaluator' },
+      ],
+      ['POST', 'api/cases/c%2F1/rating/evaluator', {}],
+      ['POST', 'api/sync/export', { passphrase: 'correct horse' }],
+    ])
+  })
+
+  it('answers a dissatisfied key without a rating, and refuses malformed answers', async () => {
+    const ok = new HttpBackend({ baseUrl: 'http://h', fetch: async () => json({ grade: 'very_dissatisfied', rating: null }) })
+    await expect(ok.rateWithEvaluator('c1')).resolves.toEqual({ grade: 'very_dissatisfied', rating: null })
+    const bad = [
+      ['rateWithEvaluator', { grade: 'meh', rating: null }],
+      ['readApplicantCard', { token: 't', name_masked: '张*', id_number_masked: 'x' }],
+      ['readApplicantCard', { ...makeApplicantCard(), cases: [{ id: 'c' }] }],
+      ['exportBundle', { file: '/x', records: '3', blobs: 0 }],
+      ['getCase', { ...makeCase(), notices: [{ kind: 'invoice', at_ms: 1, printed: true }] }],
+    ] as const
+    for (const [method, body] of bad) {
+      const b = new HttpBackend({ baseUrl: 'http://x', fetch: async () => json(body) })
+      await expect((b[method] as (a: string) => Promise<unknown>)('a')).rejects.toMatchObject({
+        code: 'client.bad_response',
+      })
+    }
+  })
+
+  it('passes the notices and the progress URL of a case through', async () => {
+    const kase = makeCase({
+      notices: [
+        { kind: 'receipt', at_ms: 1, printed: true },
+        { kind: 'acceptance_with_missing', at_ms: 2, printed: false },
+      ],
+    })
+    const b = new HttpBackend({ baseUrl: 'http://x', fetch: async () => json(kase) })
+    const view = await b.getCase('case-1')
+    expect(view.notices).toEqual(kase.notices)
+    expect(view.progress_url).toBe(kase.progress_url)
+  })
+
+  it('waits longer than the usual timeout for the evaluator', async () => {
+    vi.useFakeTimers()
+    try {
+      let signal: AbortSignal | undefined
+      const fetch = vi.fn(
+        (_url: string, init?: RequestInit) =>
+          new Promise<Response>((resolve, reject) => {
+            signal = init?.signal ?? undefined
+            signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
+            setTimeout(() => resolve(json({ grade: 'basic', rating: { case_number: 'N', grade: 'basic', submitted_at_ms: 1 } })), 50_000)
+          }),
+      )
+      const backend = new HttpBackend({ baseUrl: 'http://x', fetch: fetch as typeof globalThis.fetch, timeoutMs: 500 })
+      const pending = backend.rateWithEvaluator('c1')
+      await vi.advanceTimersByTimeAsync(50_000)
+      await expect(pending).resolves.toMatchObject({ grade: 'basic' })
+      expect(signal?.aborted).toBe(false)
     } finally {
       vi.useRealTimers()
     }

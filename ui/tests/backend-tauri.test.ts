@@ -3,6 +3,7 @@ import { BackendError, toBackendError } from '../src/backend/errors'
 import { parseEvent } from '../src/backend/parse'
 import { EVENT_CHANNEL, TauriBackend, type InvokeFn, type ListenFn } from '../src/backend/tauri'
 import type { BackendEvent } from '../src/backend/types'
+import { makeApplicantCard, makeCase } from './applicationFixtures'
 import { makeStatus, makeTicket, makeUnsynced } from './helpers'
 
 describe('Tauri transport', () => {
@@ -69,6 +70,71 @@ describe('Tauri transport', () => {
   })
 })
 
+describe('Tauri transport: intake and field commands', () => {
+  it('invokes the new commands with camelCase arguments and the staff token', async () => {
+    const card = makeApplicantCard()
+    const invoke = vi.fn<InvokeFn>(async (cmd) => {
+      if (cmd === 'login') return { ...session }
+      if (cmd === 'case_read_card') return card
+      if (cmd === 'case_rate') return { case_number: 'N', grade: 'dissatisfied', submitted_at_ms: 1 }
+      if (cmd === 'case_rate_evaluator') return { grade: 'dissatisfied', rating: null }
+      if (cmd === 'sync_export') return { file: '/media/usb/b.bundle', records: 2, blobs: 0 }
+      return makeCase()
+    })
+    const session = {
+      token: 'sess-7',
+      staff_id: 's1',
+      name: '王芳',
+      hall_id: 'HK-01',
+      roles: ['field-staff'],
+      windows: [],
+      permissions: ['field-intake'],
+      idle_minutes: 15,
+    }
+    const b = new TauriBackend({ invoke, listen: vi.fn() })
+    await b.login('s1', 'pw')
+    await expect(b.readApplicantCard()).resolves.toEqual(card)
+    await b.startCase('ID-RENEW', { card_token: 'card-tok-1' })
+    await b.startCase('ID-RENEW', { name: '张三丰', id_number: '460100195001011234' })
+    await b.rateCase('c1', { grade: 'dissatisfied', reasons: ['slow'], comment: '', anonymous: false }, 'evaluator')
+    await expect(b.rateWithEvaluator('c1')).resolves.toEqual({ grade: 'dissatisfied', rating: null })
+    await expect(b.exportBundle('correct horse')).resolves.toEqual({ file: '/media/usb/b.bundle', records: 2, blobs: 0 })
+    const token = 'sess-7'
+    expect(invoke.mock.calls.slice(1)).toEqual([
+      ['case_read_card', { token }],
+      ['case_start', { itemCode: 'ID-RENEW', applicant: null, cardToken: 'card-tok-1', token }],
+      [
+        'case_start',
+        { itemCode: 'ID-RENEW', applicant: { name: '张三丰', id_number: '460100195001011234' }, cardToken: null, token },
+      ],
+      [
+        'case_rate',
+        {
+          id: 'c1',
+          input: { grade: 'dissatisfied', reasons: ['slow'], comment: '', anonymous: false },
+          channel: 'evaluator',
+          token,
+        },
+      ],
+      ['case_rate_evaluator', { id: 'c1', token }],
+      ['sync_export', { passphrase: 'correct horse', token }],
+    ])
+  })
+
+  it('passes evaluator and bundle errors through with their codes', async () => {
+    const b = new TauriBackend({
+      invoke: async (cmd) => {
+        throw cmd === 'sync_export'
+          ? { code: 'sync.no_server', message: 'no sync server configured' }
+          : { code: 'evaluator.timeout', message: 'no key within 60 s' }
+      },
+      listen: vi.fn(),
+    })
+    await expect(b.rateWithEvaluator('c1')).rejects.toMatchObject({ code: 'evaluator.timeout' })
+    await expect(b.exportBundle('correct horse')).rejects.toMatchObject({ code: 'sync.no_server' })
+  })
+})
+
 describe('error mapping', () => {
   it('accepts the error object, its JSON text, plain text and Errors', () => {
     expect(toBackendError({ code: 'a.b', message: 'm' }).toJSON()).toEqual({ code: 'a.b', message: 'm' })
@@ -83,8 +149,8 @@ describe('error mapping', () => {
 })
 
 describe('event parsing', () => {
-  it('accepts the four known events as objects or JSON', () => {
-    for (const type of ['tickets.changed', 'devices.changed', 'sync.changed', 'status.changed']) {
+  it('accepts the five known events as objects or JSON', () => {
+    for (const type of ['tickets.changed', 'devices.changed', 'sync.changed', 'status.changed', 'cases.changed']) {
       expect(parseEvent({ type })).toEqual({ type })
       expect(parseEvent(JSON.stringify({ type, extra: 1 }))).toEqual({ type })
     }

@@ -29,8 +29,19 @@ import type {
 } from '../src/backend/types'
 import { APP_STATE_KEY, createAppState, type AppState } from '../src/composables/appState'
 import { createAppI18n } from '../src/i18n'
-import type { Catalogue, CaseSummary, CaseView, Item, ProgressView, RatingView } from '../src/backend/types'
-import { makeCase, makeCatalogue, makeProgress } from './applicationFixtures'
+import type {
+  ApplicantCard,
+  BundleExport,
+  Catalogue,
+  CaseApplicant,
+  CaseSummary,
+  CaseView,
+  EvaluatorOutcome,
+  Item,
+  ProgressView,
+  RatingView,
+} from '../src/backend/types'
+import { makeApplicantCard, makeCase, makeCatalogue, makeProgress } from './applicationFixtures'
 
 // Unmount every wrapper after each test: screens add window listeners (idle timer) and timers.
 enableAutoUnmount(afterEach)
@@ -308,7 +319,7 @@ export class FakeBackend implements Backend {
   // Applications: the fixture catalogue and one draft case unless a test says otherwise.
   catalogue = vi.fn(async (): Promise<Catalogue> => makeCatalogue())
   searchCatalogue = vi.fn(async (_q: string): Promise<Item[]> => [])
-  startCase = vi.fn(async (_itemCode: string): Promise<CaseView> => makeCase())
+  startCase = vi.fn(async (_itemCode: string, _who?: CaseApplicant): Promise<CaseView> => makeCase())
   getCase = vi.fn(async (): Promise<CaseView> => makeCase())
   saveDraft = vi.fn(async (_id: string, patch: { answers?: Record<string, string>; form?: Record<string, string> }) =>
     makeCase({ answers: patch.answers ?? {}, form: { name: '张三丰', ...(patch.form ?? {}) } }),
@@ -320,12 +331,22 @@ export class FakeBackend implements Backend {
   rateCase = vi.fn(
     async (): Promise<RatingView> => ({ case_number: 'LS20261124000001', grade: 'satisfied', submitted_at_ms: 0 }),
   )
+  rateWithEvaluator = vi.fn(
+    async (_id: string): Promise<EvaluatorOutcome> => ({
+      grade: 'satisfied',
+      rating: { case_number: 'LS20261124000001', grade: 'satisfied', submitted_at_ms: 0 },
+    }),
+  )
   caseProgress = vi.fn(async (_n: string): Promise<ProgressView> => makeProgress())
   openCases = vi.fn(async (): Promise<CaseSummary[]> => [])
   lookupCases = vi.fn(async (): Promise<CaseSummary[]> => [])
+  readApplicantCard = vi.fn(async (): Promise<ApplicantCard> => makeApplicantCard())
   markMaterial = vi.fn(async (): Promise<CaseView> => makeCase())
   decideCase = vi.fn(async (): Promise<CaseView> => makeCase())
   publishCatalogue = vi.fn(async (): Promise<{ version: number }> => ({ version: 4 }))
+  exportBundle = vi.fn(
+    async (_passphrase: string): Promise<BundleExport> => ({ file: '/media/usb/banshi-T-QT-01.bundle', records: 3, blobs: 1 }),
+  )
   /** Logged in with every permission unless a test says otherwise. */
   sessionValue: StaffSession | null = makeSession()
   private sessionHandlers = new Set<(s: StaffSession | null) => void>()

@@ -110,7 +110,7 @@ describe('records not yet synced screen', () => {
         makeUnsynced({ id: 'b', label: 'A002', status: 'sending' }),
         makeUnsynced({
           id: 'c',
-          kind: 'application',
+          kind: 'audit-batch',
           label: '…6e7f8a9b',
           status: 'refused',
           reason: { code: 'sync.refused', message: 'scope hall:x not granted' },
@@ -127,7 +127,7 @@ describe('records not yet synced screen', () => {
     expect(wrapper.get('[data-testid="unsynced-A002"]').text()).toContain('同步中')
     const refused = wrapper.get('[data-testid="unsynced-…6e7f8a9b"]')
     // An unknown kind shows as the backend named it rather than disappearing.
-    expect(refused.text()).toContain('application')
+    expect(refused.text()).toContain('audit-batch')
     expect(refused.text()).toContain('被拒绝')
     expect(refused.text()).toContain('同步服务器拒绝了这条记录')
     expect(refused.text()).toContain('服务器答复：scope hall:x not granted')
@@ -165,7 +165,7 @@ describe('records not yet synced screen', () => {
     expect(wrapper.get('[data-testid="sync-list-truncated"]').text()).toBe('显示等待最久的 1 条，共 250 条')
   })
 
-  it('reloads on sync, ticket and status events and after a reconnect, not on device health', async () => {
+  it('reloads on sync, ticket, case and status events and after a reconnect, not on device health', async () => {
     const backend = new FakeBackend()
     const { wrapper } = await mountView(SyncListView, backend, { router: memoryRouter() })
     expect(backend.unsyncedRecords).toHaveBeenCalledTimes(1)
@@ -180,10 +180,18 @@ describe('records not yet synced screen', () => {
     backend.emit({ type: 'devices.changed' })
     await flushPromises()
     expect(backend.unsyncedRecords).toHaveBeenCalledTimes(3)
+    backend.unsyncedRecords.mockResolvedValue({
+      total: 1,
+      records: [makeUnsynced({ kind: 'application', label: '…6e7f8a9b' })],
+    })
+    backend.emit({ type: 'cases.changed' })
+    await flushPromises()
+    expect(backend.unsyncedRecords).toHaveBeenCalledTimes(4)
+    expect(wrapper.get('[data-testid="unsynced-…6e7f8a9b"]').text()).toContain('办件')
     backend.setConnection('reconnecting')
     backend.setConnection('open')
     await flushPromises()
-    expect(backend.unsyncedRecords).toHaveBeenCalledTimes(4)
+    expect(backend.unsyncedRecords).toHaveBeenCalledTimes(5)
   })
 
   it('shows a translated error when the list cannot be loaded', async () => {

@@ -64,8 +64,8 @@ describe('window screen', () => {
     expect(wrapper.get('[data-testid="queue-error"]').text()).toContain('无法连接本机办事服务')
     const before = backend.subscribers
     wrapper.unmount()
-    // The ticket list and the window state each listened.
-    expect(backend.subscribers).toBe(before - 2)
+    // The ticket list, the window state and the intake workspace each listened.
+    expect(backend.subscribers).toBe(before - 3)
   })
 })
 

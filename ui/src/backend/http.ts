@@ -32,6 +32,9 @@ import {
   checkProgress,
   checkPublishedCatalogue,
   checkRatingView,
+  checkApplicantCard,
+  checkBundleExport,
+  checkEvaluatorOutcome,
   parseEvent,
 } from './parse'
 import type {
@@ -60,11 +63,14 @@ import type {
   Unsubscribe,
   UnsyncedList,
   WindowState,
-  ApplicantInput,
   Catalogue,
   CaseSummary,
   CaseView,
-  Channel,
+  ApplicantCard,
+  BundleExport,
+  CaseApplicant,
+  EvaluatorOutcome,
+  RatingChannel,
   Decision,
   DraftPatch,
   Item,
@@ -98,6 +104,10 @@ export interface HttpBackendOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000
+/** The keypad evaluator waits up to 60 s for the applicant's key: the request waits a little longer. */
+export const EVALUATOR_TIMEOUT_MS = 75_000
+/** Writing a bundle of every unsynced record (scans included) to removable media can take minutes. */
+export const EXPORT_TIMEOUT_MS = 300_000
 
 /** 0.5 s, 1 s, 2 s, 4 s, 8 s, then every 10 s, with ±20 % jitter so a hall of TVs does not reconnect in step. */
 export function defaultBackoff(attempt: number): number {
@@ -337,10 +347,17 @@ export class HttpBackend implements Backend {
     return this.request('GET', `api/catalogue/search?q=${encodeURIComponent(q)}`).then(checkItemList)
   }
 
-  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView> {
+  startCase(itemCode: string, who?: CaseApplicant): Promise<CaseView> {
     const body: Record<string, unknown> = { item_code: itemCode }
-    if (applicant !== undefined) body.applicant = applicant
+    if (who !== undefined) {
+      if ('card_token' in who) body.card_token = who.card_token
+      else body.applicant = who
+    }
     return this.request('POST', 'api/cases', body).then(checkCaseView)
+  }
+
+  readApplicantCard(): Promise<ApplicantCard> {
+    return this.request('POST', 'api/cases/card', {}).then(checkApplicantCard)
   }
 
   getCase(id: string): Promise<CaseView> {
@@ -367,8 +384,14 @@ export class HttpBackend implements Backend {
     return this.request('POST', casePath(id, 'submit'), {}).then(checkCaseView)
   }
 
-  rateCase(id: string, input: RatingInput, channel: Channel = 'kiosk'): Promise<RatingView> {
+  rateCase(id: string, input: RatingInput, channel: RatingChannel = 'kiosk'): Promise<RatingView> {
     return this.request('POST', casePath(id, 'rating'), { ...input, channel }).then(checkRatingView)
+  }
+
+  rateWithEvaluator(id: string): Promise<EvaluatorOutcome> {
+    return this.request('POST', casePath(id, 'rating/evaluator'), {}, 'application/json', false, EVALUATOR_TIMEOUT_MS).then(
+      checkEvaluatorOutcome,
+    )
   }
 
   caseProgress(number: string): Promise<ProgressView> {
@@ -396,6 +419,12 @@ export class HttpBackend implements Backend {
 
   publishCatalogue(toml: string): Promise<{ version: number }> {
     return this.request('PUT', 'api/catalogue', toml, 'text/plain').then(checkPublishedCatalogue)
+  }
+
+  exportBundle(passphrase: string): Promise<BundleExport> {
+    return this.request('POST', 'api/sync/export', { passphrase }, 'application/json', false, EXPORT_TIMEOUT_MS).then(
+      checkBundleExport,
+    )
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {
@@ -438,6 +467,7 @@ export class HttpBackend implements Backend {
   /**
    * One request. A `body` is sent as JSON unless `contentType` is `text/plain` (the hall file goes up as its own
    * TOML text). The session's token goes with every request; `noContent` routes answer 204 and resolve to null.
+   * `timeoutMs` raises the client's wait for the calls that wait on purpose (the evaluator, a bundle export).
    */
   private async request(
     method: 'GET' | 'POST' | 'PUT',
@@ -445,10 +475,12 @@ export class HttpBackend implements Backend {
     body?: unknown,
     contentType: 'application/json' | 'text/plain' = 'application/json',
     noContent = false,
+    timeoutMs = this.timeoutMs,
   ): Promise<unknown> {
     const token = this.session.token()
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs)
+    const wait = Math.max(timeoutMs, this.timeoutMs)
+    const timer = setTimeout(() => controller.abort(), wait)
     let response: Response
     try {
       const headers: Record<string, string> = { Accept: 'application/json' }
@@ -466,7 +498,7 @@ export class HttpBackend implements Backend {
       response = await this.fetchImpl()(new URL(path, this.base).toString(), init)
     } catch (err) {
       if (controller.signal.aborted) {
-        throw new BackendError(CLIENT_ERRORS.timeout, `no answer from the backend within ${this.timeoutMs} ms`)
+        throw new BackendError(CLIENT_ERRORS.timeout, `no answer from the backend within ${wait} ms`)
       }
       throw toBackendError(err)
     } finally {

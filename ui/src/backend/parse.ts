@@ -27,14 +27,19 @@ import type {
   Item,
   ProgressView,
   RatingView,
+  ApplicantCard,
+  BundleExport,
+  CaseNotice,
+  EvaluatorOutcome,
 } from './types'
-import { CASE_STATUSES, ITEM_CATEGORIES, RUN_MODES } from './types'
+import { CASE_STATUSES, GRADES, ITEM_CATEGORIES, NOTICE_KINDS, RUN_MODES } from './types'
 
 const EVENT_TYPES: readonly BackendEventType[] = [
   'tickets.changed',
   'devices.changed',
   'sync.changed',
   'status.changed',
+  'cases.changed',
 ]
 
 /**
@@ -443,11 +448,33 @@ export function checkCaseView(value: unknown): CaseView {
     !isObject(value.collection) ||
     !(value.handover === null || value.handover === undefined || typeof value.handover === 'string') ||
     !isHistory(value.history) ||
+    !(value.notices === undefined || isNoticeList(value.notices)) ||
+    !(value.progress_url === undefined || typeof value.progress_url === 'string') ||
     typeof value.rated !== 'boolean'
   ) {
     throw bad('case')
   }
-  return { ...(value as unknown as CaseView), handover: (value.handover ?? null) as string | null }
+  // Builds older than the notices send neither list nor URL: an empty list, no URL.
+  return {
+    ...(value as unknown as CaseView),
+    handover: (value.handover ?? null) as string | null,
+    notices: (value.notices ?? []) as CaseNotice[],
+    progress_url: (value.progress_url ?? '') as string,
+  }
+}
+
+function isNoticeList(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (n) =>
+        isObject(n) &&
+        typeof n.kind === 'string' &&
+        (NOTICE_KINDS as readonly string[]).includes(n.kind) &&
+        typeof n.at_ms === 'number' &&
+        typeof n.printed === 'boolean',
+    )
+  )
 }
 
 export function checkCaseSummaryList(value: unknown): CaseSummary[] {
@@ -487,6 +514,44 @@ export function checkRatingView(value: unknown): RatingView {
     throw bad('rating')
   }
   return value as unknown as RatingView
+}
+
+export function checkApplicantCard(value: unknown): ApplicantCard {
+  if (
+    !isObject(value) ||
+    typeof value.token !== 'string' ||
+    value.token === '' ||
+    typeof value.name_masked !== 'string' ||
+    typeof value.id_number_masked !== 'string'
+  ) {
+    throw bad('ID card')
+  }
+  return { ...(value as unknown as ApplicantCard), cases: checkCaseSummaryList(value.cases) }
+}
+
+export function checkEvaluatorOutcome(value: unknown): EvaluatorOutcome {
+  if (
+    !isObject(value) ||
+    typeof value.grade !== 'string' ||
+    !(GRADES as readonly string[]).includes(value.grade) ||
+    !(value.rating === null || value.rating === undefined || isObject(value.rating))
+  ) {
+    throw bad('evaluator answer')
+  }
+  const rating = value.rating === null || value.rating === undefined ? null : checkRatingView(value.rating)
+  return { grade: value.grade as EvaluatorOutcome['grade'], rating }
+}
+
+export function checkBundleExport(value: unknown): BundleExport {
+  if (
+    !isObject(value) ||
+    typeof value.file !== 'string' ||
+    typeof value.records !== 'number' ||
+    typeof value.blobs !== 'number'
+  ) {
+    throw bad('bundle export')
+  }
+  return { file: value.file, records: value.records, blobs: value.blobs }
 }
 
 export function checkPublishedCatalogue(value: unknown): { version: number } {

@@ -34,6 +34,9 @@ import {
   checkProgress,
   checkPublishedCatalogue,
   checkRatingView,
+  checkApplicantCard,
+  checkBundleExport,
+  checkEvaluatorOutcome,
   parseEvent,
 } from './parse'
 import type {
@@ -66,7 +69,11 @@ import type {
   Catalogue,
   CaseSummary,
   CaseView,
-  Channel,
+  ApplicantCard,
+  BundleExport,
+  CaseApplicant,
+  EvaluatorOutcome,
+  RatingChannel,
   Decision,
   DraftPatch,
   Item,
@@ -293,8 +300,14 @@ export class TauriBackend implements Backend {
   }
 
   // `applicant` and `patch` keep their snake_case fields: Tauri renames command arguments, not a struct's fields.
-  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView> {
-    return this.staffCall('case_start', { itemCode, applicant: applicant ?? null }).then(checkCaseView)
+  startCase(itemCode: string, who?: CaseApplicant): Promise<CaseView> {
+    const cardToken = who !== undefined && 'card_token' in who ? who.card_token : null
+    const applicant: ApplicantInput | null = who !== undefined && !('card_token' in who) ? who : null
+    return this.staffCall('case_start', { itemCode, applicant, cardToken }).then(checkCaseView)
+  }
+
+  readApplicantCard(): Promise<ApplicantCard> {
+    return this.staffCall('case_read_card').then(checkApplicantCard)
   }
 
   getCase(id: string): Promise<CaseView> {
@@ -321,8 +334,12 @@ export class TauriBackend implements Backend {
     return this.staffCall('case_submit', { id }).then(checkCaseView)
   }
 
-  rateCase(id: string, input: RatingInput, channel: Channel = 'kiosk'): Promise<RatingView> {
+  rateCase(id: string, input: RatingInput, channel: RatingChannel = 'kiosk'): Promise<RatingView> {
     return this.staffCall('case_rate', { id, input, channel }).then(checkRatingView)
+  }
+
+  rateWithEvaluator(id: string): Promise<EvaluatorOutcome> {
+    return this.staffCall('case_rate_evaluator', { id }).then(checkEvaluatorOutcome)
   }
 
   caseProgress(number: string): Promise<ProgressView> {
@@ -352,6 +369,10 @@ export class TauriBackend implements Backend {
 
   publishCatalogue(toml: string): Promise<{ version: number }> {
     return this.staffCall('catalogue_publish', { toml }).then(checkPublishedCatalogue)
+  }
+
+  exportBundle(passphrase: string): Promise<BundleExport> {
+    return this.staffCall('sync_export', { passphrase }).then(checkBundleExport)
   }
 
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe {

@@ -603,6 +603,30 @@ export interface CaseStep {
 
 export type Channel = 'kiosk' | 'window' | 'field'
 
+/** The documents a window issues for a case (core/domain `NoticeKind`, snake_case). */
+export type NoticeKind =
+  | 'receipt'
+  | 'acceptance'
+  | 'acceptance_with_missing'
+  | 'rejection'
+  | 'correction'
+  | 'material_list'
+export const NOTICE_KINDS: readonly NoticeKind[] = [
+  'receipt',
+  'acceptance',
+  'acceptance_with_missing',
+  'rejection',
+  'correction',
+  'material_list',
+]
+
+/** A document issued for a case: which one, when, and whether the printer took it. */
+export interface CaseNotice {
+  kind: NoticeKind
+  at_ms: number
+  printed: boolean
+}
+
 /** A case as the resident's own screen shows it. */
 export interface CaseView {
   id: string
@@ -629,6 +653,10 @@ export interface CaseView {
   handover: string | null
   decision: Decision | null
   history: CaseStep[]
+  /** The documents issued for the case, oldest first. */
+  notices: CaseNotice[]
+  /** What the documents' QR carries: the progress page of the case's number. */
+  progress_url: string
   rated: boolean
   synced: boolean
   created_at_ms: number
@@ -658,6 +686,20 @@ export interface ProgressView {
   /** YYYY-MM-DD */
   deadline: string | null
 }
+
+/**
+ * The ID card read on this terminal's reader for a clerk's intake. The terminal holds the full card for 10 minutes
+ * under `token` (pass it to startCase); the UI gets the masked name and number and the person's cases, newest first.
+ */
+export interface ApplicantCard {
+  token: string
+  name_masked: string
+  id_number_masked: string
+  cases: CaseSummary[]
+}
+
+/** Who a clerk starts a case for: the applicant typed in, or the card read with readApplicantCard. */
+export type CaseApplicant = ApplicantInput | { card_token: string }
 
 /** The applicant typed by a clerk (kiosks read the card instead). */
 export interface ApplicantInput {
@@ -692,12 +734,38 @@ export interface RatingView {
   submitted_at_ms: number
 }
 
+/** Where a rating comes from (core/domain `RatingChannel`; the default grade is the server's, never the UI's). */
+export type RatingChannel = 'evaluator' | 'customer_screen' | 'kiosk' | 'receipt_qr' | 'window_qr' | 'sms'
+
+/**
+ * The window's keypad evaluator answered. For 非常满意/满意/基本满意 the rating is recorded (`rating` set); for
+ * 不满意/非常不满意 nothing is recorded yet (`rating: null`): the screen asks for the reasons and rates with them.
+ */
+export interface EvaluatorOutcome {
+  grade: Grade
+  rating: RatingView | null
+}
+
+/** An encrypted bundle of every not-yet-synced record, written to the terminal's bundle folder (removable media). */
+export interface BundleExport {
+  /** Path of the bundle file */
+  file: string
+  records: number
+  blobs: number
+}
+
 export interface MaterialMark {
   paperReceived: boolean
   reviewed: boolean
 }
 
-export type BackendEventType = 'tickets.changed' | 'devices.changed' | 'sync.changed' | 'status.changed'
+/** `cases.changed`: a case or a rating changed on this terminal (including by sync); case lists reload on it. */
+export type BackendEventType =
+  | 'tickets.changed'
+  | 'devices.changed'
+  | 'sync.changed'
+  | 'status.changed'
+  | 'cases.changed'
 export type BackendEvent = { type: BackendEventType }
 
 /**
@@ -789,8 +857,11 @@ export interface Backend {
   catalogue(): Promise<Catalogue>
   /** Items matching a name, its pinyin initials or its code, best first. */
   searchCatalogue(q: string): Promise<Item[]>
-  /** Start a case; a kiosk reads the ID card on its reader (`idcard.*` errors), a clerk passes the applicant. */
-  startCase(itemCode: string, applicant?: ApplicantInput): Promise<CaseView>
+  /**
+   * Start a case; a kiosk reads the ID card on its reader (`idcard.*` errors), a clerk passes the applicant typed in
+   * or the token of the card read with readApplicantCard.
+   */
+  startCase(itemCode: string, who?: CaseApplicant): Promise<CaseView>
   getCase(id: string): Promise<CaseView>
   saveDraft(id: string, patch: DraftPatch): Promise<CaseView>
   /** One page of a material from the document camera. */
@@ -800,17 +871,33 @@ export interface Backend {
   /** The applicant's signature: a PNG, base64 without the data: prefix. */
   signCase(id: string, png: string): Promise<CaseView>
   submitCase(id: string): Promise<CaseView>
-  rateCase(id: string, input: RatingInput, channel?: Channel): Promise<RatingView>
+  rateCase(id: string, input: RatingInput, channel?: RatingChannel): Promise<RatingView>
+  /**
+   * Light the window's keypad evaluator and wait (up to 60 s) for the applicant's key. Errors: `evaluator.timeout`,
+   * `evaluator.offline`, `device.not_configured`, `rating.already_rated`.
+   */
+  rateWithEvaluator(id: string): Promise<EvaluatorOutcome>
   /** By provisional or official number. */
   caseProgress(number: string): Promise<ProgressView>
   /** Window: the cases waiting for a clerk. */
   openCases(): Promise<CaseSummary[]>
   /** Window: an applicant's cases by ID number. */
   lookupCases(idNumber: string): Promise<CaseSummary[]>
+  /**
+   * Window: read the ID card on this terminal's reader and hold it for 10 minutes under the answered token, with the
+   * person's cases (newest first). Errors are the reader's (`idcard.*`).
+   */
+  readApplicantCard(): Promise<ApplicantCard>
   markMaterial(id: string, materialId: string, mark: MaterialMark): Promise<CaseView>
   decideCase(id: string, decision: Decision): Promise<CaseView>
   /** Publish a catalogue (TOML text); resolves with the new version. */
   publishCatalogue(toml: string): Promise<{ version: number }>
+
+  /**
+   * Field terminal: write every not-yet-synced record into an encrypted bundle file in the terminal's bundle folder.
+   * Errors: `bundle.*`, `sync.no_server`.
+   */
+  exportBundle(passphrase: string): Promise<BundleExport>
 
   /** Receive backend events. Starts the live channel on first use. */
   subscribe(handler: (event: BackendEvent) => void): Unsubscribe

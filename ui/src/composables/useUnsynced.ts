@@ -43,9 +43,9 @@ export function useUnsynced(backend: Backend) {
     }
   }
 
-  // A new record (tickets), a sync pass (sync) or "reload everything" after a lagging channel (status); device
-  // health, and anything a newer backend adds, has nothing to do with the outbox.
-  const RELOAD_ON: readonly BackendEventType[] = ['tickets.changed', 'sync.changed', 'status.changed']
+  // A new record (tickets, cases and ratings), a sync pass (sync) or "reload everything" after a lagging channel
+  // (status); device health, and anything a newer backend adds, has nothing to do with the outbox.
+  const RELOAD_ON: readonly BackendEventType[] = ['tickets.changed', 'cases.changed', 'sync.changed', 'status.changed']
   const offEvents = backend.subscribe((event) => {
     if (RELOAD_ON.includes(event.type)) void refresh()
   })

@@ -155,9 +155,17 @@ test('a window intake ends in 补齐补正 with the correction notice printed, t
   await page.locator('[data-testid="rating-done"][data-grade="satisfied"]').waitFor({ timeout: 20000 })
   await shot(page, 'intake-09-rated')
 
-  // The case waits in the draft box for the applicant's return.
+  // The case waits in the draft box for the applicant's return, also after the clerk logs in again (the session
+  // is memory only: a reload asks for the login). Online, the server has given it its official number by now.
+  const official = await until(async () => {
+    const shown = (await tid(page, 'case-number').innerText()).trim()
+    return shown !== number ? shown : null
+  }, { what: 'the official number on the desk', timeoutMs: 30000 })
+  assert.equal((await api(window, `/api/progress/${encodeURIComponent(official)}`)).provisional_number, number)
+  await tid(page, `draft-case-${official}`).waitFor({ timeout: 20000 })
   await page.reload()
-  await tid(page, `draft-case-${number}`).waitFor({ timeout: 20000 })
+  await uiLogin(page, window, CLERK.id, CLERK.password)
+  await tid(page, `draft-case-${official}`).waitFor({ timeout: 20000 })
   await shot(page, 'intake-10-draft-box')
   await page.close()
 

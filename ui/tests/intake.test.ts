@@ -456,7 +456,7 @@ describe('intake: decisions', () => {
     expect(wrapper.get('[data-testid="case-status"]').attributes('data-status')).toBe('accepted')
   })
 
-  it('容缺受理: preselects what is not collected, promise date today + 10 days', async () => {
+  it('容缺受理: preselects what is still missing, promise date today + 10 days', async () => {
     const { backend, wrapper, dialog } = await openDialog('accept_with_missing')
     const hukou = dialog().get<HTMLInputElement>('[data-testid="decision-material-hukou"]')
     expect(dialog().get<HTMLInputElement>('[data-testid="decision-material-old_card"]').element.checked).toBe(true)
@@ -491,12 +491,13 @@ describe('intake: decisions', () => {
     expect(dialog().get<HTMLTextAreaElement>('[data-testid="decision-reason"]').element.value).toBe(' 不属于本事项受理范围 ')
   })
 
-  it('补齐补正: materials, reason and a deadline of today + 15 days', async () => {
+  it('补齐补正: the missing materials preselected, a reason and a deadline of today + 15 days', async () => {
     const { backend, wrapper, dialog } = await openDialog('request_correction')
-    expect(dialog().get<HTMLInputElement>('[data-testid="decision-material-old_card"]').element.checked).toBe(false)
+    expect(dialog().get<HTMLInputElement>('[data-testid="decision-material-old_card"]').element.checked).toBe(true)
+    expect(dialog().get<HTMLInputElement>('[data-testid="decision-material-hukou"]').element.checked).toBe(true)
     expect(dialog().get<HTMLInputElement>('[data-testid="decision-date"]').element.value).toBe('2026-12-09')
     expect(disabled(wrapper, 'decision-confirm')).toBe(true)
-    await dialog().get('[data-testid="decision-material-hukou"]').setValue(true)
+    await dialog().get('[data-testid="decision-material-old_card"]').setValue(false)
     await dialog().get('[data-testid="decision-reason"]').setValue('户口簿页面不清晰')
     backend.decideCase.mockRejectedValueOnce(new BackendError('application.reason_required', 'reason'))
     await click(wrapper, 'decision-confirm')

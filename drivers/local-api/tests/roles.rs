@@ -130,7 +130,19 @@ fn registered_api_routes() -> BTreeSet<(String, String)> {
             if !path.starts_with("/api") || path.contains('*') {
                 continue;
             }
-            let call: String = rest.chars().take_while(|c| *c != '\n').collect();
+            // The whole `.route(…)` call, which rustfmt may have spread over several lines.
+            let mut depth = 0i32;
+            let call: String = rest
+                .chars()
+                .take_while(|c| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth >= 0
+                })
+                .collect();
             for method in ["get", "post", "put", "delete", "patch"] {
                 if call.contains(&format!("{method}(")) {
                     routes.insert((method.to_uppercase(), path.clone()));

@@ -304,21 +304,26 @@ impl Terminal {
         actor: &Actor,
         item_code: &str,
     ) -> Result<CaseView, TerminalError> {
+        let applicant = self.read_applicant().await?;
+        self.start_application(actor, item_code, applicant).await
+    }
+
+    /// The applicant on the ID card on this terminal's reader (waiting up to 5 s for a card).
+    pub(super) async fn read_applicant(&self) -> Result<ApplicantInput, TerminalError> {
         let devices = self.devices();
         let card = tokio::task::spawn_blocking(move || {
             devices.read_id_card(std::time::Duration::from_secs(5))
         })
         .await
         .map_err(|e| TerminalError::Task(e.to_string()))??;
-        let applicant = ApplicantInput {
-            name: card.name.clone(),
-            id_number: card.id_number.clone(),
+        Ok(ApplicantInput {
+            name: card.name,
+            id_number: card.id_number,
             gender: card.sex.to_string(),
-            birth_date: card.birth_date.clone(),
-            address: card.address.clone().unwrap_or_default(),
-            ethnicity: card.ethnicity.clone().unwrap_or_default(),
-        };
-        self.start_application(actor, item_code, applicant).await
+            birth_date: card.birth_date,
+            address: card.address.unwrap_or_default(),
+            ethnicity: card.ethnicity.unwrap_or_default(),
+        })
     }
 
     /// Start a case: a draft with a provisional number, the form pre-filled from the applicant. Saved

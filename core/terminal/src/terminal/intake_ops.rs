@@ -28,8 +28,6 @@ use super::{Terminal, TerminalError};
 pub(super) const HELD_CARD_TTL: time::Duration = time::Duration::minutes(10);
 /// How long the evaluator's prompt stays lit for one rating.
 const EVALUATOR_WAIT: Duration = Duration::from_secs(60);
-/// How long the reader is given to find a card.
-const CARD_WAIT: Duration = Duration::from_secs(5);
 
 /// An applicant's card held for a desk, until it expires.
 #[derive(Debug)]
@@ -62,39 +60,32 @@ impl Terminal {
         actor: &Actor,
     ) -> Result<ApplicantCardView, TerminalError> {
         self.require_clerk(actor)?;
-        let devices = self.devices();
-        let card = tokio::task::spawn_blocking(move || devices.read_id_card(CARD_WAIT))
-            .await
-            .map_err(|e| TerminalError::Task(e.to_string()))??;
-        let applicant = ApplicantInput {
-            name: card.name.clone(),
-            id_number: card.id_number.clone(),
-            gender: card.sex.to_string(),
-            birth_date: card.birth_date.clone(),
-            address: card.address.clone().unwrap_or_default(),
-            ethnicity: card.ethnicity.clone().unwrap_or_default(),
-        };
-        let cases = self.cases_for_applicant(actor, &card.id_number).await?;
+        let applicant = self.read_applicant().await?;
+        let cases = self
+            .cases_for_applicant(actor, &applicant.id_number)
+            .await?;
         let token = super::staff_ops::hex_token()?;
         let now = self.clock.now();
-        {
-            let mut held = self
-                .held_applicants
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            held.retain(|_, h| h.expires > now);
-            held.insert(
-                token.clone(),
-                HeldApplicant {
-                    applicant,
-                    expires: now + HELD_CARD_TTL,
-                },
-            );
-        }
+        let mut held = self
+            .held_applicants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        held.retain(|_, h| h.expires > now);
+        let (name_masked, id_number_masked) = (
+            mask_name(&applicant.name),
+            mask_id_number(&applicant.id_number),
+        );
+        held.insert(
+            token.clone(),
+            HeldApplicant {
+                applicant,
+                expires: now + HELD_CARD_TTL,
+            },
+        );
         Ok(ApplicantCardView {
             token,
-            name_masked: mask_name(&card.name),
-            id_number_masked: mask_id_number(&card.id_number),
+            name_masked,
+            id_number_masked,
             cases,
         })
     }

@@ -65,6 +65,27 @@ describe('admin screen', () => {
     expect(wrapper.get('[data-testid="kpi-staff-s1"]').text()).toContain('5 分 10 秒')
   })
 
+  it('shows the day\'s 好差评 figures for the hall, each window and each staff member', async () => {
+    const backend = new FakeBackend()
+    const { wrapper } = await mountView(AdminView, backend)
+    const kpi = wrapper.get('[data-testid="hall-kpi"]')
+    expect(kpi.get('[data-testid="kpi-ratings"]').text()).toBe('3')
+    expect(kpi.get('[data-testid="kpi-good-rate"]').text()).toBe('67%')
+    const cells = (row: string) => wrapper.get(`[data-testid="${row}"]`).findAll('td').map((td) => td.text())
+    expect(cells('kpi-window-1').slice(-2)).toEqual(['2', '50%'])
+    expect(cells('kpi-staff-s1').slice(-2)).toEqual(['0', '—'])
+  })
+
+  it('reloads the KPIs on cases.changed (a rating was recorded)', async () => {
+    const backend = new FakeBackend()
+    const { wrapper } = await mountView(AdminView, backend)
+    const base = makeKpi()
+    backend.kpi.mockResolvedValue({ ...base, hall: { ...base.hall, ratings: { ...base.hall.ratings, total: 4 } } })
+    backend.emit({ type: 'cases.changed' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="kpi-ratings"]').text()).toBe('4')
+  })
+
   it('reloads the KPIs on tickets.changed', async () => {
     const backend = new FakeBackend()
     const { wrapper } = await mountView(AdminView, backend)

@@ -19,6 +19,7 @@ import type {
   Identity,
   FullApplicant,
   Kpi,
+  RatingKpi,
   StaffAccount,
   StaffSession,
   Status,
@@ -113,7 +114,8 @@ export function makeIdentity(overrides: Partial<Identity> = {}): Identity {
   }
 }
 
-const ZERO_KPI = { called: 0, served: 0, no_shows: 0, avg_wait_secs: null, avg_service_secs: null }
+export const NO_RATINGS: RatingKpi = { total: 0, by_grade: [0, 0, 0, 0, 0], defaulted: 0, good_pct: null }
+const ZERO_KPI = { called: 0, served: 0, no_shows: 0, avg_wait_secs: null, avg_service_secs: null, ratings: NO_RATINGS }
 
 export function makeWindowState(overrides: Partial<WindowState> = {}): WindowState {
   return {
@@ -170,9 +172,31 @@ export function makeKpi(overrides: Partial<Kpi> = {}): Kpi {
         { hour: 9, issued: 14, served: 9, avg_wait_secs: 300 },
         { hour: 10, issued: 8, served: 8, avg_wait_secs: 500 },
       ],
+      ratings: { total: 3, by_grade: [1, 1, 0, 1, 0], defaulted: 1, good_pct: 200 / 3 },
     },
-    windows: [{ window: 1, called: 10, served: 9, no_shows: 1, avg_wait_secs: 400, avg_service_secs: 310 }],
-    staff: [{ staff_id: 's1', name: '王芳', called: 10, served: 9, no_shows: 1, avg_wait_secs: 400, avg_service_secs: 310 }],
+    windows: [
+      {
+        window: 1,
+        called: 10,
+        served: 9,
+        no_shows: 1,
+        avg_wait_secs: 400,
+        avg_service_secs: 310,
+        ratings: { total: 2, by_grade: [1, 0, 0, 1, 0], defaulted: 0, good_pct: 50 },
+      },
+    ],
+    staff: [
+      {
+        staff_id: 's1',
+        name: '王芳',
+        called: 10,
+        served: 9,
+        no_shows: 1,
+        avg_wait_secs: 400,
+        avg_service_secs: 310,
+        ratings: NO_RATINGS,
+      },
+    ],
     ...overrides,
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { BackendError } from '../src/backend/errors'
 import WindowView from '../src/views/WindowView.vue'
-import { FakeBackend, makeHallSetup, makeTicket, makeWindowState } from './helpers'
+import { FakeBackend, NO_RATINGS, makeHallSetup, makeTicket, makeWindowState } from './helpers'
 import { mountView } from './helpers'
 
 describe('window screen', () => {
@@ -247,7 +247,17 @@ describe('window desk: session and toolbar', () => {
   it('shows today\'s figures of this window and refreshes on tickets.changed', async () => {
     const backend = new FakeBackend()
     backend.windowState.mockResolvedValue(
-      makeWindowState({ waiting: 6, kpi: { called: 12, served: 10, no_shows: 1, avg_wait_secs: 425, avg_service_secs: 38 } }),
+      makeWindowState({
+        waiting: 6,
+        kpi: {
+          called: 12,
+          served: 10,
+          no_shows: 1,
+          avg_wait_secs: 425,
+          avg_service_secs: 38,
+          ratings: { total: 3, by_grade: [1, 1, 0, 0, 1], defaulted: 0, good_pct: 200 / 3 },
+        },
+      }),
     )
     const { wrapper } = await mountView(WindowView, backend)
     const kpi = wrapper.get('[data-testid="window-kpi"]')
@@ -257,11 +267,32 @@ describe('window desk: session and toolbar', () => {
     expect(kpi.get('[data-testid="kpi-avg-wait"]').text()).toBe('7 分 5 秒')
     expect(kpi.get('[data-testid="kpi-avg-service"]').text()).toBe('38 秒')
     expect(kpi.get('[data-testid="kpi-waiting"]').text()).toBe('6')
+    expect(kpi.get('[data-testid="kpi-ratings"]').text()).toBe('3')
+    expect(kpi.get('[data-testid="kpi-good-rate"]').text()).toBe('67%')
 
-    backend.windowState.mockResolvedValue(makeWindowState({ kpi: { called: 13, served: 11, no_shows: 1, avg_wait_secs: null, avg_service_secs: null } }))
+    backend.windowState.mockResolvedValue(
+      makeWindowState({
+        kpi: { called: 13, served: 11, no_shows: 1, avg_wait_secs: null, avg_service_secs: null, ratings: NO_RATINGS },
+      }),
+    )
     backend.emit({ type: 'tickets.changed' })
     await flushPromises()
     expect(wrapper.get('[data-testid="kpi-called"]').text()).toBe('13')
     expect(wrapper.get('[data-testid="kpi-avg-wait"]').text()).toBe('—')
+    expect(wrapper.get('[data-testid="kpi-good-rate"]').text()).toBe('—')
+  })
+
+  it('counts a rating given at the desk as soon as it is recorded (cases.changed)', async () => {
+    const backend = new FakeBackend()
+    backend.windowState.mockResolvedValue(makeWindowState())
+    const { wrapper } = await mountView(WindowView, backend)
+    expect(wrapper.get('[data-testid="kpi-ratings"]').text()).toBe('0')
+    backend.windowState.mockResolvedValue(
+      makeWindowState({ kpi: { ...makeWindowState().kpi, ratings: { total: 1, by_grade: [0, 1, 0, 0, 0], defaulted: 0, good_pct: 100 } } }),
+    )
+    backend.emit({ type: 'cases.changed' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="kpi-ratings"]').text()).toBe('1')
+    expect(wrapper.get('[data-testid="kpi-good-rate"]').text()).toBe('100%')
   })
 })

@@ -427,6 +427,38 @@ impl Application {
             .map(|(_, e)| e)
     }
 
+    /// When the case was finished as 好差评 counts it (办结): the first step into 已办结, 已出件, 已打印 or
+    /// 不予受理. `None` while the case is open, and for a voided case (作废: nobody was served).
+    pub fn finished_at_ms(&self) -> Option<i64> {
+        let finished = |s: CaseStatus| {
+            matches!(
+                s,
+                CaseStatus::Completed
+                    | CaseStatus::Issued
+                    | CaseStatus::Printed
+                    | CaseStatus::Rejected
+            )
+        };
+        if !finished(self.status()) {
+            return None;
+        }
+        self.history
+            .iter()
+            .filter(|e| finished(e.status))
+            .map(|e| e.at_ms)
+            .min()
+    }
+
+    /// The staff member who acted on the case last (whom its rating is about): not the resident, the
+    /// provincial platform or a terminal's own steps.
+    pub fn serving_staff(&self) -> Option<&str> {
+        self.history
+            .iter()
+            .rev()
+            .map(|e| e.actor.as_str())
+            .find(|a| !matches!(*a, "resident" | "platform" | "terminal" | ""))
+    }
+
     /// The number to show: official once the server gave one, else provisional.
     pub fn number(&self) -> &str {
         self.official_number
@@ -597,6 +629,36 @@ mod tests {
             created_at_ms: 1_000,
             updated_at_ms: 1_000,
         }
+    }
+
+    #[test]
+    fn a_case_is_finished_from_its_first_step_into_a_finished_state_and_a_voided_one_never() {
+        let mut a = case();
+        assert_eq!(a.finished_at_ms(), None, "submitted");
+        a.history
+            .push(event(CaseStatus::Accepted, 2_000, "window-02"));
+        assert_eq!(a.finished_at_ms(), None, "accepted is still open");
+        let mut platform = event(CaseStatus::Completed, 8_000, "server");
+        platform.actor = "platform".into();
+        a.history.push(platform);
+        assert_eq!(a.finished_at_ms(), Some(8_000));
+        // Issuing the result later does not move the day the case was finished.
+        a.history
+            .push(event(CaseStatus::Issued, 9_000, "window-02"));
+        assert_eq!(a.finished_at_ms(), Some(8_000));
+        // The clerk who served it, not the platform that finished it.
+        assert_eq!(a.serving_staff(), Some("s1"));
+
+        let mut rejected = case();
+        rejected
+            .history
+            .push(event(CaseStatus::Rejected, 3_000, "window-02"));
+        assert_eq!(rejected.finished_at_ms(), Some(3_000));
+        let mut voided = case();
+        voided
+            .history
+            .push(event(CaseStatus::Voided, 3_000, "window-02"));
+        assert_eq!(voided.finished_at_ms(), None);
     }
 
     #[test]

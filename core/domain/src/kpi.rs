@@ -6,12 +6,41 @@
 //!
 //! Definitions: *wait* is issue → the first winning call; *service* is a winning call → its end as served;
 //! *called* counts winning calls (a transferred ticket is called once per round).
+//!
+//! 好差评 figures count the ratings given on the day, one per case (the one that counts when offline
+//! terminals took two, [`effective_rating`]), under the window and the staff member the rating names. They
+//! are aggregates only: nothing here says who rated (brief §3.4).
 
 use std::collections::BTreeMap;
 
 use crate::clock::HALL_UTC_OFFSET;
-use crate::queue::{from_unix_ms, Outcome, Ticket, TicketStatus, WindowSession};
+use crate::queue::{from_unix_ms, hall_day, Outcome, Ticket, TicketStatus, WindowSession};
+use crate::rating::{effective_rating, Rating, RatingChannel};
 use serde::Serialize;
+
+/// 好差评 figures of a window, a staff member or the hall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RatingKpi {
+    pub total: u32,
+    /// By grade, 非常满意 first (index = level − 1).
+    pub by_grade: [u32; 5],
+    /// Default grades among them (nobody rated in time).
+    pub defaulted: u32,
+    /// 好评率 in percent: every grade but 不满意 and 非常不满意, over all; `None` without ratings.
+    pub good_pct: Option<f64>,
+}
+
+impl RatingKpi {
+    fn add(&mut self, rating: &Rating) {
+        self.total += 1;
+        self.by_grade[usize::from(rating.grade.level() - 1)] += 1;
+        if rating.channel == RatingChannel::Default {
+            self.defaulted += 1;
+        }
+        let bad = self.by_grade[3] + self.by_grade[4];
+        self.good_pct = Some(f64::from(self.total - bad) * 100.0 / f64::from(self.total));
+    }
+}
 
 /// Figures of one window or one staff member.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -21,6 +50,7 @@ pub struct StaffKpi {
     pub no_shows: u32,
     pub avg_wait_secs: Option<f64>,
     pub avg_service_secs: Option<f64>,
+    pub ratings: RatingKpi,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +95,7 @@ pub struct HallKpi {
     pub avg_wait_secs: Option<f64>,
     pub by_category: Vec<CategoryKpi>,
     pub by_hour: Vec<HourKpi>,
+    pub ratings: RatingKpi,
 }
 
 /// Everything the window panel and the admin screen show for one hall day.
@@ -100,6 +131,7 @@ struct Acc {
     no_shows: u32,
     wait: Mean,
     service: Mean,
+    ratings: RatingKpi,
 }
 
 impl Acc {
@@ -110,6 +142,7 @@ impl Acc {
             no_shows: self.no_shows,
             avg_wait_secs: self.wait.secs(),
             avg_service_secs: self.service.secs(),
+            ratings: self.ratings.clone(),
         }
     }
 }
@@ -117,11 +150,12 @@ impl Acc {
 /// Category names for the per-category figures (code → language → name).
 pub type CategoryNames = BTreeMap<String, BTreeMap<String, String>>;
 
-/// Compute the KPIs of `day` from every ticket and window session known.
+/// Compute the KPIs of `day` from every ticket, window session and rating known.
 pub fn compute(
     day: &str,
     tickets: &[Ticket],
     sessions: &[WindowSession],
+    ratings: &[Rating],
     category_names: &CategoryNames,
     staff_names: &BTreeMap<String, String>,
 ) -> Kpi {
@@ -187,6 +221,25 @@ pub fn compute(
         }
     }
 
+    let mut by_case: BTreeMap<&str, Vec<&Rating>> = BTreeMap::new();
+    for r in ratings {
+        by_case.entry(r.case_id.as_str()).or_default().push(r);
+    }
+    let mut hall_ratings = RatingKpi::default();
+    for r in by_case
+        .into_values()
+        .filter_map(effective_rating)
+        .filter(|r| hall_day(from_unix_ms(r.submitted_at_ms)) == day)
+    {
+        hall_ratings.add(r);
+        if let Some(w) = r.window {
+            windows.entry(w).or_default().ratings.add(r);
+        }
+        if let Some(s) = &r.staff_id {
+            staff.entry(s.clone()).or_default().ratings.add(r);
+        }
+    }
+
     let windows_open = sessions
         .iter()
         .filter(|s| s.day == day && s.is_open())
@@ -220,6 +273,7 @@ pub fn compute(
                     avg_wait_secs: wait.secs(),
                 })
                 .collect(),
+            ratings: hall_ratings,
         },
         windows: windows
             .into_iter()
@@ -274,6 +328,7 @@ mod tests {
             &hall_day(t0),
             &[a, b, waiting],
             &[],
+            &[],
             &names,
             &BTreeMap::new(),
         );
@@ -285,5 +340,61 @@ mod tests {
         assert_eq!((k.hall.waiting, k.hall.served), (1, 2));
         assert_eq!(k.hall.by_hour.iter().map(|h| h.issued).sum::<u32>(), 3);
         assert_eq!(k.staff[0].staff_id, "s1");
+    }
+
+    #[test]
+    fn ratings_count_once_per_case_under_their_window_and_staff_on_their_day() {
+        use crate::rating::Grade;
+        let t0 = datetime!(2026-11-23 10:00 +8);
+        let at = |min: i64| (t0 + time::Duration::minutes(min)).unix_timestamp() * 1000;
+        let rating =
+            |case: &str, grade: Grade, window: Option<u32>, staff: &str, at_ms: i64| Rating {
+                case_number: format!("N-{case}"),
+                case_id: case.into(),
+                item_code: "X".into(),
+                hall_id: "h".into(),
+                window,
+                staff_id: Some(staff.into()),
+                grade,
+                reasons: Vec::new(),
+                comment: String::new(),
+                anonymous: true,
+                rater_key: None,
+                channel: RatingChannel::Evaluator,
+                terminal_id: "t".into(),
+                submitted_at_ms: at_ms,
+                flags: Vec::new(),
+            };
+        let mut defaulted = rating("c3", Grade::Satisfied, None, "s2", at(30));
+        defaulted.channel = RatingChannel::Default;
+        let ratings = [
+            rating("c1", Grade::VerySatisfied, Some(1), "s1", at(0)),
+            // An offline terminal rated c1 again later: it does not count.
+            rating("c1", Grade::VeryDissatisfied, Some(2), "s2", at(5)),
+            rating("c2", Grade::Dissatisfied, Some(1), "s1", at(10)),
+            defaulted,
+            // Yesterday's.
+            rating("c4", Grade::Basic, Some(1), "s1", at(-24 * 60)),
+        ];
+        let k = compute(
+            &hall_day(t0),
+            &[],
+            &[],
+            &ratings,
+            &CategoryNames::new(),
+            &BTreeMap::new(),
+        );
+        let hall = &k.hall.ratings;
+        assert_eq!(
+            (hall.total, hall.by_grade, hall.defaulted),
+            (3, [1, 1, 0, 1, 0], 1)
+        );
+        assert_eq!(hall.good_pct, Some(200.0 / 3.0));
+        assert_eq!(k.windows.len(), 1, "window 2's rating was the duplicate");
+        let w1 = &k.windows[0].kpi.ratings;
+        assert_eq!((w1.total, w1.good_pct), (2, Some(50.0)));
+        let s2 = &k.staff.iter().find(|s| s.staff_id == "s2").expect("s2").kpi;
+        assert_eq!((s2.ratings.total, s2.ratings.defaulted), (1, 1));
+        assert_eq!(s2.called, 0, "rated, not called, today");
     }
 }

@@ -15,6 +15,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use crate::application::Application;
 use crate::error::ErrorCode;
 
 /// The record kind of ratings.
@@ -388,6 +389,22 @@ pub struct FinishedCase {
     pub window: Option<u32>,
     pub staff_id: Option<String>,
     pub finished_at_ms: i64,
+}
+
+impl FinishedCase {
+    /// The case of record `case_id`, if it is finished ([`Application::finished_at_ms`]). The window is not
+    /// known from the case alone (it records terminals, not window numbers), so a default grade has none.
+    pub fn of(case_id: &str, case: &Application) -> Option<Self> {
+        Some(Self {
+            case_id: case_id.to_string(),
+            case_number: case.number().to_string(),
+            item_code: case.item_code.clone(),
+            hall_id: case.hall_id.clone(),
+            window: None,
+            staff_id: case.serving_staff().map(str::to_string),
+            finished_at_ms: case.finished_at_ms()?,
+        })
+    }
 }
 
 /// Default ratings for finished cases nobody rated within `default_after_days`.

@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use anyhow::Context;
+use banshi_core::rating::{Grade, RatingRules};
 use banshi_core::SystemClock;
 use banshi_server::auth::admin;
 use banshi_server::storage::TerminalRole;
@@ -55,6 +56,17 @@ enum Command {
         /// (`docs/integration-api.md`). Set it in the environment, not on the command line.
         #[arg(long, env = "BANSHI_INTEGRATION_TOKEN", hide_env_values = true)]
         integration_token: Option<String>,
+        /// The grade a finished case gets when nobody rated it in time: `very_satisfied`, `satisfied`,
+        /// `basic`, `dissatisfied` or `very_dissatisfied` (the tenders name 满意 or 基本满意).
+        #[arg(long, env = "BANSHI_RATING_DEFAULT_GRADE", default_value = "satisfied", value_parser = parse_grade)]
+        rating_default_grade: Grade,
+        /// Days after a case is finished before it gets the default grade; 0 gives none (central server
+        /// only: a relay never gives default grades).
+        #[arg(long, env = "BANSHI_RATING_DEFAULT_AFTER_DAYS", default_value_t = 15)]
+        rating_default_after_days: u32,
+        /// How often to look for cases due a default grade, in minutes.
+        #[arg(long, env = "BANSHI_RATING_SWEEP_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        rating_sweep_minutes: u64,
     },
     /// Enrollment tokens (an admin hands one to whoever installs a terminal).
     Token {
@@ -150,6 +162,9 @@ async fn main() -> anyhow::Result<()> {
             enrollment_token,
             relay_interval_ms,
             integration_token,
+            rating_default_grade,
+            rating_default_after_days,
+            rating_sweep_minutes,
         } => {
             let shown = banshi_server::storage::redact_url(&db);
             let storage = banshi_server::storage::open(&db)
@@ -193,6 +208,23 @@ async fn main() -> anyhow::Result<()> {
                     enrollment_token,
                     std::time::Duration::from_millis(relay_interval_ms),
                 ));
+            } else if rating_default_after_days > 0 {
+                let rules = RatingRules {
+                    default_grade: rating_default_grade,
+                    default_after_days: rating_default_after_days,
+                    ..RatingRules::default()
+                };
+                tracing::info!(
+                    grade = rating_default_grade.name_zh(),
+                    days = rating_default_after_days,
+                    "unrated finished cases get a default grade"
+                );
+                tokio::spawn(banshi_server::rating_defaults::run(
+                    std::sync::Arc::clone(state.engine.storage()),
+                    std::sync::Arc::clone(&state.clock),
+                    rules,
+                    std::time::Duration::from_secs(rating_sweep_minutes * 60),
+                ));
             }
             if let Some(watchdog) = systemd::notify_ready() {
                 tokio::spawn(watchdog);
@@ -234,6 +266,15 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Terminal { command } => terminal_command(command).await,
     }
+}
+
+/// A grade by its stable name, as the rating rules' settings write it.
+fn parse_grade(name: &str) -> Result<Grade, String> {
+    serde_json::from_value(serde_json::Value::String(name.trim().to_string())).map_err(|_| {
+        format!(
+            "{name:?} is not a grade (very_satisfied, satisfied, basic, dissatisfied, very_dissatisfied)"
+        )
+    })
 }
 
 async fn open(

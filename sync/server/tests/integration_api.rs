@@ -12,7 +12,7 @@ use banshi_core::application::{
 };
 use banshi_core::catalogue::{Answers, CATALOGUE_SCOPE};
 use banshi_core::queue::hall_scope;
-use banshi_core::rating::{Grade, Rating, RatingChannel};
+use banshi_core::rating::{Grade, QualityFlag, Rating, RatingChannel, RatingRules};
 use banshi_core::{Clock, ErrorCode, ManualClock};
 use banshi_server::app::ApiError;
 use banshi_server::auth::{scopes_for_hall, AuthedTerminal};
@@ -607,4 +607,155 @@ async fn the_catalogue_is_read_only_for_terminals_but_not_for_fleet_admins() {
         .await
         .expect("read");
     assert_eq!(copy.get_heads(), doc.get_heads());
+}
+
+/// Brief §3.4: a finished case nobody rated gets the configured default grade after the configured days,
+/// once; the terminals pull it like any rating and the report carries it; a rating an offline terminal took
+/// before it was due still counts, and the default becomes the duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_case_nobody_rated_gets_the_default_grade_once_and_an_earlier_offline_rating_still_counts(
+) {
+    use banshi_server::rating_defaults::{default_rating_doc_id, sweep, SweepOutcome};
+
+    const DAY: i64 = 86_400_000;
+    let server = Server::start(Some(TOKEN)).await;
+    let scope = hall_scope(HALL);
+    let finished = |seq: u32, at_ms: i64| {
+        let mut case = case(seq);
+        case.history.push(StatusEvent {
+            actor: "platform".into(),
+            ..step(CaseStatus::Completed, at_ms, "server")
+        });
+        case
+    };
+    // 1: finished, nobody rated. 2: finished and rated at the window. 3: accepted, still open.
+    // 4: finished five days after the others.
+    sync_case(&server, 1, &finished(1, 10_000)).await;
+    sync_case(&server, 2, &finished(2, 10_000)).await;
+    sync_case(&server, 3, &case(3)).await;
+    sync_case(&server, 4, &finished(4, 10_000 + 5 * DAY)).await;
+    let rated = rating(&doc_id(2), "KIOSK-01-20261124-0002", 11_000, "window-02");
+    let mut doc = record_doc(&doc_id(12), "rating", &scope, &rated);
+    exchange(
+        server.engine(),
+        &terminal("window-02"),
+        &doc_id(12),
+        &mut doc,
+    )
+    .await
+    .expect("sync rating");
+
+    let rules = RatingRules {
+        default_grade: Grade::Basic,
+        default_after_days: 10,
+        ..RatingRules::default()
+    };
+    let storage = server.storage.as_ref();
+    let at = |days: i64| 10_000 + days * DAY;
+    let nine = sweep(storage, at(9), &rules).await.expect("sweep");
+    assert_eq!(
+        nine,
+        SweepOutcome {
+            cases_read: 4,
+            defaulted: 0
+        },
+        "nothing is due after nine days"
+    );
+    let ten = sweep(storage, at(10), &rules).await.expect("sweep");
+    assert_eq!(ten.defaulted, 1, "only the unrated case 1");
+    // The next sweep reads only what may still need a default: case 4, not yet due.
+    let again = sweep(storage, at(10), &rules).await.expect("sweep");
+    assert_eq!(
+        again,
+        SweepOutcome {
+            cases_read: 1,
+            defaulted: 0
+        }
+    );
+
+    // A terminal of the hall pulls it from the feed like any record.
+    let default_id = default_rating_doc_id(&doc_id(1));
+    let feed = server.storage.feed(&scope, 0, 100).await.expect("feed");
+    assert!(feed.iter().any(|e| e.doc_id == default_id), "{feed:?}");
+    let mut pulled = AutoCommit::new();
+    exchange(
+        server.engine(),
+        &terminal("window-02"),
+        &default_id,
+        &mut pulled,
+    )
+    .await
+    .expect("pull");
+    let default: Rating = body_of(&pulled);
+    assert_eq!(
+        (
+            default.case_id.as_str(),
+            default.grade,
+            default.channel,
+            default.anonymous
+        ),
+        (
+            doc_id(1).as_str(),
+            Grade::Basic,
+            RatingChannel::Default,
+            true
+        )
+    );
+    assert_eq!(default.flags, [QualityFlag::Defaulted]);
+    assert_eq!(default.submitted_at_ms, at(10), "when it became due");
+    assert_eq!(
+        default.staff_id.as_deref(),
+        Some("s1"),
+        "the clerk, not the platform"
+    );
+
+    let (status, report) = server.get("/integration/v1/ratings", Some(TOKEN)).await;
+    assert_eq!(status, 200, "{report}");
+    let line = |report: &Value, channel: &str| {
+        report["ratings"]
+            .as_array()
+            .expect("ratings")
+            .iter()
+            .find(|l| l["channel"] == channel)
+            .cloned()
+            .unwrap_or_else(|| panic!("a {channel} line in {report}"))
+    };
+    let defaulted = line(&report, "default");
+    assert_eq!(defaulted["serial"], "2026010000100000001");
+    assert_eq!(
+        (
+            &defaulted["grade_level"],
+            &defaulted["grade_name"],
+            &defaulted["flags"],
+            &defaulted["duplicate"]
+        ),
+        (
+            &json!(3),
+            &json!("基本满意"),
+            &json!(["defaulted"]),
+            &json!(false)
+        )
+    );
+
+    // A kiosk offline since day 0 rated case 1 then; its rating arrives now and is the one that counts.
+    let mut late = rating(&doc_id(1), "KIOSK-01-20261124-0001", 12_000, "kiosk-01");
+    late.channel = RatingChannel::Kiosk;
+    let mut doc = record_doc(&doc_id(13), "rating", &scope, &late);
+    exchange(
+        server.engine(),
+        &terminal("kiosk-01"),
+        &doc_id(13),
+        &mut doc,
+    )
+    .await
+    .expect("sync rating");
+    let (_, report) = server.get("/integration/v1/ratings", Some(TOKEN)).await;
+    assert_eq!(line(&report, "default")["duplicate"], true);
+    assert_eq!(line(&report, "kiosk")["duplicate"], false);
+
+    // Case 4 is due five days later; nothing is ever given twice.
+    let fifteen = sweep(storage, at(15), &rules).await.expect("sweep");
+    assert_eq!(fifteen.defaulted, 1);
+    let later = sweep(storage, at(40), &rules).await.expect("sweep");
+    assert_eq!(later.defaulted, 0);
 }

@@ -32,7 +32,7 @@ pub use audit::{verify_audit_file, ActingStore, AuditVerifyError, UNKNOWN_TERMIN
 pub use banshi_crypto::DataKey;
 pub use blobs::{BlobDownload, BlobMeta, BlobState};
 pub use keyring::{kek_source_from_env, open_data_key, rewrap_data_key, KekSource, KeyringError};
-pub use record::{DocHeader, Record, RecordError, RecordKind};
+pub use record::{new_record_doc_with_id, read_record, DocHeader, Record, RecordError, RecordKind};
 pub use store::{
     DocMeta, Durability, Store, StoreError, SyncCounts, SyncStatus, UnsyncedDoc,
     COMPACT_AFTER_CHUNKS,

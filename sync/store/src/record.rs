@@ -105,8 +105,19 @@ pub fn new_record_doc<T: RecordKind>(
     scope: &str,
     body: &T,
 ) -> Result<(DocHeader, AutoCommit), RecordError> {
+    new_record_doc_with_id(&Uuid::now_v7().to_string(), scope, body)
+}
+
+/// Like [`new_record_doc`] with a chosen id: for a record that several writers may each create and that
+/// must still be one document (the server's default grade of a case: one id per case, however many nodes
+/// decide it).
+pub fn new_record_doc_with_id<T: RecordKind>(
+    id: &str,
+    scope: &str,
+    body: &T,
+) -> Result<(DocHeader, AutoCommit), RecordError> {
     let header = DocHeader {
-        id: Uuid::now_v7().to_string(),
+        id: id.to_string(),
         kind: T::KIND.to_string(),
         scope: scope.to_string(),
         schema_version: T::SCHEMA_VERSION,

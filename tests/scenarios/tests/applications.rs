@@ -668,6 +668,32 @@ async fn a_window_reads_the_card_once_for_cases_and_rates_with_the_evaluator() {
     started.sort();
     assert_eq!(listed, started);
 
+    // Only the clerk who read the card may start cases from it, and logging out lets go of it.
+    let other = banshi_scenarios::staff::clerk(&window, "clerk-08b").await;
+    let not_theirs = window
+        .start_application_for_card(&other, &item.code, &again.token)
+        .await
+        .unwrap_err();
+    assert_eq!(not_theirs.code(), "application.card_not_held");
+    let session = window
+        .login_password("clerk-08b", banshi_scenarios::staff::TEST_PASSWORD)
+        .await
+        .expect("log in");
+    let other = window.actor(Some(&session.token));
+    reader.remove_card();
+    reader.place_card(CardFixture::resident().with_name("测试丙"));
+    let read = window.read_applicant_card(&other).await.expect("card read");
+    window.logout(&session.token).await.expect("log out");
+    let session = window
+        .login_password("clerk-08b", banshi_scenarios::staff::TEST_PASSWORD)
+        .await
+        .expect("log in again");
+    let after_logout = window
+        .start_application_for_card(&window.actor(Some(&session.token)), &item.code, &read.token)
+        .await
+        .unwrap_err();
+    assert_eq!(after_logout.code(), "application.card_not_held");
+
     // A held card expires after ten minutes; an unknown token is refused the same way.
     clock.advance(time::Duration::minutes(11));
     for token in [card.token.as_str(), "not-a-token"] {
@@ -764,4 +790,75 @@ async fn a_window_reads_the_card_once_for_cases_and_rates_with_the_evaluator() {
         .await
         .expect("rated with a reason");
     assert!(window.case_view(&second.id).await.expect("case").rated);
+
+    // The day's figures count both, under this window: one good, one not; nobody is named.
+    let supervisor = banshi_scenarios::staff::supervisor(&window).await;
+    let kpi = window.kpi(&supervisor).await.expect("KPIs");
+    let hall = &kpi.hall.ratings;
+    assert_eq!((hall.total, hall.by_grade), (2, [0, 1, 0, 1, 0]));
+    assert_eq!(hall.good_pct, Some(50.0));
+    let here = window.profile().queue.window.expect("a window number");
+    let desk = &kpi
+        .windows
+        .iter()
+        .find(|w| w.window == here)
+        .expect("this window's row")
+        .kpi
+        .ratings;
+    assert_eq!((desk.total, desk.good_pct), (2, Some(50.0)));
+}
+
+/// Brief §3.4's default grade, end to end: the central server gives it to a finished case nobody rated, the
+/// window that served the case pulls it, and from then on refuses a rating of that case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_nobody_rated_gets_the_servers_default_grade_and_the_window_then_refuses_a_rating() {
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let window = hall
+        .terminal_with("window", "hk-window-09", |p| p.devices.a4_printer = None)
+        .await
+        .expect("window");
+    window.sync_now().await;
+    let clerk = clerk(&window, "clerk-09").await;
+    let catalogue = window.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "营业执照").clone();
+    let id = fill_case(&window, &clerk, &item.code, resident(40)).await;
+    let rejected = window
+        .decide_application(
+            &clerk,
+            &id,
+            Decision::Reject {
+                reason: "不属于本中心受理范围".into(),
+            },
+        )
+        .await
+        .expect("不予受理 finishes the case");
+    window.sync_now().await;
+    assert!(!rejected.rated);
+
+    // The applicant left without rating; the server's sweep runs sixteen days later.
+    let rules = banshi_core::rating::RatingRules::default();
+    let now = window.clock().now_ms() + 16 * 86_400_000;
+    let swept = banshi_server::rating_defaults::sweep(hall.storage.as_ref(), now, &rules)
+        .await
+        .expect("sweep");
+    assert_eq!(swept.defaulted, 1);
+
+    window.sync_now().await;
+    let synced = window.case_view(&id).await.expect("case");
+    assert!(synced.rated);
+    assert!(synced.official_number.is_some());
+    let input = RatingInput {
+        grade: Some(Grade::VerySatisfied),
+        ..RatingInput::default()
+    };
+    let refused = window
+        .rate_case(&id, input, RatingChannel::CustomerScreen)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "rating.already_rated");
+    assert!(
+        refused.to_string().contains(&synced.number),
+        "the message names the case by its official number: {refused}"
+    );
 }

@@ -147,12 +147,24 @@ export interface Identity {
 }
 
 /** Today's figures of one window or one member of staff. */
+/** 好差评 figures: one rating per case, the day's, never who rated. */
+export interface RatingKpi {
+  total: number
+  /** By grade, 非常满意 first. */
+  by_grade: [number, number, number, number, number]
+  /** Default grades among them (nobody rated in time). */
+  defaulted: number
+  /** 好评率 in percent (all but 不满意 and 非常不满意); null before anyone rated. */
+  good_pct: number | null
+}
+
 export interface StaffKpi {
   called: number
   served: number
   no_shows: number
   avg_wait_secs: number | null
   avg_service_secs: number | null
+  ratings: RatingKpi
 }
 
 /** Staff roles (kebab-case, as the backend serialises them). */
@@ -297,6 +309,7 @@ export interface Kpi {
     by_category: { category: string; name: LocalizedName; waiting: number; served: number; avg_wait_secs: number | null }[]
     /** hour: 0-23, hall time */
     by_hour: { hour: number; issued: number; served: number; avg_wait_secs: number | null }[]
+    ratings: RatingKpi
   }
   windows: ({ window: number } & StaffKpi)[]
   staff: ({ staff_id: string; name: string } & StaffKpi)[]

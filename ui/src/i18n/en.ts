@@ -461,6 +461,10 @@ const en: MessageSchema = {
     none: '—',
     duration: '{m} min {s} s',
     durationShort: '{s} s',
+
+    ratings: 'Ratings',
+    goodRate: 'Good ratings',
+    percent: '{n}%',
   },
   staffLogin: {
     title: 'Staff login',

@@ -126,3 +126,10 @@ export function useDurationText(): (secs: number | null | undefined) => string {
     return m > 0 ? t('kpi.duration', { m, s }) : t('kpi.durationShort', { s })
   }
 }
+
+/** `goodRateText(pct)`: 好评率 as a whole percent ("67%"); a dash before anyone rated (null). */
+export function useGoodRateText(): (pct: number | null | undefined) => string {
+  const { t } = useI18n()
+  return (pct) =>
+    pct === null || pct === undefined || !Number.isFinite(pct) ? t('kpi.none') : t('kpi.percent', { n: Math.round(pct) })
+}

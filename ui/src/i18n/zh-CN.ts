@@ -462,6 +462,10 @@ const zhCN = {
     none: '—',
     duration: '{m} 分 {s} 秒',
     durationShort: '{s} 秒',
+
+    ratings: '评价',
+    goodRate: '好评率',
+    percent: '{n}%',
   },
   staffLogin: {
     title: '工作人员登录',

@@ -23,8 +23,8 @@ use banshi_core::catalogue::{
 use banshi_core::mask::{mask_id_number, mask_name};
 use banshi_core::queue::{hall_day, unix_ms};
 use banshi_core::rating::{
-    check_input, check_not_rated, quality_flags, Rating, RatingChannel, RatingError, RatingInput,
-    RatingRules,
+    check_input, check_not_rated, effective_rating, quality_flags, Rating, RatingChannel,
+    RatingError, RatingInput, RatingRules,
 };
 use banshi_core::staff::{Actor, Permission};
 use banshi_core::ErrorCode;
@@ -815,22 +815,10 @@ impl Terminal {
                 TerminalError::Application(ApplicationError::UnknownCase(case_id.to_string()))
             })?;
         let _one_at_a_time = self.rating.lock().await;
-        let ratings: Vec<Rating> = self
-            .records::<Rating>()
-            .await?
-            .into_iter()
-            .map(|(r, _)| r.body)
-            .collect();
+        let ratings = self.rating_bodies().await?;
         check_not_rated(case_id, case.body.number(), &ratings).map_err(ApplicationError::from)?;
         let profile = self.profile();
-        let staff_id = case
-            .body
-            .history
-            .iter()
-            .rev()
-            .map(|e| e.actor.as_str())
-            .find(|a| !matches!(*a, "resident" | "platform" | "terminal" | ""))
-            .map(str::to_string);
+        let staff_id = case.body.serving_staff().map(str::to_string);
         let mut rating = Rating {
             case_number: case.body.number().to_string(),
             case_id: case_id.to_string(),
@@ -867,13 +855,18 @@ impl Terminal {
     }
 
     async fn rating_of(&self, case_id: &str) -> Result<Option<Rating>, TerminalError> {
+        let ratings = self.rating_bodies().await?;
+        Ok(effective_rating(ratings.iter().filter(|r| r.case_id == case_id)).cloned())
+    }
+
+    /// Every rating this terminal holds (its hall's, from every channel and the server's default grades).
+    pub(super) async fn rating_bodies(&self) -> Result<Vec<Rating>, TerminalError> {
         Ok(self
             .records::<Rating>()
             .await?
             .into_iter()
             .map(|(r, _)| r.body)
-            .filter(|r| r.case_id == case_id)
-            .min_by_key(|r| (r.submitted_at_ms, r.terminal_id.clone())))
+            .collect())
     }
 
     // ---- Helpers ----

@@ -29,10 +29,12 @@ pub(super) const HELD_CARD_TTL: time::Duration = time::Duration::minutes(10);
 /// How long the evaluator's prompt stays lit for one rating.
 const EVALUATOR_WAIT: Duration = Duration::from_secs(60);
 
-/// An applicant's card held for a desk, until it expires.
+/// An applicant's card held for a desk, until it expires or the clerk who read it logs out.
 #[derive(Debug)]
 pub(super) struct HeldApplicant {
     applicant: ApplicantInput,
+    /// Who read it (`Actor::audit_name`): only they may start cases from it.
+    holder: String,
     expires: OffsetDateTime,
 }
 
@@ -79,6 +81,7 @@ impl Terminal {
             token.clone(),
             HeldApplicant {
                 applicant,
+                holder: actor.audit_name(),
                 expires: now + HELD_CARD_TTL,
             },
         );
@@ -90,7 +93,8 @@ impl Terminal {
         })
     }
 
-    /// Start a case for the card held under `token` (it stays held: one applicant, several items).
+    /// Start a case for the card this clerk read, held under `token` (it stays held: one applicant, several
+    /// items).
     pub async fn start_application_for_card(
         &self,
         actor: &Actor,
@@ -104,10 +108,18 @@ impl Terminal {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(token)
-            .filter(|h| h.expires > now)
+            .filter(|h| h.expires > now && h.holder == actor.audit_name())
             .map(|h| h.applicant.clone())
             .ok_or(ApplicationError::CardNotHeld)?;
         self.start_application(actor, item_code, applicant).await
+    }
+
+    /// Forget the cards `holder` read (they logged out: the next clerk reads the card again).
+    pub(super) fn release_held_cards(&self, holder: &str) {
+        self.held_applicants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, h| h.holder != holder);
     }
 
     /// Light the window's evaluator for a case and wait for the applicant's key. Refused before the prompt is

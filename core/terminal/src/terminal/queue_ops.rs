@@ -750,10 +750,12 @@ impl Terminal {
             .into_iter()
             .map(|r| r.body)
             .collect();
+        let ratings = self.rating_bodies().await?;
         let k = kpi::compute(
             &day,
             &bodies,
             &sessions,
+            &ratings,
             &config.category_names(),
             &BTreeMap::new(),
         );
@@ -1278,10 +1280,12 @@ impl Terminal {
                 .entry(s.staff_id.clone())
                 .or_insert_with(|| s.staff_name.clone());
         }
+        let ratings = self.rating_bodies().await?;
         Ok(kpi::compute(
             &hall_day(now),
             &tickets,
             &sessions,
+            &ratings,
             &config.category_names(),
             &staff_names,
         ))

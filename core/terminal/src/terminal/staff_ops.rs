@@ -277,13 +277,9 @@ impl Terminal {
             sessions.remove(token)
         };
         if let Some(live) = ended {
-            self.audit(
-                &format!("staff:{}", live.session.staff_id),
-                AuditAction::StaffLogout,
-                None,
-                "",
-            )
-            .await?;
+            let who = format!("staff:{}", live.session.staff_id);
+            self.release_held_cards(&who);
+            self.audit(&who, AuditAction::StaffLogout, None, "").await?;
         }
         Ok(())
     }

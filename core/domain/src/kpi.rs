@@ -349,21 +349,9 @@ mod tests {
         let at = |min: i64| (t0 + time::Duration::minutes(min)).unix_timestamp() * 1000;
         let rating =
             |case: &str, grade: Grade, window: Option<u32>, staff: &str, at_ms: i64| Rating {
-                case_number: format!("N-{case}"),
-                case_id: case.into(),
-                item_code: "X".into(),
-                hall_id: "h".into(),
                 window,
                 staff_id: Some(staff.into()),
-                grade,
-                reasons: Vec::new(),
-                comment: String::new(),
-                anonymous: true,
-                rater_key: None,
-                channel: RatingChannel::Evaluator,
-                terminal_id: "t".into(),
-                submitted_at_ms: at_ms,
-                flags: Vec::new(),
+                ..crate::rating::tests::rating(case, at_ms, grade)
             };
         let mut defaulted = rating("c3", Grade::Satisfied, None, "s2", at(30));
         defaulted.channel = RatingChannel::Default;

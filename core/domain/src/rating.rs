@@ -491,13 +491,14 @@ impl UpstreamRating {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // 2026-11-24 (a Tuesday) 10:00 hall time.
     const TUESDAY_10: i64 = 1_795_485_600_000;
 
-    fn rating(case: &str, at_ms: i64, grade: Grade) -> Rating {
+    /// An anonymous evaluator rating of case `case` at window 5 (staff `s5`), for tests here and in `kpi`.
+    pub(crate) fn rating(case: &str, at_ms: i64, grade: Grade) -> Rating {
         Rating {
             case_number: format!("N-{case}"),
             case_id: case.into(),

@@ -1,7 +1,6 @@
 // What the application browser tests share: the A4 printer simulator (an IPP Everywhere printer that keeps what
 // it prints), the demo catalogue published by the fleet admin, and the device simulators on ptys.
 
-import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,17 +41,7 @@ export function withA4(toml, url) {
  * enrolled (on its first sync).
  */
 export async function publishDemoCatalogue(hall, modes) {
-  const adminId = /^\[terminal\][^[]*?^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(hall.dir, 'admin.toml'), 'utf8'))[1]
-  await until(() => {
-    try {
-      execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
-        'terminal', 'fleet-admin', adminId, '--db', `sqlite:${join(hall.dir, 'server.sqlite')}`,
-      ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      return true
-    } catch {
-      return false
-    }
-  }, { what: 'admin console made fleet admin terminal', timeoutMs: 30000, intervalMs: 500 })
+  await hall.grantFleetAdmin()
   const token = await login(hall.terminals.admin, ADMIN.id, ADMIN.password)
   // The fleet-admin grant reaches the admin console with its next sync: a refusal before that is retried.
   await until(() => api(hall.terminals.admin, '/api/catalogue', {

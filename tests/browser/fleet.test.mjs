@@ -39,18 +39,7 @@ before(async () => {
   const adjustProfile = (mode, toml) => withFleet(mode, toml, keyFile)
   await hall.start(['admin', 'self-service', 'queue-ticket'], { adjustProfile })
   await hall.addTerminal('self-service-2', 'self-service', { id: KIOSKS[1], label: '2号自助终端', adjustProfile })
-  // The server makes the admin console a fleet admin terminal once it has enrolled (it enrolls on its first sync).
-  const adminId = /^\[terminal\][^[]*?^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(hall.dir, 'admin.toml'), 'utf8'))[1]
-  await until(() => {
-    try {
-      execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
-        'terminal', 'fleet-admin', adminId, '--db', `sqlite:${join(hall.dir, 'server.sqlite')}`,
-      ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      return true
-    } catch {
-      return false
-    }
-  }, { what: 'admin console made fleet admin terminal', timeoutMs: 30000, intervalMs: 500 })
+  await hall.grantFleetAdmin()
   browser = await launch()
 })
 

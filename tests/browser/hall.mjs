@@ -238,6 +238,25 @@ export class Hall {
     }
   }
 
+  /**
+   * Make the hall's admin console a fleet admin terminal (`banshi-server terminal fleet-admin`), as an installer
+   * would: retried until the console has enrolled, which it does on its first sync. The grant reaches the console
+   * with its next sync, so a refusal just after this is still possible and worth retrying.
+   */
+  async grantFleetAdmin() {
+    const adminId = /^\[terminal\][^[]*?^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(this.dir, 'admin.toml'), 'utf8'))[1]
+    await until(() => {
+      try {
+        execFileSync(bin('BANSHI_SERVER_BIN', 'banshi-server'), [
+          'terminal', 'fleet-admin', adminId, '--db', `sqlite:${join(this.dir, 'server.sqlite')}`,
+        ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        return true
+      } catch {
+        return false
+      }
+    }, { what: 'admin console made fleet admin terminal', timeoutMs: 30000, intervalMs: 500 })
+  }
+
   /** The fleet admin, then every clerk of the hall file and a supervisor, each with a permanent password. */
   createAccounts() {
     this.adminCli(['staff', 'bootstrap', '--id', ADMIN.id, '--name', ADMIN.name], { BANSHI_NEW_PASSWORD: ADMIN.password })

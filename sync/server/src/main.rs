@@ -408,3 +408,31 @@ mod systemd {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_grade_setting_takes_the_stable_names_and_names_them_when_refused() {
+        assert_eq!(parse_grade("basic"), Ok(Grade::Basic));
+        assert_eq!(parse_grade(" satisfied "), Ok(Grade::Satisfied));
+        let refused = parse_grade("满意").unwrap_err();
+        assert!(
+            refused.contains("very_satisfied, satisfied, basic"),
+            "{refused}"
+        );
+        let cli = Cli::try_parse_from([
+            "banshi-server",
+            "serve",
+            "--rating-default-grade",
+            "excellent",
+        ]);
+        assert!(cli.is_err(), "an unknown grade stops the server at start");
+        let cli = Cli::try_parse_from(["banshi-server", "serve", "--rating-sweep-minutes", "0"]);
+        assert!(
+            cli.is_err(),
+            "a sweep needs at least a minute between turns"
+        );
+    }
+}

@@ -21,6 +21,7 @@
 //! case). Ratings are read in full, and only when some case is due: a case's rating can be older than its
 //! finishing (the kiosk's last step), so no cursor bounds them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,7 +77,9 @@ pub async fn sweep(
     let mut after = storage.cursor(CURSOR).await?;
     // The feed position of the oldest finished case that is not yet due: the next sweep starts there.
     let mut oldest_pending: Option<i64> = None;
-    let mut finished: Vec<(FinishedCase, String)> = Vec::new();
+    // Cases past their days, and each one's scope (where its default rating goes).
+    let mut due: Vec<FinishedCase> = Vec::new();
+    let mut scopes: HashMap<String, String> = HashMap::new();
     loop {
         let page = storage
             .docs_of_kind_after(APPLICATION_KIND, after, PAGE)
@@ -96,19 +99,17 @@ pub async fn sweep(
             if now_ms - case.finished_at_ms < due_after_ms {
                 oldest_pending = Some(oldest_pending.map_or(position, |p| p.min(position)));
             } else {
-                finished.push((case, scope));
+                scopes.insert(case.case_id.clone(), scope);
+                due.push(case);
             }
         }
     }
-    if !finished.is_empty() {
+    if !due.is_empty() {
         let ratings = all_ratings(storage).await?;
-        let cases: Vec<FinishedCase> = finished.iter().map(|(c, _)| c.clone()).collect();
-        for rating in defaults_due(&cases, &ratings, now_ms, rules) {
-            let scope = finished
-                .iter()
-                .find(|(c, _)| c.case_id == rating.case_id)
-                .map(|(_, scope)| scope.as_str())
-                .unwrap_or_default();
+        for rating in defaults_due(&due, &ratings, now_ms, rules) {
+            let Some(scope) = scopes.get(&rating.case_id) else {
+                continue;
+            };
             if write_default(storage, scope, &rating).await? {
                 outcome.defaulted += 1;
             }

@@ -154,6 +154,12 @@ pub struct UiSettings {
     pub idle_timeout_secs: u32,
     /// UI theme name.
     pub theme: String,
+    /// Window mode: open the customer-facing screen (窗口互动屏: confirmation, signature, rating) as a second
+    /// window on this monitor, counted from 0 (the desk's own screen). Absent: no customer screen; other modes
+    /// ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 7))]
+    pub customer_screen_monitor: Option<u8>,
 }
 
 impl Default for UiSettings {
@@ -165,6 +171,7 @@ impl Default for UiSettings {
             voice_guidance: false,
             idle_timeout_secs: 120,
             theme: "default".to_owned(),
+            customer_screen_monitor: None,
         }
     }
 }

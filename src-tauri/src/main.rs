@@ -7,6 +7,7 @@
 mod admin_cli;
 mod application_cmds;
 mod cli;
+mod customer_screen_cmds;
 mod devices_cmd;
 mod fleet_cmds;
 mod lockdown_cmds;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use banshi_core::{ErrorBody, ErrorCode};
-use banshi_profile::Profile;
+use banshi_profile::{Mode, Profile};
 use banshi_terminal::{StatusView, Terminal, TerminalEvent, TicketView, UnsyncedView};
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -42,6 +42,7 @@ async fn unsynced_records(
 
 pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
     let mode = profile.mode;
+    let customer_monitor = profile.ui.customer_screen_monitor;
     let title = format!(
         "办事 · {} · {}",
         profile.terminal.outlet, profile.terminal.label
@@ -89,6 +90,10 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
                     // Every full-screen mode is a kiosk nobody may leave; on top so no other window covers it.
                     .always_on_top(full_screen)
                     .build()?;
+                if let (Mode::Window, Some(monitor)) = (mode, customer_monitor) {
+                    let title = format!("{title} · 互动屏");
+                    crate::customer_screen_cmds::open_window(app, monitor, &title)?;
+                }
             }
             Ok(())
         })
@@ -150,6 +155,12 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::fleet_cmds::fleet_publish,
             crate::fleet_cmds::fleet_advance,
             crate::fleet_cmds::fleet_rollback,
+            crate::customer_screen_cmds::customer_screen,
+            crate::customer_screen_cmds::customer_screen_show,
+            crate::customer_screen_cmds::customer_screen_clear,
+            crate::customer_screen_cmds::customer_screen_sign,
+            crate::customer_screen_cmds::customer_screen_dispute,
+            crate::customer_screen_cmds::customer_screen_rate,
             crate::lockdown_cmds::unlock_kiosk,
             crate::lockdown_cmds::reset_session
         ])

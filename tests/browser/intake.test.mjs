@@ -171,3 +171,91 @@ test('a window intake ends in 补齐补正 with the correction notice printed, t
 
   assert.deepEqual(secretsInLogs(hall, [...seenTokens].map((value) => ({ label: 'a session token', value }))), [])
 })
+
+test('the applicant checks, signs and rates on the window’s customer screen, which then forgets them', async () => {
+  const window = hall.terminals.window
+  const desk = await browser.newPage()
+  await desk.goto(`${window}/`)
+  await uiLogin(desk, window, CLERK.id, CLERK.password)
+  await tid(desk, 'intake').waitFor({ timeout: 15000 })
+  // The second screen: the same terminal's /customer page, with nobody logged in.
+  const screen = await browser.newPage()
+  await screen.goto(`${window}/#/customer`)
+  await tid(screen, 'cs-nameplate').waitFor({ timeout: 15000 })
+  assert.match(await tid(screen, 'cs-window').innerText(), /5/)
+  await shot(screen, 'customer-01-nameplate')
+
+  // The applicant's card again (the reader hands a card out once per placement), and a new case.
+  reader.sim.stdin.write('remove\nplace resident\n')
+  await until(async () => {
+    await tid(desk, 'intake-read-card').click()
+    return (await tid(desk, 'intake-applicant').count()) > 0 ? true : null
+  }, { what: 'the card read again', timeoutMs: 30000, intervalMs: 1500 })
+  await tid(desk, 'new-case-search').fill(CHANGE.pinyin)
+  await tid(desk, `new-case-item-${CHANGE.code}`).click()
+  await tid(desk, 'case-desk').waitFor({ timeout: 20000 })
+  const number = (await tid(desk, 'case-number').innerText()).trim()
+  await tid(desk, 'case-field-applicant_phone').fill('13900139000')
+  await tid(desk, 'case-save').click()
+  await tid(desk, 'case-saved').waitFor({ timeout: 10000 })
+
+  // The clerk puts it on the screen: the applicant sees what was typed, the ID number masked.
+  await tid(desk, 'customer-confirm').click()
+  await desk.locator('[data-testid="customer-state"][data-state="confirm"]').waitFor({ timeout: 10000 })
+  await tid(screen, 'cs-confirm').waitFor({ timeout: 10000 })
+  // Online, the server's official number soon replaces the provisional one on both screens.
+  await until(async () => {
+    const onDesk = (await tid(desk, 'case-number').innerText()).trim()
+    return (await tid(screen, 'cs-case-number').innerText()).includes(onDesk) ? true : null
+  }, { what: 'the same case number on the desk and the customer screen', timeoutMs: 20000 })
+  const shown = await tid(screen, 'cs-fields').innerText()
+  assert.match(shown, /13900139000/)
+  assert.doesNotMatch(shown, /\d{17}[\dX]/)
+  await shot(screen, 'customer-02-confirm')
+
+  // "Something is wrong": the desk is told; shown again, then signed with a finger on the pad.
+  await tid(screen, 'cs-dispute').click()
+  await desk.locator('[data-testid="customer-state"][data-state="disputed"]').waitFor({ timeout: 10000 })
+  await shot(desk, 'customer-03-desk-disputed')
+  await tid(desk, 'customer-confirm').click()
+  await tid(screen, 'cs-confirm').waitFor({ timeout: 10000 })
+  await tid(screen, 'cs-sign').click()
+  const pad = await tid(screen, 'sign-pad').boundingBox()
+  await screen.mouse.move(pad.x + 40, pad.y + 60)
+  await screen.mouse.down()
+  for (const [dx, dy] of [[120, 90], [200, 40], [300, 110], [380, 70]]) await screen.mouse.move(pad.x + dx, pad.y + dy)
+  await screen.mouse.up()
+  await shot(screen, 'customer-04-signing')
+  await tid(screen, 'cs-sign-submit').click()
+  await screen.locator('[data-testid="cs-answered"][data-answer="signed"]').waitFor({ timeout: 10000 })
+  await tid(desk, 'case-signed').waitFor({ timeout: 10000 })
+  await desk.locator('[data-testid="customer-state"][data-state="signed"]').waitFor({ timeout: 10000 })
+  await shot(desk, 'customer-05-desk-signed')
+
+  // 不予受理, then the rating page on the screen: 非常满意.
+  await tid(desk, 'decide-reject').click()
+  await tid(desk, 'decision-dialog').waitFor()
+  await tid(desk, 'decision-reason').fill('不属于本中心受理范围')
+  await tid(desk, 'decision-confirm').click()
+  await desk.locator('[data-testid="case-status"][data-status="rejected"]').waitFor({ timeout: 20000 })
+  await tid(desk, 'rate-customer-screen').click()
+  await tid(desk, 'customer-rating-state').waitFor({ timeout: 10000 })
+  await tid(screen, 'cs-rate').waitFor({ timeout: 10000 })
+  assert.equal(await screen.locator('[aria-checked="true"]').count(), 0, 'no grade preselected')
+  await shot(screen, 'customer-06-rating')
+  await tid(screen, 'grade-very_satisfied').click()
+  await tid(screen, 'rate-submit').click()
+  await screen.locator('[data-testid="cs-answered"][data-answer="rated"]').waitFor({ timeout: 10000 })
+  await tid(desk, 'case-rated').waitFor({ timeout: 10000 })
+  await shot(screen, 'customer-07-rated')
+
+  // The clerk moves on: the screen shows the nameplate again, nothing of this applicant.
+  await tid(desk, 'customer-clear').click()
+  await tid(screen, 'cs-nameplate').waitFor({ timeout: 10000 })
+  const official = (await tid(desk, 'case-number').innerText()).trim()
+  const left = await tid(screen, 'customer-screen').innerText()
+  for (const n of [number, official]) assert.ok(!left.includes(n), `${n} is gone from the customer screen`)
+  await shot(screen, 'customer-08-nameplate-again')
+  await screen.close()
+  await desk.close()
+})

@@ -5,6 +5,7 @@ import type { AppState } from './composables/appState'
 import AdminView from './views/AdminView.vue'
 import BackgroundView from './views/BackgroundView.vue'
 import CallScreenView from './views/CallScreenView.vue'
+import CustomerScreenView from './views/CustomerScreenView.vue'
 import FieldView from './views/FieldView.vue'
 import OfficeView from './views/OfficeView.vue'
 import SyncListView from './views/SyncListView.vue'
@@ -16,6 +17,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     mode?: RunMode
     variant?: ChromeVariant
+    /** The window's customer-facing screen: chrome without staff or device status. */
+    customer?: boolean
   }
 }
 
@@ -42,8 +45,11 @@ export function modeVariant(mode: RunMode): ChromeVariant {
 /** The list of records not yet synced, opened from the sync indicator on every mode's screen. */
 export const SYNC_PATH = '/sync'
 
+/** The window desk's customer-facing screen: the app's second window, or a page a browser opens beside the desk. */
+export const CUSTOMER_PATH = '/customer'
+
 /**
- * A route per run mode, plus `/sync` for every mode. `/` waits for the first status and goes to the profile's mode.
+ * A route per run mode, plus `/sync` for every mode and `/customer` for the window's customer screen. `/` waits for the first status and goes to the profile's mode.
  * Hash history works under Tauri's custom protocol and behind `banshi serve` alike, with no server-side routes.
  */
 export function createAppRouter(state: AppState): Router {
@@ -63,6 +69,12 @@ export function createAppRouter(state: AppState): Router {
       }),
     ),
     { path: SYNC_PATH, name: 'sync', component: SyncListView },
+    {
+      path: CUSTOMER_PATH,
+      name: 'customer',
+      component: CustomerScreenView,
+      meta: { mode: 'window', variant: 'kiosk', customer: true },
+    },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ]
   const router = createRouter({ history: createWebHashHistory(), routes })

@@ -1,6 +1,15 @@
 // Catalogue, case and progress fixtures for the application flow tests.
 
-import type { ApplicantCard, Catalogue, CaseSummary, CaseView, Item, ProgressView } from '../src/backend/types'
+import type {
+  ApplicantCard,
+  Catalogue,
+  CaseSummary,
+  CaseView,
+  CustomerCase,
+  CustomerScreen,
+  Item,
+  ProgressView,
+} from '../src/backend/types'
 
 export function makeItem(overrides: Partial<Item> = {}): Item {
   return {
@@ -170,6 +179,7 @@ export function makeCase(overrides: Partial<CaseView> = {}): CaseView {
     notices: [],
     progress_url: 'https://banshi.example.gov.cn/progress/LS20261124000001',
     rated: false,
+    signed: false,
     synced: false,
     created_at_ms: 1_763_950_000_000,
     ...overrides,
@@ -217,5 +227,42 @@ export function makeApplicantCard(overrides: Partial<ApplicantCard> = {}): Appli
       makeCaseSummary({ id: 'case-1', number: 'LS20261120000007', status: 'accepted', updated_at_ms: 1_763_600_000_000 }),
     ],
     ...overrides,
+  }
+}
+
+/** The customer screen between applicants: window 5's nameplate with the clerk signed in. */
+export function makeNameplate(
+  overrides: Partial<Extract<CustomerScreen, { screen: 'nameplate' }>> = {},
+): CustomerScreen {
+  return {
+    screen: 'nameplate',
+    window: 5,
+    label: '5号窗口',
+    outlet: '海口市龙华区政务服务中心',
+    staff_id: 's001',
+    staff_name: '王芳',
+    paused: false,
+    ...overrides,
+  }
+}
+
+/** The customer screen asking the applicant to confirm and sign case-1. */
+export function makeConfirmScreen(overrides: Partial<CustomerCase> = {}): CustomerScreen {
+  return {
+    screen: 'confirm',
+    offer: 'offer-1',
+    case: {
+      number: 'LS20261124000001',
+      item_name: '居民身份证换领',
+      fields: [
+        { label: '申请人姓名', value: '张三丰' },
+        { label: '公民身份号码', value: '4601**********1234' },
+        { label: '联系电话', value: '13800138000' },
+      ],
+      materials: [{ name: '居民身份证', pages: 1, paper_received: true }],
+      collection: { method: 'window' },
+      signed: false,
+      ...overrides,
+    },
   }
 }

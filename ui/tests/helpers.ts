@@ -37,12 +37,13 @@ import type {
   CaseApplicant,
   CaseSummary,
   CaseView,
+  CustomerScreen,
   EvaluatorOutcome,
   Item,
   ProgressView,
   RatingView,
 } from '../src/backend/types'
-import { makeApplicantCard, makeCase, makeCatalogue, makeProgress } from './applicationFixtures'
+import { makeApplicantCard, makeCase, makeCatalogue, makeNameplate, makeProgress } from './applicationFixtures'
 
 // Unmount every wrapper after each test: screens add window listeners (idle timer) and timers.
 enableAutoUnmount(afterEach)
@@ -362,6 +363,15 @@ export class FakeBackend implements Backend {
     }),
   )
   caseProgress = vi.fn(async (_n: string): Promise<ProgressView> => makeProgress())
+  customerScreenValue: CustomerScreen = makeNameplate()
+  customerScreen = vi.fn(async (): Promise<CustomerScreen> => this.customerScreenValue)
+  showOnCustomerScreen = vi.fn(async (_caseId: string, _show: 'confirm' | 'rate'): Promise<CustomerScreen> => this.customerScreenValue)
+  clearCustomerScreen = vi.fn(async (): Promise<CustomerScreen> => makeNameplate())
+  customerScreenSign = vi.fn(async (_offer: string, _png: string): Promise<CustomerScreen> => this.customerScreenValue)
+  customerScreenDispute = vi.fn(async (_offer: string): Promise<CustomerScreen> => this.customerScreenValue)
+  customerScreenRate = vi.fn(
+    async (_offer: string): Promise<RatingView> => ({ case_number: 'LS20261124000001', grade: 'satisfied', submitted_at_ms: 0 }),
+  )
   openCases = vi.fn(async (): Promise<CaseSummary[]> => [])
   lookupCases = vi.fn(async (): Promise<CaseSummary[]> => [])
   readApplicantCard = vi.fn(async (): Promise<ApplicantCard> => makeApplicantCard())

@@ -7,7 +7,7 @@ import FieldView from '../src/views/FieldView.vue'
 import WindowView from '../src/views/WindowView.vue'
 import IntakeWorkspace from '../src/views/intake/IntakeWorkspace.vue'
 import { filterItems, isIdNumberFormat, isoDatePlus } from '../src/views/intake/intake'
-import { makeCase, makeCaseSummary, makeCatalogue, makeItem } from './applicationFixtures'
+import { makeCase, makeCaseSummary, makeCatalogue, makeConfirmScreen, makeItem } from './applicationFixtures'
 import { FakeBackend, makeSession, makeStatus, mountView } from './helpers'
 
 afterEach(() => {
@@ -686,5 +686,74 @@ describe('intake on the window desk and the field laptop', () => {
     await click(wrapper, 'export-submit')
     expect(wrapper.get('[data-testid="export-error"]').text()).toContain('本机未配置同步服务器')
     expect(wrapper.find('[data-testid="export-result"]').exists()).toBe(false)
+  })
+})
+
+describe('intake: the customer screen (窗口互动屏)', () => {
+  function withScreen(): FakeBackend {
+    const backend = new FakeBackend(makeStatus({ mode: 'window', customer_screen: true }))
+    backend.catalogue.mockResolvedValue(catalogue())
+    backend.getCase.mockResolvedValue(handover())
+    return backend
+  }
+
+  it('is not offered at a desk without one', async () => {
+    const backend = desk()
+    const { wrapper } = await openHandover(backend)
+    expect(wrapper.find('[data-testid="case-customer-screen"]').exists()).toBe(false)
+    expect(backend.customerScreen).not.toHaveBeenCalled()
+  })
+
+  it('puts the case on the screen to confirm and sign, then follows the applicant’s answers', async () => {
+    const backend = withScreen()
+    const { wrapper } = await openHandover(backend)
+    backend.customerScreenValue = makeConfirmScreen({ number: 'LS20261124000002' })
+    await click(wrapper, 'customer-confirm')
+    expect(backend.showOnCustomerScreen).toHaveBeenCalledWith('case-2', 'confirm')
+    const state = () => wrapper.get('[data-testid="customer-state"]')
+    expect(state().attributes('data-state')).toBe('confirm')
+    expect(state().text()).toBe('互动屏：等待申请人核对信息并签名')
+
+    // The applicant says something is wrong: the desk says so.
+    backend.customerScreenValue = { screen: 'answered', offer: 'offer-1', answer: 'disputed', case_id: 'case-2' }
+    backend.emit({ type: 'customer_screen.changed' })
+    await flushPromises()
+    expect(state().attributes('data-state')).toBe('disputed')
+    expect(state().text()).toContain('申请人认为信息有误')
+
+    // Shown again and signed: the case comes back signed.
+    backend.customerScreenValue = { screen: 'answered', offer: 'offer-2', answer: 'signed', case_id: 'case-2' }
+    backend.getCase.mockResolvedValue(handover({ signed: true }))
+    backend.emit({ type: 'customer_screen.changed' })
+    backend.emit({ type: 'cases.changed' })
+    await flushPromises()
+    expect(state().attributes('data-state')).toBe('signed')
+    expect(wrapper.get('[data-testid="case-signed"]').text()).toBe('已签名')
+
+    await click(wrapper, 'customer-clear')
+    expect(backend.clearCustomerScreen).toHaveBeenCalled()
+    expect(wrapper.find('[data-testid="customer-state"]').exists()).toBe(false)
+  })
+
+  it('offers the rating page beside the evaluator once decided, and shows a refusal for a rated case', async () => {
+    const backend = withScreen()
+    backend.getCase.mockResolvedValue(handover({ status: 'accepted', decision: { decision: 'accept' } }))
+    const { wrapper } = await openHandover(backend)
+    expect(wrapper.find('[data-testid="customer-confirm"]').exists()).toBe(false)
+    backend.customerScreenValue = {
+      screen: 'rate',
+      offer: 'offer-3',
+      case_number: 'LS20261124000002',
+      item_name: '居民身份证换领',
+      window: 5,
+    }
+    await click(wrapper, 'rate-customer-screen')
+    expect(backend.showOnCustomerScreen).toHaveBeenCalledWith('case-2', 'rate')
+    expect(wrapper.get('[data-testid="customer-rating-state"]').text()).toBe('互动屏：等待申请人评价')
+
+    backend.showOnCustomerScreen.mockRejectedValueOnce(new BackendError('rating.already_rated', 'rated'))
+    await click(wrapper, 'rate-customer-screen')
+    expect(wrapper.get('[data-testid="case-error"]').text()).toBe('这个办件已经评价过了，不能重复评价')
+    expect(wrapper.find('[data-testid="case-rated"]').exists()).toBe(true)
   })
 })

@@ -31,7 +31,7 @@ const TERMINALS: &[(&str, &str, &str)] = &[
     (
         "window",
         "127.0.0.1:8402",
-        "window 5: the ticket appears in the waiting list",
+        "window 5: the ticket appears in the waiting list; its customer screen is /#/customer",
     ),
     (
         "call-screen",

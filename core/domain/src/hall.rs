@@ -4,6 +4,9 @@
 //! the hall's scope, so every terminal of the hall receives it through sync and works from the same set-up
 //! while offline. The terminal uses the newest one it knows ([`HallSetup::version`], then update time).
 //! Terminals of a hall that has no set-up yet fall back to their profile's categories.
+//!
+//! It also carries the hall's 好差评 rules for its terminals ([`HallRatingRules`]: the quality flags' periods,
+//! working hours, comment lengths), so every channel of the hall rates by the same rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::appointment::AppointmentSetup;
 use crate::error::ErrorCode;
+use crate::rating::RatingRules;
 
 /// The record kind name of hall set-ups.
 pub const HALL_SETUP_KIND: &str = "hall_setup";
@@ -38,6 +42,91 @@ pub struct HallSetup {
     /// Bookable items, slots and their rules (预约); absent = this hall takes no appointments.
     #[serde(default)]
     pub appointments: Option<AppointmentSetup>,
+    /// 好差评 rules for the hall's terminals; absent = the defaults ([`RatingRules::default`]).
+    #[serde(default)]
+    pub rating: Option<HallRatingRules>,
+}
+
+/// The `[rating]` table of a hall file: what the hall's terminals check and flag when someone rates (brief
+/// §3.4). Absent keys keep [`RatingRules::default`]. The default grade and after how many days it is given are
+/// the central server's settings (`BANSHI_RATING_DEFAULT_GRADE`, `BANSHI_RATING_DEFAULT_AFTER_DAYS`): the server
+/// gives it, for every hall alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(default, deny_unknown_fields)]
+pub struct HallRatingRules {
+    /// Two ratings from the same source less than this many seconds apart are flagged.
+    pub rapid_repeat_secs: Option<u32>,
+    /// Working hours in hall time, `HH:MM`, Monday to Friday; a rating outside them is flagged.
+    pub work_start: Option<String>,
+    pub work_end: Option<String>,
+    /// This many dissatisfied ratings by one person within `repeated_bad_days` are flagged.
+    pub repeated_bad_count: Option<u32>,
+    pub repeated_bad_days: Option<u32>,
+    /// Comments of at least this many characters need review before publication.
+    pub review_comment_chars: Option<u32>,
+    /// The longest comment taken.
+    pub max_comment_chars: Option<u32>,
+}
+
+impl HallRatingRules {
+    /// The rules with these settings over the defaults; the hall file's checks make every value usable.
+    pub fn rules(&self) -> RatingRules {
+        let d = RatingRules::default();
+        RatingRules {
+            rapid_repeat_secs: self.rapid_repeat_secs.unwrap_or(d.rapid_repeat_secs),
+            work_start_min: self
+                .work_start
+                .as_deref()
+                .and_then(minutes_of)
+                .unwrap_or(d.work_start_min),
+            work_end_min: self
+                .work_end
+                .as_deref()
+                .and_then(minutes_of)
+                .unwrap_or(d.work_end_min),
+            repeated_bad_count: self.repeated_bad_count.unwrap_or(d.repeated_bad_count),
+            repeated_bad_days: self.repeated_bad_days.unwrap_or(d.repeated_bad_days),
+            review_comment_chars: self.review_comment_chars.unwrap_or(d.review_comment_chars),
+            max_comment_chars: self.max_comment_chars.unwrap_or(d.max_comment_chars),
+            ..d
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("work_start", &self.work_start),
+            ("work_end", &self.work_end),
+        ] {
+            if let Some(v) = value {
+                if minutes_of(v).is_none() {
+                    return Err(format!("rating.{key} = {v:?} is not a time of day (HH:MM)"));
+                }
+            }
+        }
+        let rules = self.rules();
+        if rules.work_start_min >= rules.work_end_min {
+            return Err("rating.work_start must be before rating.work_end".into());
+        }
+        if rules.max_comment_chars == 0 || rules.max_comment_chars > 2000 {
+            return Err("rating.max_comment_chars must be 1 to 2000".into());
+        }
+        if rules.repeated_bad_count == 0 || rules.repeated_bad_days == 0 {
+            return Err(
+                "rating.repeated_bad_count and rating.repeated_bad_days must be at least 1".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Minutes after midnight of `HH:MM` (00:00 to 24:00).
+fn minutes_of(text: &str) -> Option<u32> {
+    let (h, m) = text.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
 }
 
 /// A business category: its ticket prefix and the windows that serve it.
@@ -157,6 +246,9 @@ impl HallSetup {
         if machines.len() != self.ticket_machines.len() {
             return invalid("a ticket machine appears twice".into());
         }
+        if let Some(rating) = &self.rating {
+            rating.validate().map_err(HallError::Invalid)?;
+        }
         if let Some(appointments) = &self.appointments {
             appointments
                 .validate()
@@ -189,6 +281,14 @@ impl HallSetup {
         self.staff
             .iter()
             .filter(move |s| s.windows.is_empty() || s.windows.contains(&window))
+    }
+
+    /// The 好差评 rules the hall's terminals apply.
+    pub fn rating_rules(&self) -> RatingRules {
+        self.rating
+            .as_ref()
+            .map(HallRatingRules::rules)
+            .unwrap_or_default()
     }
 
     /// The set-up that wins between two: higher version, then later import.
@@ -283,6 +383,51 @@ windows = [1, 2]
         .expect("kiosk-profiles/halls/hk-longhua.toml");
         assert_eq!(h.categories_of(5), vec!["A", "B", "C"]);
         assert_eq!(h.appointments.map(|a| a.items.len()), Some(2));
+    }
+
+    #[test]
+    fn the_rating_table_sets_the_terminals_rules_over_the_defaults() {
+        assert_eq!(
+            HallSetup::from_toml(EXAMPLE).unwrap().rating_rules(),
+            RatingRules::default()
+        );
+        let text = format!(
+            "{EXAMPLE}\n[rating]\nwork_start = \"08:30\"\nwork_end = \"18:00\"\nmax_comment_chars = 200\nrapid_repeat_secs = 300\n"
+        );
+        let rules = HallSetup::from_toml(&text).unwrap().rating_rules();
+        assert_eq!(
+            (rules.work_start_min, rules.work_end_min),
+            (8 * 60 + 30, 18 * 60)
+        );
+        assert_eq!(rules.max_comment_chars, 200);
+        assert_eq!(rules.rapid_repeat_secs, 300);
+        assert_eq!(
+            rules.repeated_bad_count,
+            RatingRules::default().repeated_bad_count
+        );
+        assert_eq!(rules.default_grade, RatingRules::default().default_grade);
+    }
+
+    #[test]
+    fn a_rating_table_with_unusable_values_is_refused_by_name() {
+        for (table, named) in [
+            ("work_start = \"8:30\"", "rating.work_start"),
+            ("work_end = \"24:30\"", "rating.work_end"),
+            (
+                "work_start = \"18:00\"\nwork_end = \"09:00\"",
+                "before rating.work_end",
+            ),
+            ("max_comment_chars = 0", "rating.max_comment_chars"),
+            ("repeated_bad_days = 0", "rating.repeated_bad"),
+        ] {
+            let err = HallSetup::from_toml(&format!("{EXAMPLE}\n[rating]\n{table}\n")).unwrap_err();
+            assert!(err.to_string().contains(named), "{table}: {err}");
+        }
+        // The default grade is the server's setting, not the hall file's.
+        let err =
+            HallSetup::from_toml(&format!("{EXAMPLE}\n[rating]\ndefault_grade = \"basic\"\n"))
+                .unwrap_err();
+        assert!(matches!(err, HallError::Syntax { .. }), "{err}");
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub use terminal::{
     CaseMaterialView, CaseStepView, CaseSummaryView, CaseView, EvaluatorOutcome, NoticeView,
     ProgressView, RatingView,
 };
+pub use terminal::{
+    CustomerAnswer, CustomerCaseView, CustomerFieldView, CustomerMaterialView, CustomerOffer,
+    CustomerScreenError, CustomerScreenView,
+};
 pub use views::{
     ApplicantView, AppointmentView, AuditCheckView, CallsView, CategoryView, CurrentCallView,
     HallSetupView, IdentityView, LoginView, LostCallView, QueueView, RecentCallView, SessionView,

@@ -22,6 +22,7 @@ use crate::messages;
 use crate::views::{CategoryView, QueueView, StatusView, SyncView, TerminalView};
 
 mod application_ops;
+mod customer_screen_ops;
 mod fleet_ops;
 mod intake_ops;
 mod lockdown_ops;
@@ -34,6 +35,10 @@ mod staff_ops;
 pub use application_ops::{
     ApplicantInput, ApplicationError, ApplicationPatch, CaseMaterialView, CaseStepView,
     CaseSummaryView, CaseView, NoticeView, ProgressView, RatingView,
+};
+pub use customer_screen_ops::{
+    CustomerAnswer, CustomerCaseView, CustomerFieldView, CustomerMaterialView, CustomerOffer,
+    CustomerScreenError, CustomerScreenView,
 };
 pub use fleet_ops::{
     check_release, fleet_terminal_view, read_signing_key, sign_release, FleetError,
@@ -86,6 +91,9 @@ pub enum TerminalEvent {
     /// A case or rating was written here or arrived through sync.
     #[serde(rename = "cases.changed")]
     CasesChanged,
+    /// The window's customer screen shows something else, or the applicant answered on it.
+    #[serde(rename = "customer_screen.changed")]
+    CustomerScreenChanged,
     /// A blob moved: `{"type": "blob.progress", "sm3", "direction": "upload"|"download", "done_bytes",
     /// "total_bytes"}`, after every chunk. UIs that do not know it ignore it (`parseEvent`).
     #[serde(rename = "blob.progress")]
@@ -170,6 +178,8 @@ pub enum TerminalError {
     Lockdown(#[from] LockdownError),
     #[error(transparent)]
     Application(#[from] ApplicationError),
+    #[error(transparent)]
+    CustomerScreen(#[from] CustomerScreenError),
 }
 
 impl TerminalError {
@@ -204,6 +214,7 @@ impl TerminalError {
             TerminalError::NoSyncServer => 409,
             TerminalError::Lockdown(e) => e.http_status(),
             TerminalError::Application(e) => e.http_status(),
+            TerminalError::CustomerScreen(e) => e.http_status(),
             TerminalError::Bundle(e) => {
                 use banshi_sync_client::bundle::BundleError as B;
                 match e {
@@ -256,6 +267,7 @@ impl ErrorCode for TerminalError {
             TerminalError::Fleet(e) => e.code(),
             TerminalError::Lockdown(e) => e.code(),
             TerminalError::Application(e) => e.code(),
+            TerminalError::CustomerScreen(e) => e.code(),
         }
     }
 }
@@ -321,6 +333,8 @@ pub struct Terminal {
     kiosk_unlock: tokio::sync::Mutex<()>,
     /// One rating at a time, so "one rating per case" holds on this terminal (`application_ops`).
     rating: tokio::sync::Mutex<()>,
+    /// What the window's customer screen shows (`customer_screen_ops`; memory only).
+    customer_screen: Mutex<customer_screen_ops::Showing>,
 }
 
 impl Terminal {
@@ -397,6 +411,7 @@ impl Terminal {
             fleet_now: Notify::new(),
             kiosk_unlock: tokio::sync::Mutex::new(()),
             rating: tokio::sync::Mutex::new(()),
+            customer_screen: Mutex::default(),
         }))
     }
 
@@ -806,6 +821,7 @@ impl Terminal {
             default_language: p.ui.default_language.clone(),
             elder_mode: p.ui.elder_mode,
             idle_timeout_secs: p.ui.idle_timeout_secs,
+            customer_screen: self.has_customer_screen(),
             devices: self.devices().health(),
             queue: QueueView {
                 categories: self

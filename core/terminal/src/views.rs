@@ -17,6 +17,8 @@ pub struct StatusView {
     pub default_language: String,
     pub elder_mode: bool,
     pub idle_timeout_secs: u32,
+    /// Window mode with a customer-facing screen: the desk offers confirmation, signature and rating on it.
+    pub customer_screen: bool,
     pub devices: Vec<DeviceHealth>,
     pub queue: QueueView,
     pub sync: SyncView,

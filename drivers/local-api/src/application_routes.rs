@@ -205,7 +205,7 @@ struct Pages {
     pages: Vec<String>,
 }
 
-fn decode_base64(text: &str) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, ApiError> {
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .map_err(|_| {

@@ -17,6 +17,7 @@
 
 mod application_routes;
 mod assets;
+mod customer_screen_routes;
 pub mod device_access;
 mod device_routes;
 mod fleet_routes;

@@ -71,6 +71,7 @@ pub fn router(terminal: Arc<Terminal>, ui: Arc<dyn UiAssets>) -> Router {
         .merge(crate::fleet_routes::router(Arc::clone(&terminal)))
         .merge(crate::kiosk_routes::router(Arc::clone(&terminal)))
         .merge(crate::application_routes::router(Arc::clone(&terminal)))
+        .merge(crate::customer_screen_routes::router(Arc::clone(&terminal)))
         .merge(crate::queue_routes::tv_router(terminal, ui))
         // A ticket request is a few bytes and a hall file a few kilobytes; nothing on this API needs more.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

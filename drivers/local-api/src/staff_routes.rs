@@ -156,6 +156,21 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/cases/{id}/rating", None),
     ("POST", "/api/cases/{id}/rating/evaluator", None),
     ("POST", "/api/cases/{id}/notices", None),
+    // The window's customer screen: the clerk puts a case on it; the applicant answers only that offer.
+    (
+        "POST",
+        "/api/window/customer-screen",
+        Some(Permission::ServeWindow),
+    ),
+    (
+        "POST",
+        "/api/window/customer-screen/clear",
+        Some(Permission::ServeWindow),
+    ),
+    ("GET", "/api/customer-screen", None),
+    ("POST", "/api/customer-screen/signature", None),
+    ("POST", "/api/customer-screen/dispute", None),
+    ("POST", "/api/customer-screen/rating", None),
     ("POST", "/api/cases/{id}/pages", None),
     ("POST", "/api/cases/{id}/signature", None),
     ("GET", "/api/progress/{number}", None),

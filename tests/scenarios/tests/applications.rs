@@ -25,6 +25,14 @@ fn resident(n: u32) -> ApplicantInput {
     }
 }
 
+/// A rating of `grade` and nothing else (no reasons, not anonymous).
+fn rating(grade: Grade) -> RatingInput {
+    RatingInput {
+        grade: Some(grade),
+        ..Default::default()
+    }
+}
+
 fn item_named<'a>(catalogue: &'a Catalogue, name: &str) -> &'a Item {
     catalogue
         .search(name)
@@ -861,4 +869,260 @@ async fn a_case_nobody_rated_gets_the_servers_default_grade_and_the_window_then_
         refused.to_string().contains(&synced.number),
         "the message names the case by its official number: {refused}"
     );
+}
+
+/// The window's customer-facing screen (窗口互动屏): the clerk puts a case on it; the applicant checks it, says
+/// something is wrong, signs, and later rates, each answer bound to the offer on the screen; the screen goes back
+/// to the nameplate when the next ticket is called, so the next applicant never sees this one's case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_screen_shows_the_clerks_case_takes_the_signature_and_rating_and_forgets_them_at_the_next_ticket(
+) {
+    use banshi_terminal::{CustomerAnswer, CustomerOffer, CustomerScreenView};
+
+    let hall = Hall::start().await.expect("hall");
+    let admin = publish_demo_catalogue(&hall).await;
+    let queue = hall
+        .terminal("queue-ticket", "hk-qm-cs")
+        .await
+        .expect("queue");
+    let window = hall
+        .terminal_with("window", "hk-window-cs", |p| {
+            // The example desk has its customer screen on the second monitor.
+            p.devices.a4_printer = None;
+        })
+        .await
+        .expect("window");
+    let plain = hall
+        .terminal_with("window", "hk-window-plain", |p| {
+            p.devices.a4_printer = None;
+            p.queue.window = Some(6);
+            p.ui.customer_screen_monitor = None;
+        })
+        .await
+        .expect("window without a customer screen");
+    window.sync_now().await;
+    plain.sync_now().await;
+    assert!(window.status().await.expect("status").customer_screen);
+    assert!(!plain.status().await.expect("status").customer_screen);
+    assert_eq!(
+        plain.customer_screen().await.unwrap_err().code(),
+        "customer_screen.not_configured"
+    );
+
+    // Between applicants: the nameplate, with the clerk once signed in.
+    banshi_scenarios::staff::ensure_account(&window, "clerk-cs", &[Role::Clerk], &[5]);
+    let clerk = clerk(&window, "clerk-cs").await;
+    let closed = window.customer_screen().await.expect("nameplate");
+    assert!(matches!(
+        closed,
+        CustomerScreenView::Nameplate {
+            window: 5,
+            staff_name: None,
+            ..
+        }
+    ));
+    window.window_sign_in(&clerk).await.expect("sign in");
+    queue.issue_ticket("A").await.expect("ticket");
+    queue.sync_now().await;
+    window.sync_now().await;
+    let called = window.window_call_next(&clerk).await.expect("call");
+    assert!(called.current.is_some());
+    match window.customer_screen().await.expect("nameplate") {
+        CustomerScreenView::Nameplate {
+            staff_id,
+            staff_name,
+            ..
+        } => {
+            assert_eq!(staff_id.as_deref(), Some("clerk-cs"));
+            assert_eq!(staff_name.as_deref(), Some("测试clerk-cs"));
+        }
+        other => panic!("expected the nameplate, got {other:?}"),
+    }
+
+    let catalogue = window.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "营业执照").clone();
+    let applicant = resident(71);
+    let id = fill_case(&window, &clerk, &item.code, applicant.clone()).await;
+
+    // Only a clerk puts something on the screen.
+    let resident_offer = window
+        .show_on_customer_screen(&Actor::Resident, &id, CustomerOffer::Confirm)
+        .await
+        .unwrap_err();
+    assert_eq!(resident_offer.code(), "staff.login_required");
+
+    // Confirm: the form in the catalogue's words, the ID number masked.
+    let shown = window
+        .show_on_customer_screen(&clerk, &id, CustomerOffer::Confirm)
+        .await
+        .expect("shown");
+    let CustomerScreenView::Confirm { offer, case } = shown else {
+        panic!("expected the confirm page, got {shown:?}");
+    };
+    assert_eq!(case.item_name, item.name);
+    assert!(!case.signed);
+    let text = serde_json::to_string(&case).expect("json");
+    assert!(
+        !text.contains(&applicant.id_number),
+        "the full ID number is never on the screen"
+    );
+    assert!(case.fields.iter().any(|f| f.value == applicant.name));
+
+    // The wrong answer for the page, or an answer to an old offer, is refused and changes nothing.
+    let wrong = window
+        .customer_screen_rate(&offer, rating(Grade::Satisfied))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), "customer_screen.wrong_answer");
+    let stale = window
+        .customer_screen_sign("not-the-offer", vec![0x89, b'P', b'N', b'G'])
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), "customer_screen.stale_offer");
+
+    // "Something is wrong": the clerk is told, the case unchanged; the offer is answered.
+    let disputed = window
+        .customer_screen_dispute(&offer)
+        .await
+        .expect("dispute");
+    assert!(matches!(
+        disputed,
+        CustomerScreenView::Answered {
+            answer: CustomerAnswer::Disputed,
+            ..
+        }
+    ));
+    let answered_twice = window
+        .customer_screen_sign(&offer, vec![0x89, b'P', b'N', b'G'])
+        .await
+        .unwrap_err();
+    assert_eq!(answered_twice.code(), "customer_screen.stale_offer");
+    assert!(!window.case_view(&id).await.expect("case").signed);
+
+    // Shown again (a new offer) and signed: the signature is on the case, written in the resident's name.
+    let CustomerScreenView::Confirm { offer: second, .. } = window
+        .show_on_customer_screen(&clerk, &id, CustomerOffer::Confirm)
+        .await
+        .expect("shown again")
+    else {
+        panic!("expected the confirm page");
+    };
+    assert_ne!(second, offer);
+    let png = b"\x89PNG\r\n\x1a\n signature strokes".to_vec();
+    let signed = window
+        .customer_screen_sign(&second, png)
+        .await
+        .expect("signed");
+    let CustomerScreenView::Answered {
+        answer: CustomerAnswer::Signed,
+        case_id,
+        ..
+    } = signed
+    else {
+        panic!("expected the signed answer, got {signed:?}");
+    };
+    assert_eq!(case_id, id);
+    assert!(window.case_view(&id).await.expect("case").signed);
+    let events = window.store().audit_events(0, 100_000).expect("audit");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.actor == "resident" && e.record_id.as_deref() == Some(id.as_str())),
+        "the signature is written in the resident's name"
+    );
+
+    // Decided; the rating page then, answered with a dissatisfied grade and its reason.
+    for m in window.case_view(&id).await.expect("case").materials {
+        window
+            .mark_material(&clerk, &id, &m.id, true, true)
+            .await
+            .expect("paper");
+    }
+    window
+        .decide_application(&clerk, &id, Decision::Accept)
+        .await
+        .expect("受理");
+    let after_decision = window
+        .show_on_customer_screen(&clerk, &id, CustomerOffer::Confirm)
+        .await
+        .unwrap_err();
+    assert_eq!(after_decision.code(), "application.not_editable");
+    let CustomerScreenView::Rate {
+        offer: rate_offer,
+        case_number,
+        window: 5,
+        ..
+    } = window
+        .show_on_customer_screen(&clerk, &id, CustomerOffer::Rate)
+        .await
+        .expect("rating page")
+    else {
+        panic!("expected the rating page");
+    };
+    assert_eq!(
+        case_number,
+        window.case_view(&id).await.expect("case").number
+    );
+    // The hall's 好差评 rules reach the window through its hall file: here comments of at most 20 characters.
+    let hall_file = include_str!("../../../kiosk-profiles/halls/hk-longhua.toml")
+        .replace("max_comment_chars = 500", "max_comment_chars = 20");
+    admin
+        .import_hall(&banshi_scenarios::staff::manager(&admin).await, &hall_file)
+        .await
+        .expect("hall file");
+    admin.sync_now().await;
+    window.sync_now().await;
+    let mut long = rating(Grade::VerySatisfied);
+    long.comment = "窗口工作人员态度很好，办事效率很高，材料一次就收齐了".into();
+    let too_long = window
+        .customer_screen_rate(&rate_offer, long)
+        .await
+        .unwrap_err();
+    assert_eq!(too_long.code(), "rating.comment_too_long");
+    assert!(too_long.to_string().contains("20"), "{too_long}");
+    let no_reason = window
+        .customer_screen_rate(&rate_offer, rating(Grade::Dissatisfied))
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), "rating.reason_required");
+    let mut input = rating(Grade::Dissatisfied);
+    input.reasons = vec!["long_wait".into()];
+    let rated = window
+        .customer_screen_rate(&rate_offer, input)
+        .await
+        .expect("rated");
+    assert_eq!(rated.grade, Grade::Dissatisfied);
+    let stored = window
+        .store()
+        .list::<banshi_core::rating::Rating>()
+        .expect("ratings");
+    let stored: Vec<_> = stored
+        .iter()
+        .filter(|(r, _)| r.body.case_id == id)
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0.body.channel, RatingChannel::CustomerScreen);
+    assert_eq!(stored[0].0.body.window, Some(5));
+    // One rating per case: the page is not even offered again.
+    let twice = window
+        .show_on_customer_screen(&clerk, &id, CustomerOffer::Rate)
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), "rating.already_rated");
+
+    // The clerk calls the next ticket: the screen forgets this applicant.
+    assert!(matches!(
+        window.customer_screen().await.expect("answered"),
+        CustomerScreenView::Answered { .. }
+    ));
+    window.window_finish(&clerk).await.expect("finish");
+    assert!(matches!(
+        window.customer_screen().await.expect("nameplate"),
+        CustomerScreenView::Nameplate { .. }
+    ));
+    let late = window
+        .customer_screen_rate(&rate_offer, rating(Grade::VerySatisfied))
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), "customer_screen.stale_offer");
 }

@@ -34,6 +34,7 @@ import {
   checkRatingView,
   checkApplicantCard,
   checkBundleExport,
+  checkCustomerScreen,
   checkEvaluatorOutcome,
   parseEvent,
 } from './parse'
@@ -69,6 +70,8 @@ import type {
   ApplicantCard,
   BundleExport,
   CaseApplicant,
+  CustomerOffer,
+  CustomerScreen,
   EvaluatorOutcome,
   RatingChannel,
   Decision,
@@ -386,6 +389,30 @@ export class HttpBackend implements Backend {
 
   rateCase(id: string, input: RatingInput, channel: RatingChannel = 'kiosk'): Promise<RatingView> {
     return this.request('POST', casePath(id, 'rating'), { ...input, channel }).then(checkRatingView)
+  }
+
+  customerScreen(): Promise<CustomerScreen> {
+    return this.request('GET', 'api/customer-screen').then(checkCustomerScreen)
+  }
+
+  showOnCustomerScreen(caseId: string, show: CustomerOffer): Promise<CustomerScreen> {
+    return this.request('POST', 'api/window/customer-screen', { case_id: caseId, show }).then(checkCustomerScreen)
+  }
+
+  clearCustomerScreen(): Promise<CustomerScreen> {
+    return this.request('POST', 'api/window/customer-screen/clear', {}).then(checkCustomerScreen)
+  }
+
+  customerScreenSign(offer: string, png: string): Promise<CustomerScreen> {
+    return this.request('POST', 'api/customer-screen/signature', { offer, png }).then(checkCustomerScreen)
+  }
+
+  customerScreenDispute(offer: string): Promise<CustomerScreen> {
+    return this.request('POST', 'api/customer-screen/dispute', { offer }).then(checkCustomerScreen)
+  }
+
+  customerScreenRate(offer: string, input: RatingInput): Promise<RatingView> {
+    return this.request('POST', 'api/customer-screen/rating', { ...input, offer }).then(checkRatingView)
   }
 
   rateWithEvaluator(id: string): Promise<EvaluatorOutcome> {

@@ -30,6 +30,7 @@ import type {
   ApplicantCard,
   BundleExport,
   CaseNotice,
+  CustomerScreen,
   EvaluatorOutcome,
 } from './types'
 import { CASE_STATUSES, GRADES, ITEM_CATEGORIES, NOTICE_KINDS, RUN_MODES } from './types'
@@ -40,6 +41,7 @@ const EVENT_TYPES: readonly BackendEventType[] = [
   'sync.changed',
   'status.changed',
   'cases.changed',
+  'customer_screen.changed',
 ]
 
 /**
@@ -460,6 +462,7 @@ export function checkCaseView(value: unknown): CaseView {
     handover: (value.handover ?? null) as string | null,
     notices: (value.notices ?? []) as CaseNotice[],
     progress_url: (value.progress_url ?? '') as string,
+    signed: value.signed === true,
   }
 }
 
@@ -540,6 +543,50 @@ export function checkEvaluatorOutcome(value: unknown): EvaluatorOutcome {
   }
   const rating = value.rating === null || value.rating === undefined ? null : checkRatingView(value.rating)
   return { grade: value.grade as EvaluatorOutcome['grade'], rating }
+}
+
+const CUSTOMER_ANSWERS: readonly string[] = ['signed', 'disputed', 'rated']
+
+/** What the customer screen shows; anything else is refused rather than half-shown to an applicant. */
+export function checkCustomerScreen(value: unknown): CustomerScreen {
+  if (!isObject(value) || typeof value.screen !== 'string') throw bad('customer screen')
+  const offerOk = typeof value.offer === 'string'
+  switch (value.screen) {
+    case 'nameplate':
+      if (typeof value.window === 'number' && typeof value.label === 'string' && typeof value.paused === 'boolean') {
+        return value as unknown as CustomerScreen
+      }
+      break
+    case 'confirm': {
+      const c = value.case
+      if (
+        offerOk &&
+        isObject(c) &&
+        typeof c.number === 'string' &&
+        typeof c.item_name === 'string' &&
+        Array.isArray(c.fields) &&
+        c.fields.every((f) => isObject(f) && typeof f.label === 'string' && typeof f.value === 'string') &&
+        Array.isArray(c.materials) &&
+        c.materials.every((m) => isObject(m) && typeof m.name === 'string' && typeof m.pages === 'number') &&
+        isObject(c.collection) &&
+        typeof c.signed === 'boolean'
+      ) {
+        return value as unknown as CustomerScreen
+      }
+      break
+    }
+    case 'rate':
+      if (offerOk && typeof value.case_number === 'string' && typeof value.item_name === 'string') {
+        return value as unknown as CustomerScreen
+      }
+      break
+    case 'answered':
+      if (offerOk && typeof value.answer === 'string' && CUSTOMER_ANSWERS.includes(value.answer)) {
+        return value as unknown as CustomerScreen
+      }
+      break
+  }
+  throw bad('customer screen')
 }
 
 export function checkBundleExport(value: unknown): BundleExport {

@@ -36,6 +36,7 @@ import {
   checkRatingView,
   checkApplicantCard,
   checkBundleExport,
+  checkCustomerScreen,
   checkEvaluatorOutcome,
   parseEvent,
 } from './parse'
@@ -72,6 +73,8 @@ import type {
   ApplicantCard,
   BundleExport,
   CaseApplicant,
+  CustomerOffer,
+  CustomerScreen,
   EvaluatorOutcome,
   RatingChannel,
   Decision,
@@ -336,6 +339,30 @@ export class TauriBackend implements Backend {
 
   rateCase(id: string, input: RatingInput, channel: RatingChannel = 'kiosk'): Promise<RatingView> {
     return this.staffCall('case_rate', { id, input, channel }).then(checkRatingView)
+  }
+
+  customerScreen(): Promise<CustomerScreen> {
+    return this.call('customer_screen').then(checkCustomerScreen)
+  }
+
+  showOnCustomerScreen(caseId: string, show: CustomerOffer): Promise<CustomerScreen> {
+    return this.staffCall('customer_screen_show', { caseId, show }).then(checkCustomerScreen)
+  }
+
+  clearCustomerScreen(): Promise<CustomerScreen> {
+    return this.staffCall('customer_screen_clear').then(checkCustomerScreen)
+  }
+
+  customerScreenSign(offer: string, png: string): Promise<CustomerScreen> {
+    return this.call('customer_screen_sign', { offer, png }).then(checkCustomerScreen)
+  }
+
+  customerScreenDispute(offer: string): Promise<CustomerScreen> {
+    return this.call('customer_screen_dispute', { offer }).then(checkCustomerScreen)
+  }
+
+  customerScreenRate(offer: string, input: RatingInput): Promise<RatingView> {
+    return this.call('customer_screen_rate', { offer, input }).then(checkRatingView)
   }
 
   rateWithEvaluator(id: string): Promise<EvaluatorOutcome> {

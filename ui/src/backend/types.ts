@@ -51,6 +51,8 @@ export interface Status {
   default_language: string
   elder_mode: boolean
   idle_timeout_secs: number
+  /** Window mode with a customer-facing screen (absent from older backends: none). */
+  customer_screen?: boolean
   devices: DeviceInfo[]
   queue: { categories: QueueCategory[] }
   sync: {
@@ -671,6 +673,8 @@ export interface CaseView {
   /** What the documents' QR carries: the progress page of the case's number. */
   progress_url: string
   rated: boolean
+  /** The applicant signed (kiosk pad or the window's customer screen); absent from older backends. */
+  signed: boolean
   synced: boolean
   created_at_ms: number
 }
@@ -772,13 +776,47 @@ export interface MaterialMark {
   reviewed: boolean
 }
 
-/** `cases.changed`: a case or a rating changed on this terminal (including by sync); case lists reload on it. */
+/**
+ * `cases.changed`: a case or a rating changed on this terminal (including by sync); case lists reload on it.
+ * `customer_screen.changed`: the window's customer screen shows something else, or the applicant answered on it.
+ */
 export type BackendEventType =
   | 'tickets.changed'
   | 'devices.changed'
   | 'sync.changed'
   | 'status.changed'
   | 'cases.changed'
+  | 'customer_screen.changed'
+
+/** What the clerk puts on the customer screen: the case to confirm and sign, or the rating page. */
+export type CustomerOffer = 'confirm' | 'rate'
+/** How the applicant answered on the customer screen. */
+export type CustomerAnswer = 'signed' | 'disputed' | 'rated'
+
+/** The case as the applicant checks it on the customer screen (the ID number masked). */
+export interface CustomerCase {
+  number: string
+  item_name: string
+  fields: { label: string; value: string }[]
+  materials: { name: string; pages: number; paper_received: boolean }[]
+  collection: Collection
+  signed: boolean
+}
+
+/** What the window's customer screen shows (core/terminal `CustomerScreenView`). */
+export type CustomerScreen =
+  | {
+      screen: 'nameplate'
+      window: number
+      label: string
+      outlet: string
+      staff_id: string | null
+      staff_name: string | null
+      paused: boolean
+    }
+  | { screen: 'confirm'; offer: string; case: CustomerCase }
+  | { screen: 'rate'; offer: string; case_number: string; item_name: string; window: number }
+  | { screen: 'answered'; offer: string; answer: CustomerAnswer; case_id: string }
 export type BackendEvent = { type: BackendEventType }
 
 /**
@@ -892,6 +930,18 @@ export interface Backend {
   rateWithEvaluator(id: string): Promise<EvaluatorOutcome>
   /** By provisional or official number. */
   caseProgress(number: string): Promise<ProgressView>
+  /** Window: what the customer-facing screen shows (`customer_screen.not_configured` without one). */
+  customerScreen(): Promise<CustomerScreen>
+  /** Window (clerk): show a case on the customer screen to confirm and sign, or to rate. */
+  showOnCustomerScreen(caseId: string, show: CustomerOffer): Promise<CustomerScreen>
+  /** Window (clerk): back to the nameplate. */
+  clearCustomerScreen(): Promise<CustomerScreen>
+  /** Customer screen: the applicant confirmed and signed (PNG, base64). `customer_screen.stale_offer` once moved on. */
+  customerScreenSign(offer: string, png: string): Promise<CustomerScreen>
+  /** Customer screen: the applicant says something shown is wrong. */
+  customerScreenDispute(offer: string): Promise<CustomerScreen>
+  /** Customer screen: the applicant rates the offered case. */
+  customerScreenRate(offer: string, input: RatingInput): Promise<RatingView>
   /** Window: the cases waiting for a clerk. */
   openCases(): Promise<CaseSummary[]>
   /** Window: an applicant's cases by ID number. */

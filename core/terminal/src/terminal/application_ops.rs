@@ -24,7 +24,7 @@ use banshi_core::mask::{mask_id_number, mask_name};
 use banshi_core::queue::{hall_day, unix_ms};
 use banshi_core::rating::{
     check_input, check_not_rated, effective_rating, quality_flags, Rating, RatingChannel,
-    RatingError, RatingInput, RatingRules,
+    RatingError, RatingInput,
 };
 use banshi_core::staff::{Actor, Permission};
 use banshi_core::ErrorCode;
@@ -209,6 +209,8 @@ pub struct CaseView {
     /// What the documents' QR carries: the progress page of the case's number.
     pub progress_url: String,
     pub rated: bool,
+    /// The applicant signed (kiosk pad or the window's customer screen).
+    pub signed: bool,
     pub synced: bool,
     pub created_at_ms: i64,
 }
@@ -577,6 +579,17 @@ impl Terminal {
         png: Vec<u8>,
     ) -> Result<CaseView, TerminalError> {
         self.intake_channel(actor)?;
+        self.store_signature(actor, id, png).await?;
+        self.case_view(id).await
+    }
+
+    /// Keep a signature on a case that can still change, in `signer`'s name (the audit's writer).
+    pub(super) async fn store_signature(
+        &self,
+        signer: &Actor,
+        id: &str,
+        png: Vec<u8>,
+    ) -> Result<(), TerminalError> {
         let (case, _, _) = self.case_and_item(id).await?;
         editable(&case.body)?;
         if png.is_empty() || png.len() > MAX_PAGE_BYTES {
@@ -584,9 +597,8 @@ impl Terminal {
         }
         let (store, scope) = (Arc::clone(&self.store), self.hall_scope());
         let sm3 = blocking(move || store.add_blob_bytes(&scope, &png).map(|m| m.sm3)).await?;
-        self.edit_case(actor, id, move |c| c.signature = Some(sm3))
-            .await?;
-        self.case_view(id).await
+        self.edit_case(signer, id, move |c| c.signature = Some(sm3))
+            .await
     }
 
     /// Submit a case taken at a kiosk or in the field. Materials the kiosk cannot take hand the case over to
@@ -806,7 +818,11 @@ impl Terminal {
         if channel == RatingChannel::Default {
             return Err(ApplicationError::DefaultChannel.into());
         }
-        let rules = RatingRules::default();
+        let rules = self
+            .hall_setup()
+            .await?
+            .map(|hall| hall.rating_rules())
+            .unwrap_or_default();
         let grade = check_input(&input, &rules).map_err(ApplicationError::from)?;
         let (case, _) = self
             .find_case_record(|r| r.header.id == case_id)
@@ -1013,7 +1029,11 @@ fn usable_item<'a>(catalogue: &'a Catalogue, code: &str) -> Result<&'a Item, App
 }
 
 fn editable(case: &Application) -> Result<(), ApplicationError> {
-    let status = case.status();
+    editable_status(case.status())
+}
+
+/// Whether a case in `status` can still change at a desk (form, materials, signature).
+pub(super) fn editable_status(status: CaseStatus) -> Result<(), ApplicationError> {
     if status.is_final() || !status.awaits_intake() {
         return Err(ApplicationError::NotEditable(status.as_str()));
     }
@@ -1155,6 +1175,7 @@ fn case_view(
             .collect(),
         progress_url,
         rated,
+        signed: a.signature.is_some(),
         synced,
         created_at_ms: a.created_at_ms,
     }

@@ -101,7 +101,7 @@ impl QueueConfig {
             .collect()
     }
 
-    fn window_label(&self, window: u32) -> String {
+    pub(super) fn window_label(&self, window: u32) -> String {
         self.windows
             .iter()
             .find(|w| w.number == window)
@@ -620,7 +620,7 @@ impl Terminal {
 
     // ---- The clerk's window ----
 
-    fn window_number(&self) -> Result<u32, TerminalError> {
+    pub(super) fn window_number(&self) -> Result<u32, TerminalError> {
         if self.profile().mode != Mode::Window {
             return Err(TerminalError::WrongMode("window"));
         }
@@ -643,7 +643,7 @@ impl Terminal {
     }
 
     /// This desk's open session, if a clerk is signed in.
-    async fn my_session(&self) -> Result<Option<Record<WindowSession>>, TerminalError> {
+    pub(super) async fn my_session(&self) -> Result<Option<Record<WindowSession>>, TerminalError> {
         let window = self.window_number()?;
         let me = self.profile().terminal.id.clone();
         Ok(self
@@ -861,6 +861,7 @@ impl Terminal {
             }
             self.store.set_operator(None);
         }
+        self.reset_customer_screen();
         self.window_changed();
         self.desk_state().await
     }
@@ -885,6 +886,8 @@ impl Terminal {
             let tickets = self.todays_tickets(self.clock.now()).await?;
             self.call_next_locked(window, &tickets).await?;
         }
+        // A new applicant (also after a case served without a ticket): the screen shows the nameplate.
+        self.reset_customer_screen();
         self.window_changed();
         self.desk_state().await
     }
@@ -963,6 +966,8 @@ impl Terminal {
         })
         .await?;
         self.sync_now.notify_one();
+        // The next person at the desk must not see this one's case.
+        self.reset_customer_screen();
         Ok(true)
     }
 

@@ -279,6 +279,7 @@ impl Terminal {
         if let Some(live) = ended {
             let who = format!("staff:{}", live.session.staff_id);
             self.release_held_cards(&who);
+            self.reset_customer_screen();
             self.audit(&who, AuditAction::StaffLogout, None, "").await?;
         }
         Ok(())

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use banshi_core::application::{Decision, NoticeKind, NoticeRecord};
+use banshi_core::application::{Decision, NoticeKind, NoticeRecord, PreReview};
 use banshi_core::catalogue::{Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::{ErrorBody, ErrorCode};
@@ -242,6 +242,20 @@ pub async fn case_decide(
     let actor = terminal.actor(token.as_deref());
     terminal
         .decide_application(&actor, &id, decision)
+        .await
+        .map_err(body)
+}
+
+#[tauri::command]
+pub async fn case_pre_review(
+    terminal: Term<'_>,
+    token: Option<String>,
+    id: String,
+    verdict: PreReview,
+) -> Answer<CaseView> {
+    let actor = terminal.actor(token.as_deref());
+    terminal
+        .pre_review_application(&actor, &id, verdict)
         .await
         .map_err(body)
 }

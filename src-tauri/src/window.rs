@@ -145,6 +145,7 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::application_cmds::case_mark_material,
             crate::application_cmds::case_submit,
             crate::application_cmds::case_decide,
+            crate::application_cmds::case_pre_review,
             crate::application_cmds::case_rate,
             crate::application_cmds::case_progress,
             crate::application_cmds::case_notice,

@@ -377,6 +377,7 @@ export class FakeBackend implements Backend {
   readApplicantCard = vi.fn(async (): Promise<ApplicantCard> => makeApplicantCard())
   markMaterial = vi.fn(async (): Promise<CaseView> => makeCase())
   decideCase = vi.fn(async (): Promise<CaseView> => makeCase())
+  preReviewCase = vi.fn(async (): Promise<CaseView> => makeCase({ status: 'pre_review_passed' }))
   publishCatalogue = vi.fn(async (): Promise<{ version: number }> => ({ version: 4 }))
   exportBundle = vi.fn(
     async (_passphrase: string): Promise<BundleExport> => ({ file: '/media/usb/banshi-T-QT-01.bundle', records: 3, blobs: 1 }),

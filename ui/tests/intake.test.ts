@@ -757,3 +757,30 @@ describe('intake: the customer screen (窗口互动屏)', () => {
     expect(wrapper.find('[data-testid="case-rated"]').exists()).toBe(true)
   })
 })
+
+describe('intake: pre-review (业务预审)', () => {
+  it('passes a kiosk hand-over with an optional opinion, and a rejection needs one', async () => {
+    const backend = desk()
+    backend.preReviewCase.mockResolvedValueOnce(handover({ status: 'pre_review_passed' }))
+    const { wrapper } = await openHandover(backend)
+    expect(wrapper.find('[data-testid="case-pre-review"]').exists()).toBe(true)
+    expect(disabled(wrapper, 'pre-review-reject')).toBe(true)
+    await wrapper.get('[data-testid="pre-review-opinion"]').setValue(' 材料齐全 ')
+    await click(wrapper, 'pre-review-pass')
+    expect(backend.preReviewCase).toHaveBeenCalledWith('case-2', { verdict: 'pass', opinion: '材料齐全' })
+    // Passed: no second pre-review, the decisions stay.
+    expect(wrapper.find('[data-testid="case-pre-review"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="case-decisions"]').exists()).toBe(true)
+  })
+
+  it('rejects with the opinion and then offers no decision', async () => {
+    const backend = desk()
+    backend.preReviewCase.mockResolvedValueOnce(handover({ status: 'pre_review_rejected' }))
+    const { wrapper } = await openHandover(backend)
+    await wrapper.get('[data-testid="pre-review-opinion"]').setValue('户口簿照片不清晰')
+    await click(wrapper, 'pre-review-reject')
+    expect(backend.preReviewCase).toHaveBeenCalledWith('case-2', { verdict: 'reject', opinion: '户口簿照片不清晰' })
+    expect(wrapper.find('[data-testid="case-pre-review"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="case-decisions"]').exists()).toBe(false)
+  })
+})

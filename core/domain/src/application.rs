@@ -305,6 +305,37 @@ impl Decision {
     }
 }
 
+/// A clerk's pre-review (业务预审) of a case submitted at a kiosk or in the field, before the applicant is at the
+/// window (seed-002 §2.2): 预审通过 leads on to the acceptance decision, 预审驳回 sends it back to the applicant and
+/// ends it. The opinion (预审意见) is the step's note; a rejection needs one. (The third choice the tender lists,
+/// 补齐补正, is the ordinary [`Decision::RequestCorrection`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum PreReview {
+    Pass {
+        #[serde(default)]
+        opinion: String,
+    },
+    Reject {
+        opinion: String,
+    },
+}
+
+impl PreReview {
+    pub fn status(&self) -> CaseStatus {
+        match self {
+            PreReview::Pass { .. } => CaseStatus::PreReviewPassed,
+            PreReview::Reject { .. } => CaseStatus::PreReviewRejected,
+        }
+    }
+
+    pub fn opinion(&self) -> &str {
+        match self {
+            PreReview::Pass { opinion } | PreReview::Reject { opinion } => opinion.trim(),
+        }
+    }
+}
+
 /// An application as stored and synced. Its `Debug` shows only the numbers, the item and the status: the form
 /// holds personal data.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
@@ -488,6 +519,37 @@ impl Application {
         Ok(())
     }
 
+    /// Record a pre-review: a case waiting at a window since its submission passes through 待预审 first, then
+    /// takes the verdict, both steps `step`'s who/when/where with the opinion as the verdict's note. Refused as a
+    /// whole (nothing recorded) when the case is not waiting for one or a rejection gives no opinion.
+    pub fn record_pre_review(
+        &mut self,
+        verdict: &PreReview,
+        step: StatusEvent,
+    ) -> Result<(), CaseError> {
+        if matches!(verdict, PreReview::Reject { .. }) && verdict.opinion().is_empty() {
+            return Err(CaseError::ReasonRequired);
+        }
+        let mut next = self.clone();
+        if matches!(
+            self.status(),
+            CaseStatus::Submitted | CaseStatus::HandedOver
+        ) {
+            next.record_step(StatusEvent {
+                status: CaseStatus::PreReview,
+                note: String::new(),
+                ..step.clone()
+            })?;
+        }
+        next.record_step(StatusEvent {
+            status: verdict.status(),
+            note: verdict.opinion().to_string(),
+            ..step
+        })?;
+        *self = next;
+        Ok(())
+    }
+
     /// Materials the item needs for these answers that have not been collected. One-of groups count as
     /// collected when any member is.
     pub fn missing_materials(&self, item: &Item) -> Vec<String> {
@@ -629,6 +691,69 @@ mod tests {
             created_at_ms: 1_000,
             updated_at_ms: 1_000,
         }
+    }
+
+    #[test]
+    fn a_pre_review_passes_a_submitted_case_through_pending_to_passed_and_it_can_then_be_accepted()
+    {
+        let mut a = case();
+        let pass = PreReview::Pass {
+            opinion: "材料齐全".into(),
+        };
+        a.record_pre_review(
+            &pass,
+            event(CaseStatus::PreReviewPassed, 2_000, "window-02"),
+        )
+        .unwrap();
+        let steps: Vec<_> = a
+            .history
+            .iter()
+            .map(|e| (e.status, e.note.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (CaseStatus::Submitted, ""),
+                (CaseStatus::PreReview, ""),
+                (CaseStatus::PreReviewPassed, "材料齐全")
+            ]
+        );
+        assert!(a.status().awaits_intake());
+        a.record_step(event(CaseStatus::Accepted, 3_000, "window-02"))
+            .unwrap();
+        // Once decided there is nothing to pre-review.
+        let again = a.record_pre_review(
+            &pass,
+            event(CaseStatus::PreReviewPassed, 4_000, "window-02"),
+        );
+        assert!(matches!(again, Err(CaseError::BadTransition { .. })));
+    }
+
+    #[test]
+    fn a_pre_review_rejection_needs_an_opinion_and_ends_the_case() {
+        let mut a = case();
+        let bare = PreReview::Reject {
+            opinion: "  ".into(),
+        };
+        assert_eq!(
+            a.record_pre_review(&bare, event(CaseStatus::PreReviewRejected, 2_000, "w")),
+            Err(CaseError::ReasonRequired)
+        );
+        assert_eq!(a.history.len(), 1, "a refused pre-review records nothing");
+        let reject = PreReview::Reject {
+            opinion: "上传的户口簿页面不全".into(),
+        };
+        a.record_pre_review(&reject, event(CaseStatus::PreReviewRejected, 2_000, "w"))
+            .unwrap();
+        assert_eq!(a.status(), CaseStatus::PreReviewRejected);
+        assert!(a.status().is_final());
+        // A draft has not been submitted: nothing to pre-review.
+        let mut draft = case();
+        draft.history = vec![event(CaseStatus::Draft, 1_000, "kiosk-01")];
+        let refused =
+            draft.record_pre_review(&reject, event(CaseStatus::PreReviewRejected, 2_000, "w"));
+        assert!(matches!(refused, Err(CaseError::BadTransition { .. })));
+        assert_eq!(draft.history.len(), 1);
     }
 
     #[test]

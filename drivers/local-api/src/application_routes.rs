@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use banshi_core::application::{Collection, Decision, NoticeKind, NoticeRecord};
+use banshi_core::application::{Collection, Decision, NoticeKind, NoticeRecord, PreReview};
 use banshi_core::catalogue::{Answers, Catalogue, Item};
 use banshi_core::rating::{RatingChannel, RatingInput};
 use banshi_core::ErrorBody;
@@ -52,6 +52,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         .route("/api/cases/{id}/capture", post(capture))
         .route("/api/cases/{id}/submit", post(submit))
         .route("/api/cases/{id}/decision", post(decide))
+        .route("/api/cases/{id}/pre-review", post(pre_review))
         .route("/api/cases/{id}/rating", post(rate))
         .route(
             "/api/cases/{id}/rating/evaluator",
@@ -319,6 +320,25 @@ async fn decide(
     })?;
     Ok(Json(
         t.decide_application(&caller.actor, &id, decision).await?,
+    ))
+}
+
+/// `{"verdict": "pass"|"reject", "opinion": …}`.
+async fn pre_review(
+    State(t): Shared,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseView>, ApiError> {
+    let verdict: PreReview = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorBody::new("api.bad_request", e.to_string()),
+        )
+    })?;
+    Ok(Json(
+        t.pre_review_application(&caller.actor, &id, verdict)
+            .await?,
     ))
 }
 

@@ -153,6 +153,7 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/cases/{id}/capture", None),
     ("POST", "/api/cases/{id}/submit", None),
     ("POST", "/api/cases/{id}/decision", None),
+    ("POST", "/api/cases/{id}/pre-review", None),
     ("POST", "/api/cases/{id}/rating", None),
     ("POST", "/api/cases/{id}/rating/evaluator", None),
     ("POST", "/api/cases/{id}/notices", None),

@@ -1126,3 +1126,130 @@ async fn the_customer_screen_shows_the_clerks_case_takes_the_signature_and_ratin
         .unwrap_err();
     assert_eq!(late.code(), "customer_screen.stale_offer");
 }
+
+/// 业务预审: cases a kiosk submitted wait at the window; the clerk passes one (it goes on to 受理) and rejects
+/// another with the opinion, which ends it and shows in the kiosk's progress lookup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_pre_reviews_kiosk_cases_passing_one_on_to_acceptance_and_rejecting_one_with_the_opinion(
+) {
+    use banshi_core::application::PreReview;
+
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let kiosk = hall
+        .terminal("self-service", "hk-kiosk-pr")
+        .await
+        .expect("kiosk");
+    kiosk.sync_now().await;
+    let window = hall
+        .terminal_with("window", "hk-window-pr", |p| p.devices.a4_printer = None)
+        .await
+        .expect("window");
+    let catalogue = kiosk.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "出生登记").clone();
+    let mut ids = Vec::new();
+    for n in [81, 82] {
+        let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(n)).await;
+        kiosk
+            .submit_application(&Actor::Resident, &id)
+            .await
+            .expect("submit");
+        ids.push(id);
+    }
+    kiosk.sync_now().await;
+    window.sync_now().await;
+    let clerk = clerk(&window, "clerk-pr").await;
+    let (pass_id, reject_id) = (&ids[0], &ids[1]);
+
+    // Nobody logged in may not; a rejection without an opinion is refused and records nothing.
+    let resident = window
+        .pre_review_application(
+            &Actor::Resident,
+            pass_id,
+            PreReview::Pass {
+                opinion: String::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(resident.code(), "staff.login_required");
+    let bare = window
+        .pre_review_application(
+            &clerk,
+            reject_id,
+            PreReview::Reject {
+                opinion: " ".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bare.code(), "application.reason_required");
+    let before = window.case_view(reject_id).await.expect("case");
+    assert!(matches!(
+        before.status,
+        CaseStatus::Submitted | CaseStatus::HandedOver
+    ));
+
+    // Passed: 待预审 → 预审通过 by the clerk, and the case goes on to 受理.
+    let passed = window
+        .pre_review_application(
+            &clerk,
+            pass_id,
+            PreReview::Pass {
+                opinion: "材料齐全，可以受理".into(),
+            },
+        )
+        .await
+        .expect("预审通过");
+    assert_eq!(passed.status, CaseStatus::PreReviewPassed);
+    let steps: Vec<_> = passed.history.iter().rev().take(2).collect();
+    assert_eq!(steps[1].status, CaseStatus::PreReview);
+    assert_eq!(steps[0].note, "材料齐全，可以受理");
+    assert_eq!(steps[0].actor_name, "测试clerk-pr");
+    for m in &passed.materials {
+        window
+            .mark_material(&clerk, pass_id, &m.id, true, true)
+            .await
+            .expect("paper");
+    }
+    let accepted = window
+        .decide_application(&clerk, pass_id, Decision::Accept)
+        .await
+        .expect("受理 after the pre-review");
+    assert_eq!(accepted.status, CaseStatus::Accepted);
+
+    // Rejected with the opinion: final; the applicant's lookup at the kiosk shows why.
+    let rejected = window
+        .pre_review_application(
+            &clerk,
+            reject_id,
+            PreReview::Reject {
+                opinion: "出生医学证明照片不清晰，请重新提交".into(),
+            },
+        )
+        .await
+        .expect("预审驳回");
+    assert_eq!(rejected.status, CaseStatus::PreReviewRejected);
+    let decide = window
+        .decide_application(
+            &clerk,
+            reject_id,
+            Decision::Reject {
+                reason: "不属于本中心受理范围".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(decide.code(), "application.bad_transition");
+    window.sync_now().await;
+    kiosk.sync_now().await;
+    let progress = kiosk
+        .case_progress(&rejected.number)
+        .await
+        .expect("progress at the kiosk");
+    assert_eq!(progress.status, CaseStatus::PreReviewRejected);
+    assert!(progress
+        .history
+        .iter()
+        .any(|s| s.note == "出生医学证明照片不清晰，请重新提交"));
+}

@@ -71,6 +71,7 @@ import type {
   BundleExport,
   CaseApplicant,
   CustomerOffer,
+  PreReviewVerdict,
   CustomerScreen,
   EvaluatorOutcome,
   RatingChannel,
@@ -438,6 +439,10 @@ export class HttpBackend implements Backend {
       paper_received: mark.paperReceived,
       reviewed: mark.reviewed,
     }).then(checkCaseView)
+  }
+
+  preReviewCase(id: string, verdict: PreReviewVerdict): Promise<CaseView> {
+    return this.request('POST', casePath(id, 'pre-review'), verdict).then(checkCaseView)
   }
 
   decideCase(id: string, decision: Decision): Promise<CaseView> {

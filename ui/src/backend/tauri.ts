@@ -74,6 +74,7 @@ import type {
   BundleExport,
   CaseApplicant,
   CustomerOffer,
+  PreReviewVerdict,
   CustomerScreen,
   EvaluatorOutcome,
   RatingChannel,
@@ -388,6 +389,10 @@ export class TauriBackend implements Backend {
       paperReceived: mark.paperReceived,
       reviewed: mark.reviewed,
     }).then(checkCaseView)
+  }
+
+  preReviewCase(id: string, verdict: PreReviewVerdict): Promise<CaseView> {
+    return this.staffCall('case_pre_review', { id, verdict }).then(checkCaseView)
   }
 
   decideCase(id: string, decision: Decision): Promise<CaseView> {

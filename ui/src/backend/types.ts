@@ -788,6 +788,9 @@ export type BackendEventType =
   | 'cases.changed'
   | 'customer_screen.changed'
 
+/** A clerk's pre-review of a submitted case (core/domain `PreReview`): 预审通过 or 预审驳回 with the opinion. */
+export type PreReviewVerdict = { verdict: 'pass'; opinion: string } | { verdict: 'reject'; opinion: string }
+
 /** What the clerk puts on the customer screen: the case to confirm and sign, or the rating page. */
 export type CustomerOffer = 'confirm' | 'rate'
 /** How the applicant answered on the customer screen. */
@@ -953,6 +956,8 @@ export interface Backend {
   readApplicantCard(): Promise<ApplicantCard>
   markMaterial(id: string, materialId: string, mark: MaterialMark): Promise<CaseView>
   decideCase(id: string, decision: Decision): Promise<CaseView>
+  /** Window or field: pre-review (业务预审) of a submitted or handed-over case; a rejection needs an opinion. */
+  preReviewCase(id: string, verdict: PreReviewVerdict): Promise<CaseView>
   /** Publish a catalogue (TOML text); resolves with the new version. */
   publishCatalogue(toml: string): Promise<{ version: number }>
 

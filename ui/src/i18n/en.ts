@@ -1018,6 +1018,13 @@ const en: MessageSchema = {
         material_list: 'Document list',
       },
     },
+    preReview: {
+      title: 'Pre-review',
+      hint: 'Cases submitted at a kiosk or in the field can be pre-reviewed: passed, they go on to acceptance; rejected, they go back to the applicant with the opinion',
+      opinion: 'Pre-review opinion',
+      pass: 'Pass pre-review',
+      reject: 'Reject in pre-review',
+    },
     customer: {
       title: 'Customer screen',
       confirm: 'Confirm and sign on the customer screen',

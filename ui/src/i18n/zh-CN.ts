@@ -1017,6 +1017,13 @@ const zhCN = {
         material_list: '材料清单',
       },
     },
+    preReview: {
+      title: '业务预审',
+      hint: '自助终端或上门提交的办件可先预审：通过后继续受理；驳回则退回申请人，须填写预审意见',
+      opinion: '预审意见',
+      pass: '预审通过',
+      reject: '预审驳回',
+    },
     customer: {
       title: '互动屏',
       confirm: '推送到互动屏确认签名',

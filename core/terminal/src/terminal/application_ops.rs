@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use banshi_core::application::{
     provisional_number, Application, CaseApplicant, CaseError, CaseStatus, Channel, Collection,
-    Decision, MaterialEntry, NoticeKind, StatusEvent,
+    Decision, MaterialEntry, NoticeKind, PreReview, StatusEvent,
 };
 use banshi_core::catalogue::{
     AnswerError, Answers, Catalogue, CatalogueError, Item, Prefill, CATALOGUE_SCOPE,
@@ -692,6 +692,23 @@ impl Terminal {
         if let Err(error) = self.issue_notice(actor, id, kind).await {
             tracing::warn!(case = id, %error, "decision saved, notice not issued");
         }
+        self.case_view(id).await
+    }
+
+    /// A clerk's pre-review (业务预审) of a case submitted at a kiosk or in the field: 预审通过 or 预审驳回 with
+    /// the opinion. No notice is printed: the applicant is not at the desk (the progress lookup shows the step).
+    pub async fn pre_review_application(
+        &self,
+        actor: &Actor,
+        id: &str,
+        verdict: PreReview,
+    ) -> Result<CaseView, TerminalError> {
+        self.require_clerk(actor)?;
+        let step = self.step(actor, verdict.status(), String::new());
+        let status = verdict.status();
+        self.edit_case_checked(actor, id, move |c| c.record_pre_review(&verdict, step))
+            .await?;
+        tracing::info!(case = id, status = status.as_str(), "pre-reviewed");
         self.case_view(id).await
     }
 

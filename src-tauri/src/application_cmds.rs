@@ -277,6 +277,11 @@ pub async fn case_progress(terminal: Term<'_>, number: String) -> Answer<Progres
 }
 
 #[tauri::command]
+pub async fn case_progress_scan(terminal: Term<'_>) -> Answer<ProgressView> {
+    terminal.scan_case_progress().await.map_err(body)
+}
+
+#[tauri::command]
 pub async fn case_notice(
     terminal: Term<'_>,
     token: Option<String>,

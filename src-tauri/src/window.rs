@@ -148,6 +148,7 @@ pub fn run(profile: Profile, data: PathBuf) -> anyhow::Result<()> {
             crate::application_cmds::case_pre_review,
             crate::application_cmds::case_rate,
             crate::application_cmds::case_progress,
+            crate::application_cmds::case_progress_scan,
             crate::application_cmds::case_notice,
             crate::fleet_cmds::fleet_terminals,
             crate::fleet_cmds::fleet_rollouts,

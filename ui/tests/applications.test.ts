@@ -10,6 +10,7 @@ import RatingStep from '../src/views/selfservice/RatingStep.vue'
 import { pruneAnswers, visibleFields, visibleMaterials, visibleQuestions } from '../src/views/selfservice/flow'
 import { makeCase, makeCatalogue, makeItem, makeProgress } from './applicationFixtures'
 import { FakeBackend, makeStatus, mountView } from './helpers'
+import type { ProgressView } from '../src/backend/types'
 
 
 function json(body: unknown, status = 200): Response {
@@ -314,6 +315,35 @@ describe('progress lookup', () => {
     expect(history[1]!.text()).toContain('照片不清晰')
     expect(wrapper.get('[data-testid="progress-missing"]').text()).toContain('原居民身份证')
     expect(wrapper.get('[data-testid="progress-deadline"]').text()).toContain('2026-12-01')
+  })
+
+  it('looks a receipt up by its QR under the kiosk’s scanner, and says so when nothing was scanned', async () => {
+    const backend = selfService()
+    backend.statusValue = {
+      ...backend.statusValue,
+      devices: [{ class: 'qr_scanner', driver: 'qr-serial', target: '/dev/ttyUSB3', status: 'ok', detail: null }],
+    }
+    let answer: (v: ProgressView) => void = () => undefined
+    backend.scanCaseProgress.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)))
+    const { wrapper } = await mountView(SelfServiceView, backend)
+    await click(wrapper, 'progress-open')
+    await click(wrapper, 'progress-scan')
+    expect(wrapper.get('[data-testid="progress-scanning"]').text()).toContain('二维码对准扫码器')
+    answer(makeProgress())
+    await flushPromises()
+    expect(wrapper.find('[data-testid="progress-scanning"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="progress-status"]').text()).toBe('补齐补正中')
+    expect(backend.caseProgress).not.toHaveBeenCalled()
+
+    backend.scanCaseProgress.mockRejectedValueOnce(new BackendError('scanner.no_scan', 'nothing scanned'))
+    await click(wrapper, 'progress-scan')
+    expect(wrapper.get('[data-testid="progress-error"]').text()).toBe('没有扫到二维码，请将回执上的二维码对准扫码器后重试')
+  })
+
+  it('offers no scan on a kiosk without a scanner', async () => {
+    const { wrapper } = await mountView(SelfServiceView, selfService())
+    await click(wrapper, 'progress-open')
+    expect(wrapper.find('[data-testid="progress-scan"]').exists()).toBe(false)
   })
 
   it('translates a lookup error', async () => {

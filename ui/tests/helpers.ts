@@ -363,6 +363,7 @@ export class FakeBackend implements Backend {
     }),
   )
   caseProgress = vi.fn(async (_n: string): Promise<ProgressView> => makeProgress())
+  scanCaseProgress = vi.fn(async (): Promise<ProgressView> => makeProgress())
   customerScreenValue: CustomerScreen = makeNameplate()
   customerScreen = vi.fn(async (): Promise<CustomerScreen> => this.customerScreenValue)
   showOnCustomerScreen = vi.fn(async (_caseId: string, _show: 'confirm' | 'rate'): Promise<CustomerScreen> => this.customerScreenValue)

@@ -60,6 +60,7 @@ pub(crate) fn router(terminal: Arc<Terminal>) -> Router {
         )
         .route("/api/cases/{id}/notices", post(issue_notice))
         .route("/api/progress/{number}", get(progress))
+        .route("/api/progress/scan", post(progress_by_scan))
         .merge(pages)
         .with_state(terminal)
 }
@@ -390,6 +391,11 @@ async fn issue_notice(
     })?;
     let record = t.issue_notice(&caller.actor, &id, request.kind).await?;
     Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// Waits (up to 30 s) for a receipt's QR under the terminal's scanner, then answers its case's progress.
+async fn progress_by_scan(State(t): Shared) -> Result<Json<ProgressView>, ApiError> {
+    Ok(Json(t.scan_case_progress().await?))
 }
 
 async fn progress(

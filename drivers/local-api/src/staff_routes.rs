@@ -175,6 +175,7 @@ pub const ROUTE_TABLE: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/cases/{id}/pages", None),
     ("POST", "/api/cases/{id}/signature", None),
     ("GET", "/api/progress/{number}", None),
+    ("POST", "/api/progress/scan", None),
     ("GET", "/api/fleet/terminals", Some(Permission::ManageFleet)),
     ("GET", "/api/fleet/rollouts", Some(Permission::ManageFleet)),
     (

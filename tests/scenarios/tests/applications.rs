@@ -1253,3 +1253,61 @@ async fn a_clerk_pre_reviews_kiosk_cases_passing_one_on_to_acceptance_and_reject
         .iter()
         .any(|s| s.note == "出生医学证明照片不清晰，请重新提交"));
 }
+
+/// 扫码查询: the receipt's QR (the progress URL of its case) held under the kiosk's scanner gun (serial, the
+/// wire-level simulator on a pty) finds the case's progress; a code that is no receipt's is answered clearly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipts_qr_under_the_kiosks_scanner_shows_its_cases_progress() {
+    use banshi_scanner::sim::SerialScannerSim;
+
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let scanner =
+        SerialScannerSim::start(hall.dir.path().join("scanner")).expect("scanner simulator");
+    let port = scanner.link().display().to_string();
+    let kiosk = hall
+        .terminal_with("self-service", "hk-kiosk-scan", move |p| {
+            p.devices.qr_scanner = Some(banshi_profile::QrScanner {
+                kind: "serial".into(),
+                device: port,
+            });
+        })
+        .await
+        .expect("kiosk");
+    kiosk.sync_now().await;
+    let catalogue = kiosk.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "出生登记").clone();
+    let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(91)).await;
+    let submitted = kiosk
+        .submit_application(&Actor::Resident, &id)
+        .await
+        .expect("submit");
+    assert!(submitted.progress_url.contains(&submitted.number));
+
+    // The resident holds the receipt under the scanner while the lookup waits.
+    let scan = |code: String| {
+        let scanner = &scanner;
+        move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            scanner.scan(&code).expect("scan");
+        }
+    };
+    let found = std::thread::scope(|s| {
+        s.spawn(scan(submitted.progress_url.clone()));
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(kiosk.scan_case_progress())
+        })
+    })
+    .expect("progress by scan");
+    assert_eq!(found.number, submitted.number);
+    assert_eq!(found.status, submitted.status);
+
+    let unknown = std::thread::scope(|s| {
+        s.spawn(scan("https://example.gov.cn/not-a-receipt".into()));
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(kiosk.scan_case_progress())
+        })
+    })
+    .unwrap_err();
+    assert_eq!(unknown.code(), "application.unknown_case");
+}

@@ -110,6 +110,8 @@ export interface HttpBackendOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000
 /** The keypad evaluator waits up to 60 s for the applicant's key: the request waits a little longer. */
 export const EVALUATOR_TIMEOUT_MS = 75_000
+/** The progress lookup waits up to 30 s for a receipt under the scanner. */
+export const SCAN_TIMEOUT_MS = 40_000
 /** Writing a bundle of every unsynced record (scans included) to removable media can take minutes. */
 export const EXPORT_TIMEOUT_MS = 300_000
 
@@ -420,6 +422,10 @@ export class HttpBackend implements Backend {
     return this.request('POST', casePath(id, 'rating/evaluator'), {}, 'application/json', false, EVALUATOR_TIMEOUT_MS).then(
       checkEvaluatorOutcome,
     )
+  }
+
+  scanCaseProgress(): Promise<ProgressView> {
+    return this.request('POST', 'api/progress/scan', {}, 'application/json', false, SCAN_TIMEOUT_MS).then(checkProgress)
   }
 
   caseProgress(number: string): Promise<ProgressView> {

@@ -370,6 +370,10 @@ export class TauriBackend implements Backend {
     return this.staffCall('case_rate_evaluator', { id }).then(checkEvaluatorOutcome)
   }
 
+  scanCaseProgress(): Promise<ProgressView> {
+    return this.call('case_progress_scan').then(checkProgress)
+  }
+
   caseProgress(number: string): Promise<ProgressView> {
     return this.staffCall('case_progress', { number }).then(checkProgress)
   }

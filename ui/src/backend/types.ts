@@ -933,6 +933,11 @@ export interface Backend {
   rateWithEvaluator(id: string): Promise<EvaluatorOutcome>
   /** By provisional or official number. */
   caseProgress(number: string): Promise<ProgressView>
+  /**
+   * Wait (up to 30 s) for a receipt's QR under this terminal's scanner and answer its case's progress. Errors:
+   * `scanner.no_scan` (nothing scanned), `device.not_configured`, `application.unknown_case`.
+   */
+  scanCaseProgress(): Promise<ProgressView>
   /** Window: what the customer-facing screen shows (`customer_screen.not_configured` without one). */
   customerScreen(): Promise<CustomerScreen>
   /** Window (clerk): show a case on the customer screen to confirm and sign, or to rate. */

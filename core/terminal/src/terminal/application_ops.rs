@@ -37,6 +37,8 @@ use super::{blocking, Terminal, TerminalError, TerminalEvent};
 /// Most pages one material may have, and the largest page, so a runaway camera or client cannot fill the disk.
 pub const MAX_PAGES_PER_MATERIAL: usize = 50;
 pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+/// How long the progress lookup waits for a receipt under the QR scanner.
+pub const SCAN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why an application step is refused.
 #[derive(Debug, thiserror::Error)]
@@ -735,6 +737,16 @@ impl Terminal {
             status == banshi_store::SyncStatus::Synced,
             url,
         ))
+    }
+
+    /// The progress of the case on the receipt held under this terminal's QR scanner (its QR carries the progress
+    /// URL; a typed-in number's barcode works too), waiting up to [`SCAN_WAIT`] for the scan.
+    pub async fn scan_case_progress(&self) -> Result<ProgressView, TerminalError> {
+        let devices = self.devices();
+        let scanned = tokio::task::spawn_blocking(move || devices.next_scan(SCAN_WAIT))
+            .await
+            .map_err(|e| TerminalError::Task(e.to_string()))??;
+        self.case_progress(&scanned).await
     }
 
     /// The progress of the case with this provisional or official number (a receipt's QR carries it).

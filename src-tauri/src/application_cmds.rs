@@ -263,12 +263,17 @@ pub async fn case_pre_review(
 #[tauri::command]
 pub async fn case_rate(
     terminal: Term<'_>,
+    token: Option<String>,
     id: String,
     input: RatingInput,
     channel: Option<RatingChannel>,
 ) -> Answer<RatingView> {
+    let actor = terminal.actor(token.as_deref());
     let channel = channel.unwrap_or(RatingChannel::Kiosk);
-    terminal.rate_case(&id, input, channel).await.map_err(body)
+    terminal
+        .rate_case_from_screen(&actor, &id, input, channel)
+        .await
+        .map_err(body)
 }
 
 #[tauri::command]

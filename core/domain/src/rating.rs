@@ -168,6 +168,21 @@ pub enum RatingChannel {
     Default,
 }
 
+impl RatingChannel {
+    /// The channel's stable name (also its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingChannel::Evaluator => "evaluator",
+            RatingChannel::CustomerScreen => "customer_screen",
+            RatingChannel::Kiosk => "kiosk",
+            RatingChannel::ReceiptQr => "receipt_qr",
+            RatingChannel::WindowQr => "window_qr",
+            RatingChannel::Sms => "sms",
+            RatingChannel::Default => "default",
+        }
+    }
+}
+
 /// Why a rating needs a second look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 #[serde(rename_all = "snake_case")]

@@ -353,12 +353,15 @@ struct Rate {
 
 async fn rate(
     State(t): Shared,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<RatingView>), ApiError> {
     let rate: Rate = json_or_default(&body)?;
     let channel = rate.channel.unwrap_or(RatingChannel::Kiosk);
-    let view = t.rate_case(&id, rate.input, channel).await?;
+    let view = t
+        .rate_case_from_screen(&caller.actor, &id, rate.input, channel)
+        .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

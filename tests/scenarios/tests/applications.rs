@@ -1311,3 +1311,81 @@ async fn a_receipts_qr_under_the_kiosks_scanner_shows_its_cases_progress() {
     .unwrap_err();
     assert_eq!(unknown.code(), "application.unknown_case");
 }
+
+/// A terminal's API takes a rating only through its own screens' channel: a kiosk rates as `kiosk`, a window's
+/// clerk records the evaluator's reasons as `evaluator`; anything else (a QR's or SMS channel, the server's default
+/// grade, the kiosk channel at a window) is `rating.bad_channel`, and a window's evaluator channel needs a clerk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_takes_ratings_only_through_its_own_screens_channels() {
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let kiosk = hall
+        .terminal("self-service", "hk-kiosk-ch")
+        .await
+        .expect("kiosk");
+    let window = hall
+        .terminal_with("window", "hk-window-ch", |p| p.devices.a4_printer = None)
+        .await
+        .expect("window");
+    kiosk.sync_now().await;
+    let catalogue = kiosk.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "出生登记").clone();
+    let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(95)).await;
+    kiosk
+        .submit_application(&Actor::Resident, &id)
+        .await
+        .expect("submit");
+    kiosk.sync_now().await;
+    window.sync_now().await;
+
+    for channel in [
+        RatingChannel::ReceiptQr,
+        RatingChannel::WindowQr,
+        RatingChannel::Sms,
+        RatingChannel::CustomerScreen,
+        RatingChannel::Evaluator,
+        RatingChannel::Default,
+    ] {
+        let refused = kiosk
+            .rate_case_from_screen(&Actor::Resident, &id, rating(Grade::Satisfied), channel)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.code(),
+            "rating.bad_channel",
+            "{channel:?} at a kiosk"
+        );
+    }
+    let at_window = window
+        .rate_case_from_screen(
+            &Actor::Resident,
+            &id,
+            rating(Grade::Satisfied),
+            RatingChannel::Kiosk,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(at_window.code(), "rating.bad_channel");
+    let no_clerk = window
+        .rate_case_from_screen(
+            &Actor::Resident,
+            &id,
+            rating(Grade::Satisfied),
+            RatingChannel::Evaluator,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(no_clerk.code(), "staff.login_required");
+    assert!(!kiosk.case_view(&id).await.expect("case").rated);
+
+    let rated = kiosk
+        .rate_case_from_screen(
+            &Actor::Resident,
+            &id,
+            rating(Grade::VerySatisfied),
+            RatingChannel::Kiosk,
+        )
+        .await
+        .expect("the kiosk's own channel");
+    assert_eq!(rated.grade, Grade::VerySatisfied);
+}

@@ -71,6 +71,8 @@ pub enum ApplicationError {
     Notice(String),
     #[error("a default grade is given by the server, not by a screen")]
     DefaultChannel,
+    #[error("ratings through the {0} channel are not taken by this terminal's screens")]
+    ChannelNotHere(&'static str),
     #[error("the ID card read at this desk has expired or was never read; read the card again")]
     CardNotHeld,
 }
@@ -91,7 +93,9 @@ impl ErrorCode for ApplicationError {
             ApplicationError::Case(e) => e.code(),
             ApplicationError::Rating(e) => e.code(),
             ApplicationError::Notice(_) => "application.notice_failed",
-            ApplicationError::DefaultChannel => "rating.bad_channel",
+            ApplicationError::DefaultChannel | ApplicationError::ChannelNotHere(_) => {
+                "rating.bad_channel"
+            }
             ApplicationError::CardNotHeld => "application.card_not_held",
         }
     }
@@ -110,7 +114,7 @@ impl ApplicationError {
             ApplicationError::Case(CaseError::BadTransition { .. }) => 409,
             ApplicationError::Case(_) => 400,
             ApplicationError::Notice(_) => 500,
-            ApplicationError::DefaultChannel => 400,
+            ApplicationError::DefaultChannel | ApplicationError::ChannelNotHere(_) => 400,
             ApplicationError::CardNotHeld => 409,
             ApplicationError::NoCatalogue
             | ApplicationError::ItemWithdrawn(_)
@@ -835,6 +839,28 @@ impl Terminal {
     }
 
     // ---- Ratings ----
+
+    /// A rating from this terminal's own screens, as its API takes it: the kiosk flow's last step (channel
+    /// `kiosk`, self-service mode), or the reasons a clerk records for the keypad evaluator's dissatisfied grade
+    /// (`evaluator`, window mode, a clerk logged in). The customer screen rates through its offer
+    /// ([`Terminal::customer_screen_rate`]); receipt and window QRs and SMS do not reach a terminal. So a caller
+    /// cannot pass a rating off as another channel's.
+    pub async fn rate_case_from_screen(
+        &self,
+        actor: &Actor,
+        case_id: &str,
+        input: RatingInput,
+        channel: RatingChannel,
+    ) -> Result<RatingView, TerminalError> {
+        let mode = self.profile().mode;
+        match channel {
+            RatingChannel::Kiosk if mode == Mode::SelfService => {}
+            RatingChannel::Evaluator if mode == Mode::Window => self.require_clerk(actor)?,
+            RatingChannel::Default => return Err(ApplicationError::DefaultChannel.into()),
+            other => return Err(ApplicationError::ChannelNotHere(other.as_str()).into()),
+        }
+        self.rate_case(case_id, input, channel).await
+    }
 
     /// Rate a case (kiosk's last step, the window's evaluator or customer screen). Refused when the case was
     /// rated already: one rating per case, never changed.

@@ -45,9 +45,10 @@ use toml::Spanned;
 
 pub use error::{codes, LoadError, ProfileErrors, ProfileIssue};
 pub use model::{
-    Camera, ConfiguredDevice, CutMode, Devices, EscPosPrinter, EscPosTransport, FleetSettings,
-    IppPrinter, LocalizedText, Lockdown, Mode, Profile, QrScanner, QueueCategory, QueueSettings,
-    SdkSettings, SecuritySettings, SerialDevice, SyncSettings, TerminalIdentity, UiSettings, Voice,
+    Camera, ConfiguredDevice, CutMode, Devices, EscPosPrinter, EscPosTransport, FaceVerification,
+    FleetSettings, IppPrinter, LocalizedText, Lockdown, Mode, Profile, QrScanner, QueueCategory,
+    QueueSettings, SdkSettings, SecuritySettings, SerialDevice, SyncSettings, TerminalIdentity,
+    UiSettings, Voice,
 };
 
 use source::{Finding, KeyPath, LineIndex};

@@ -295,6 +295,10 @@ pub struct Devices {
     /// Voice calling from recorded clips.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voice: Option<Voice>,
+    /// 人证核验 at a self-service kiosk: before a case starts, the face camera's photo is compared 1:1 with the
+    /// ID card's photo by the hall's comparison service. Needs `id_reader` and `face_camera`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_verification: Option<FaceVerification>,
 }
 
 /// One configured device, flattened for listings (`banshi devices`, heartbeats).
@@ -447,6 +451,27 @@ pub struct SerialDevice {
     /// Talk to the wire-level simulator instead of hardware.
     #[serde(default)]
     pub simulated: bool,
+}
+
+/// The hall's face comparison service and how the card photo is decoded for it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaceVerification {
+    /// Base URL of the comparison service (`POST /compare`, `GET /health`), `http://` or `https://`.
+    pub service: String,
+    /// Similarity (0–100) from which the two photos are the same person; 70 is the common vendor default.
+    #[serde(default = "default_face_threshold")]
+    #[schemars(range(min = 1, max = 100))]
+    pub threshold: u8,
+    /// The ID reader vendor's WLT photo converter: the program, then its arguments, where `{wlt}` is the card
+    /// photo it reads and `{out}` the picture (BMP or PNG) it writes. Without one the card photo is unknown and
+    /// no comparison can be made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photo_decoder: Vec<String>,
+}
+
+fn default_face_threshold() -> u8 {
+    70
 }
 
 fn default_baud() -> u32 {

@@ -27,9 +27,9 @@ use toml::Spanned;
 
 use crate::error::codes;
 use crate::model::{
-    Camera, Devices, EscPosPrinter, EscPosTransport, FleetSettings, IppPrinter, Lockdown, Mode,
-    QrScanner, QueueSettings, SdkSettings, SerialDevice, SyncSettings, TerminalIdentity,
-    UiSettings, Voice,
+    Camera, Devices, EscPosPrinter, EscPosTransport, FaceVerification, FleetSettings, IppPrinter,
+    Lockdown, Mode, QrScanner, QueueSettings, SdkSettings, SerialDevice, SyncSettings,
+    TerminalIdentity, UiSettings, Voice,
 };
 use crate::source::{Finding, KeyPath, Locator};
 use crate::text::{excerpt, quoted_list};
@@ -78,6 +78,8 @@ impl View {
             devices.document_camera = get("document_camera").and_then(typed::<Camera>);
             devices.face_camera = get("face_camera").and_then(typed::<Camera>);
             devices.voice = get("voice").and_then(typed::<Voice>);
+            devices.face_verification =
+                get("face_verification").and_then(typed::<FaceVerification>);
         }
         View {
             schema_version: required(root, "schema_version"),
@@ -456,6 +458,25 @@ impl Rules<'_, '_> {
         if let Some(voice) = &devices.voice {
             self.not_blank(base.key("voice").key("clips"), &voice.clips);
             self.language(base.key("voice").key("language"), &voice.language, false);
+        }
+        if let Some(face) = &devices.face_verification {
+            let at = base.key("face_verification");
+            self.url(at.key("service"), &face.service, &["http", "https"]);
+            for (key, present) in [
+                ("face_camera", devices.face_camera.is_some()),
+                ("id_reader", devices.id_reader.is_some()),
+            ] {
+                if !present {
+                    self.report(
+                        at.clone(),
+                        codes::MISSING_KEY,
+                        format!("`{at}` compares the face camera's photo with the ID card's and needs a [devices.{key}] table"),
+                    );
+                }
+            }
+            if let Some(program) = face.photo_decoder.first() {
+                self.not_blank(at.key("photo_decoder"), program);
+            }
         }
     }
 

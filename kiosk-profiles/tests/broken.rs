@@ -379,3 +379,38 @@ fn an_admin_pin_hash_that_is_not_a_verifier_is_refused_with_its_position() {
         codes::EMPTY_VALUE
     );
 }
+
+#[test]
+fn face_verification_needs_its_camera_and_reader_and_a_web_service() {
+    let face = "[devices.face_verification]\nservice = \"ftp://10.20.0.5\"\n";
+    let found = issues(&with_mode("field", face));
+    let codes: Vec<_> = found
+        .iter()
+        .map(|i| (i.code, i.key_path.as_str()))
+        .collect();
+    assert!(
+        codes.contains(&(codes::BAD_URL, "devices.face_verification.service")),
+        "{found:?}"
+    );
+    let missing: Vec<_> = found
+        .iter()
+        .filter(|i| i.code == codes::MISSING_KEY)
+        .map(|i| i.message.clone())
+        .collect();
+    assert_eq!(missing.len(), 2, "{found:?}");
+    assert!(
+        missing[0].contains("[devices.face_camera]") && missing[1].contains("[devices.id_reader]")
+    );
+    let complete = format!(
+        "[devices.face_verification]\nservice = \"http://10.20.0.5:8080\"\n\
+         photo_decoder = [\"/opt/vendor/wlt2bmp\", \"{{wlt}}\", \"{{out}}\"]\n\
+         [devices.face_camera]\ndevice = \"/dev/video2\"\n[devices.id_reader]\nport = \"/dev/ttyUSB0\"\n"
+    );
+    let profile = parse_profile(&with_mode("field", &complete)).expect("valid");
+    let face = profile
+        .devices
+        .face_verification
+        .expect("face verification");
+    assert_eq!(face.threshold, 70);
+    assert_eq!(face.photo_decoder[0], "/opt/vendor/wlt2bmp");
+}

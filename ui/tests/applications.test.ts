@@ -300,6 +300,27 @@ describe('rating', () => {
   })
 })
 
+describe('face verification (人证核验)', () => {
+  it('tells the resident to face the camera, and says why no case started when the face does not match', async () => {
+    const backend = new FakeBackend(makeStatus({ mode: 'self-service', idle_timeout_secs: 120, face_verification: true }))
+    backend.startCase.mockRejectedValueOnce(new BackendError('face.mismatch', 'no match'))
+    const { wrapper } = await mountView(SelfServiceView, backend, { attach: true })
+    await click(wrapper, 'item-ID-RENEW')
+    await click(wrapper, 'apply')
+    expect(wrapper.get('[data-testid="face-hint"]').text()).toContain('正视上方的人脸摄像头')
+    await click(wrapper, 'read-card')
+    expect(wrapper.text()).toContain('人脸与身份证照片不一致')
+    expect(wrapper.find('[data-testid="step-questions"]').exists()).toBe(false)
+  })
+
+  it('gives no face hint on a kiosk that does not compare faces', async () => {
+    const { wrapper } = await mountView(SelfServiceView, selfService(), { attach: true })
+    await click(wrapper, 'item-ID-RENEW')
+    await click(wrapper, 'apply')
+    expect(wrapper.find('[data-testid="face-hint"]').exists()).toBe(false)
+  })
+})
+
 describe('progress lookup', () => {
   it('shows status, history, missing materials and deadline for a number', async () => {
     const backend = selfService()

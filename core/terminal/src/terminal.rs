@@ -822,6 +822,8 @@ impl Terminal {
             elder_mode: p.ui.elder_mode,
             idle_timeout_secs: p.ui.idle_timeout_secs,
             customer_screen: self.has_customer_screen(),
+            face_verification: p.mode == banshi_profile::Mode::SelfService
+                && p.devices.face_verification.is_some(),
             devices: self.devices().health(),
             queue: QueueView {
                 categories: self

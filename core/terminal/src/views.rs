@@ -19,6 +19,8 @@ pub struct StatusView {
     pub idle_timeout_secs: u32,
     /// Window mode with a customer-facing screen: the desk offers confirmation, signature and rating on it.
     pub customer_screen: bool,
+    /// A self-service kiosk that compares the person's face with the ID card's photo (人证核验) before a case.
+    pub face_verification: bool,
     pub devices: Vec<DeviceHealth>,
     pub queue: QueueView,
     pub sync: SyncView,

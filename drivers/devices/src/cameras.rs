@@ -5,13 +5,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use banshi_camera::{scan_frame, FrameSource, HealthStatus, PageMode, PageOptions};
+use banshi_camera::face::{FaceGate, FaceGateConfig};
+use banshi_camera::{scan_frame, FrameSource, HealthStatus, PageMode, PageOptions, PixelFormat};
 use banshi_core::SystemClock;
 use banshi_profile::Camera;
 use base64::Engine as _;
 use serde::Serialize;
 
 use crate::{DeviceError, DeviceStatus};
+
+/// JPEG quality of a face photo sent for comparison: services expect a clear photo, not a small one.
+const FACE_JPEG_QUALITY: u8 = 90;
 
 #[derive(Debug)]
 pub(crate) struct CameraDevice {
@@ -52,6 +56,30 @@ impl CameraDevice {
                 (status, health.detail)
             }
             Err(why) => (DeviceStatus::Unknown, Some(why.clone())),
+        })
+    }
+
+    /// Take one frame of the person in front of the face camera and check it is worth comparing (one face,
+    /// big, sharp, lit and frontal enough: the person can fix each of these). Returns the frame as JPEG.
+    pub(crate) fn capture_face(&self) -> Result<Vec<u8>, DeviceError> {
+        let frame = {
+            let mut guard = self.source.lock().unwrap_or_else(|p| p.into_inner());
+            let source = guard.as_mut().map_err(|why| DeviceError::Unusable {
+                class: "face_camera",
+                why: why.clone(),
+            })?;
+            source.open()?;
+            let frame = source.next_frame();
+            source.close();
+            frame?
+        };
+        let gate = FaceGate::new(FaceGateConfig::default())?;
+        let quality = gate.check_frame(&frame)?;
+        tracing::debug!(?quality, "face frame passed the quality gate");
+        // An MJPEG camera's frame is sent as it came; other formats are encoded once.
+        Ok(match frame.format {
+            PixelFormat::Mjpeg => frame.to_jpeg()?,
+            _ => banshi_camera::page::encode_jpeg(&frame.to_rgb()?, FACE_JPEG_QUALITY)?,
         })
     }
 

@@ -4,7 +4,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banshi_idcard::{
-    Card, PhotoDecoder, PlaceholderDecoder, ReaderStatus, SerialConfig, SerialReader, ValidUntil,
+    Card, CommandDecoder, PhotoDecoder, PlaceholderDecoder, ReaderStatus, SerialConfig,
+    SerialReader, ValidUntil,
 };
 use banshi_profile::SerialDevice;
 use base64::Engine as _;
@@ -14,6 +15,8 @@ use crate::{DeviceError, DeviceStatus};
 
 /// How often a waiting read asks the reader for a new card.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long the vendor's photo converter may take.
+const DECODER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One reader on a serial port. The mutex keeps a health probe from interleaving its frames with a read.
 #[derive(Debug)]
@@ -64,7 +67,17 @@ impl std::fmt::Debug for IdCardView {
 }
 
 impl IdReader {
-    pub(crate) fn open(config: &SerialDevice) -> Self {
+    /// `decoder`: the vendor's WLT converter (program, then arguments with `{wlt}` and `{out}`); without one
+    /// the photo is a placeholder.
+    pub(crate) fn open(config: &SerialDevice, decoder: &[String]) -> Self {
+        let photos: Box<dyn PhotoDecoder> = match decoder.split_first() {
+            Some((program, args)) => Box::new(CommandDecoder {
+                program: program.into(),
+                args: args.to_vec(),
+                timeout: DECODER_TIMEOUT,
+            }),
+            None => Box::new(PlaceholderDecoder),
+        };
         Self {
             reader: Mutex::new(SerialReader::new(
                 &config.port,
@@ -73,7 +86,7 @@ impl IdReader {
                     ..SerialConfig::default()
                 },
             )),
-            photos: Box::new(PlaceholderDecoder),
+            photos,
         }
     }
 
@@ -102,7 +115,11 @@ impl IdReader {
 
     fn view(&self, card: Card) -> IdCardView {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let photo = self.photos.decode(&card.photo).ok();
+        let photo = self
+            .photos
+            .decode(&card.photo)
+            .map_err(|error| tracing::warn!(%error, "the card photo could not be decoded"))
+            .ok();
         IdCardView {
             card_type: card.kind.as_str(),
             id_number_masked: card.masked_number(),

@@ -52,6 +52,8 @@ pub enum DeviceError {
     #[error(transparent)]
     Camera(#[from] banshi_camera::CameraError),
     #[error(transparent)]
+    Face(#[from] banshi_camera::FaceError),
+    #[error(transparent)]
     Scanner(#[from] banshi_scanner::ScannerError),
     #[error(transparent)]
     Evaluator(#[from] banshi_evaluator::EvaluatorError),
@@ -72,6 +74,7 @@ impl ErrorCode for DeviceError {
             DeviceError::IdCard(e) => e.code(),
             DeviceError::Ipp(e) => e.code(),
             DeviceError::Camera(e) => e.code(),
+            DeviceError::Face(e) => e.code(),
             DeviceError::Scanner(e) => e.code(),
             DeviceError::Evaluator(e) => e.code(),
             DeviceError::NoScan => "scanner.no_scan",
@@ -117,6 +120,13 @@ impl DeviceError {
                 "camera.offline" => 503,
                 _ => 502,
             },
+            DeviceError::Face(e) => match e.code() {
+                // Something the person in front of the camera can fix.
+                "face.no_face" | "face.several_faces" | "face.too_small" | "face.too_blurry"
+                | "face.bad_exposure" | "face.not_frontal" | "face.bad_image" => 422,
+                "face.service_unreachable" | "face.service_timeout" => 503,
+                _ => 502,
+            },
             DeviceError::Ipp(e) => match e.code() {
                 "ipp.unreachable" | "ipp.timeout" => 503,
                 _ => 502,
@@ -126,6 +136,9 @@ impl DeviceError {
         }
     }
 }
+
+/// How long the face comparison service may take to answer.
+const FACE_SERVICE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Every device the profile configures.
 #[derive(Debug)]
@@ -139,6 +152,8 @@ pub struct DeviceSet {
     face_camera: Option<CameraDevice>,
     qr_scanner: Option<Scanner>,
     evaluator: Option<KeypadEvaluator>,
+    /// 人证核验's comparison service (`devices.face_verification`), or why its client could not be made.
+    face_comparer: Option<Result<banshi_camera::face::FaceComparer, String>>,
     health: Mutex<Vec<DeviceHealth>>,
 }
 
@@ -153,12 +168,26 @@ impl DeviceSet {
             ticket_printer: devices.ticket_printer.as_ref().map(ThermalPrinter::open),
             receipt_printer: devices.receipt_printer.as_ref().map(ThermalPrinter::open),
             voice: devices.voice.as_ref().map(VoiceDevice::open),
-            id_reader: devices.id_reader.as_ref().map(IdReader::open),
+            id_reader: devices.id_reader.as_ref().map(|reader| {
+                let decoder = devices
+                    .face_verification
+                    .as_ref()
+                    .map_or(&[][..], |f| &f.photo_decoder[..]);
+                IdReader::open(reader, decoder)
+            }),
             a4_printer: devices.a4_printer.as_ref().map(A4Printer::open),
             document_camera: devices.document_camera.as_ref().map(CameraDevice::open),
             face_camera: devices.face_camera.as_ref().map(CameraDevice::open),
             qr_scanner: devices.qr_scanner.as_ref().map(Scanner::open),
             evaluator: devices.evaluator.as_ref().map(KeypadEvaluator::open),
+            face_comparer: devices.face_verification.as_ref().map(|f| {
+                banshi_camera::face::FaceComparer::new(
+                    &f.service,
+                    f32::from(f.threshold),
+                    FACE_SERVICE_TIMEOUT,
+                )
+                .map_err(|e| e.to_string())
+            }),
             health: Mutex::new(health),
         }
     }
@@ -321,6 +350,33 @@ impl DeviceSet {
             .as_ref()
             .ok_or(DeviceError::NotConfigured("document_camera"))?
             .capture_page(black_white)
+    }
+
+    /// A frame of the person at the face camera that passed the quality gate, as JPEG (blocking).
+    pub fn capture_face(&self) -> Result<Vec<u8>, DeviceError> {
+        self.face_camera
+            .as_ref()
+            .ok_or(DeviceError::NotConfigured("face_camera"))?
+            .capture_face()
+    }
+
+    /// Compare the card photo (PNG) with the live photo (JPEG) at the hall's service (人证核验).
+    pub async fn compare_faces(
+        &self,
+        card_photo: &[u8],
+        live_photo: &[u8],
+    ) -> Result<banshi_camera::face::FaceMatch, DeviceError> {
+        let comparer = match &self.face_comparer {
+            None => return Err(DeviceError::NotConfigured("face_verification")),
+            Some(Err(why)) => {
+                return Err(DeviceError::Unusable {
+                    class: "face_verification",
+                    why: why.clone(),
+                })
+            }
+            Some(Ok(comparer)) => comparer,
+        };
+        Ok(comparer.compare(card_photo, live_photo).await?)
     }
 
     /// The next code from the scanner gun, waiting up to `wait`.

@@ -1389,3 +1389,122 @@ async fn a_terminal_takes_ratings_only_through_its_own_screens_channels() {
         .expect("the kiosk's own channel");
     assert_eq!(rated.grade, Grade::VerySatisfied);
 }
+
+/// 人证核验 at a kiosk whose profile asks for it: the face camera's frame (the astronaut test photo) is compared
+/// with the card's photo (what the vendor's converter makes of it) at the comparison service (the simulator).
+/// The card holder's case starts; someone else's face is `face.mismatch` and no case starts; a card photo the
+/// kiosk cannot decode is `face.photo_unavailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_with_face_verification_starts_a_case_only_for_the_card_holder() {
+    use banshi_camera::face::{FaceSimulator, SimulatorOptions};
+    use banshi_idcard::sim::fixtures::CardFixture;
+    use banshi_idcard::sim::IdCardSimulator;
+
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let astronaut = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../drivers/camera/tests/fixtures/astronaut.png");
+    let frames = hall.dir.path().join("face-frames");
+    std::fs::create_dir_all(&frames).expect("frames folder");
+    std::fs::copy(&astronaut, frames.join("frame.png")).expect("face camera frame");
+    // Someone else: the same photo upside down scores far below any threshold.
+    let someone_else = hall.dir.path().join("someone-else.png");
+    image::open(&astronaut)
+        .expect("astronaut")
+        .flipv()
+        .save(&someone_else)
+        .expect("someone else's photo");
+    // What the converter "decodes" the card photo to; the test swaps the file between reads.
+    let card_photo = hall.dir.path().join("card-photo.png");
+    std::fs::copy(&astronaut, &card_photo).expect("card photo");
+
+    let service = FaceSimulator::start(SimulatorOptions::default())
+        .await
+        .expect("face comparison simulator");
+    let reader =
+        IdCardSimulator::start(hall.dir.path().join("idcard-face")).expect("ID card simulator");
+    let profile = |reader: &IdCardSimulator, decoder: Vec<String>| {
+        let (port, frames, url) = (
+            reader.link().display().to_string(),
+            format!("file:{}", frames.display()),
+            service.url(),
+        );
+        move |p: &mut banshi_profile::Profile| {
+            p.devices.id_reader = Some(banshi_profile::SerialDevice {
+                port,
+                baud: 115_200,
+                simulated: true,
+            });
+            p.devices.face_camera = Some(banshi_profile::Camera { device: frames });
+            p.devices.face_verification = Some(banshi_profile::FaceVerification {
+                service: url,
+                threshold: 70,
+                photo_decoder: decoder,
+            });
+        }
+    };
+    let converter = vec![
+        "/bin/sh".to_string(),
+        "-c".into(),
+        "cp \"$0\" \"$2\"".into(),
+        card_photo.display().to_string(),
+        "{wlt}".into(),
+        "{out}".into(),
+    ];
+    let kiosk = hall
+        .terminal_with("self-service", "hk-kiosk-face", profile(&reader, converter))
+        .await
+        .expect("kiosk");
+    kiosk.sync_now().await;
+    assert!(kiosk.status().await.expect("status").face_verification);
+    let catalogue = kiosk.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "出生登记").clone();
+    let cases = |t: &Terminal| {
+        t.store()
+            .list::<banshi_core::application::Application>()
+            .expect("cases")
+            .len()
+    };
+
+    // The card holder in front of the camera.
+    reader.place_card(CardFixture::resident());
+    let started = kiosk
+        .start_application_with_card(&Actor::Resident, &item.code)
+        .await
+        .expect("the card holder's case starts");
+    assert_eq!(started.status, CaseStatus::Draft);
+    assert_eq!(cases(&kiosk), 1);
+
+    // Someone else's card: nothing starts.
+    std::fs::copy(&someone_else, &card_photo).expect("swap the card photo");
+    reader.remove_card();
+    reader.place_card(CardFixture::resident().with_name("测试丁"));
+    let mismatch = kiosk
+        .start_application_with_card(&Actor::Resident, &item.code)
+        .await
+        .unwrap_err();
+    assert_eq!(mismatch.code(), "face.mismatch");
+    assert_eq!(cases(&kiosk), 1, "a refused verification starts no case");
+
+    // A kiosk without the vendor's converter has only a placeholder photo: it does not compare at all.
+    let second_reader =
+        IdCardSimulator::start(hall.dir.path().join("idcard-face-2")).expect("ID card simulator");
+    let blind = hall
+        .terminal_with(
+            "self-service",
+            "hk-kiosk-face-2",
+            profile(&second_reader, Vec::new()),
+        )
+        .await
+        .expect("kiosk without a converter");
+    blind.sync_now().await;
+    let before = cases(&blind);
+    second_reader.place_card(CardFixture::resident());
+    let unavailable = blind
+        .start_application_with_card(&Actor::Resident, &item.code)
+        .await
+        .unwrap_err();
+    assert_eq!(unavailable.code(), "face.photo_unavailable");
+    assert_eq!(cases(&blind), before);
+    service.shutdown().await;
+}

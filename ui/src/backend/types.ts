@@ -53,6 +53,8 @@ export interface Status {
   idle_timeout_secs: number
   /** Window mode with a customer-facing screen (absent from older backends: none). */
   customer_screen?: boolean
+  /** A self-service kiosk that compares the face with the ID card photo (人证核验) before a case starts. */
+  face_verification?: boolean
   devices: DeviceInfo[]
   queue: { categories: QueueCategory[] }
   sync: {

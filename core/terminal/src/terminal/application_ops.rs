@@ -28,6 +28,7 @@ use banshi_core::rating::{
 };
 use banshi_core::staff::{Actor, Permission};
 use banshi_core::ErrorCode;
+use banshi_devices::IdCardView;
 use banshi_profile::Mode;
 use banshi_store::{Durability, Record};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,10 @@ pub enum ApplicationError {
     ChannelNotHere(&'static str),
     #[error("the ID card read at this desk has expired or was never read; read the card again")]
     CardNotHeld,
+    #[error("the ID card's photo cannot be read here, so the face cannot be compared with it")]
+    CardPhotoUnavailable,
+    #[error("the face in front of the camera does not match the ID card's photo")]
+    FaceMismatch,
 }
 
 impl ErrorCode for ApplicationError {
@@ -97,6 +102,8 @@ impl ErrorCode for ApplicationError {
                 "rating.bad_channel"
             }
             ApplicationError::CardNotHeld => "application.card_not_held",
+            ApplicationError::CardPhotoUnavailable => "face.photo_unavailable",
+            ApplicationError::FaceMismatch => "face.mismatch",
         }
     }
 }
@@ -116,6 +123,8 @@ impl ApplicationError {
             ApplicationError::Notice(_) => 500,
             ApplicationError::DefaultChannel | ApplicationError::ChannelNotHere(_) => 400,
             ApplicationError::CardNotHeld => 409,
+            ApplicationError::CardPhotoUnavailable => 503,
+            ApplicationError::FaceMismatch => 403,
             ApplicationError::NoCatalogue
             | ApplicationError::ItemWithdrawn(_)
             | ApplicationError::NotEditable(_)
@@ -306,32 +315,65 @@ impl Terminal {
 
     // ---- Starting and filling a case ----
 
-    /// Start a case for the applicant whose ID card is on this terminal's reader (kiosk, window, field).
+    /// Start a case for the applicant whose ID card is on this terminal's reader (kiosk, window, field). A
+    /// kiosk whose profile has `devices.face_verification` first compares the person at its face camera with
+    /// the card's photo (人证核验) and starts nothing unless they match.
     pub async fn start_application_with_card(
         &self,
         actor: &Actor,
         item_code: &str,
     ) -> Result<CaseView, TerminalError> {
-        let applicant = self.read_applicant().await?;
-        self.start_application(actor, item_code, applicant).await
+        let card = self.read_card().await?;
+        let profile = self.profile();
+        if profile.mode == Mode::SelfService && profile.devices.face_verification.is_some() {
+            self.verify_face(&card).await?;
+        }
+        self.start_application(actor, item_code, applicant_of(card))
+            .await
+    }
+
+    /// 人证核验: the face camera's photo against the card's, at the hall's comparison service. The photos go
+    /// to the service only; the outcome is logged with its score, never with the person.
+    async fn verify_face(&self, card: &IdCardView) -> Result<(), TerminalError> {
+        use base64::Engine as _;
+        if card.photo_is_placeholder {
+            return Err(ApplicationError::CardPhotoUnavailable.into());
+        }
+        let card_photo = base64::engine::general_purpose::STANDARD
+            .decode(&card.photo_png_base64)
+            .map_err(|_| ApplicationError::CardPhotoUnavailable)?;
+        let devices = self.devices();
+        let live_photo = tokio::task::spawn_blocking(move || devices.capture_face())
+            .await
+            .map_err(|e| TerminalError::Task(e.to_string()))??;
+        let outcome = self
+            .devices()
+            .compare_faces(&card_photo, &live_photo)
+            .await?;
+        tracing::info!(
+            score = outcome.score,
+            threshold = outcome.threshold,
+            passed = outcome.passed,
+            "face verification"
+        );
+        if !outcome.passed {
+            return Err(ApplicationError::FaceMismatch.into());
+        }
+        Ok(())
     }
 
     /// The applicant on the ID card on this terminal's reader (waiting up to 5 s for a card).
     pub(super) async fn read_applicant(&self) -> Result<ApplicantInput, TerminalError> {
+        Ok(applicant_of(self.read_card().await?))
+    }
+
+    async fn read_card(&self) -> Result<IdCardView, TerminalError> {
         let devices = self.devices();
-        let card = tokio::task::spawn_blocking(move || {
+        Ok(tokio::task::spawn_blocking(move || {
             devices.read_id_card(std::time::Duration::from_secs(5))
         })
         .await
-        .map_err(|e| TerminalError::Task(e.to_string()))??;
-        Ok(ApplicantInput {
-            name: card.name,
-            id_number: card.id_number,
-            gender: card.sex.to_string(),
-            birth_date: card.birth_date,
-            address: card.address.unwrap_or_default(),
-            ethnicity: card.ethnicity.unwrap_or_default(),
-        })
+        .map_err(|e| TerminalError::Task(e.to_string()))??)
     }
 
     /// Start a case: a draft with a provisional number, the form pre-filled from the applicant. Saved
@@ -1081,6 +1123,18 @@ fn usable_item<'a>(catalogue: &'a Catalogue, code: &str) -> Result<&'a Item, App
         return Err(ApplicationError::ItemWithdrawn(item.name.clone()));
     }
     Ok(item)
+}
+
+/// The applicant as the card gives it.
+fn applicant_of(card: IdCardView) -> ApplicantInput {
+    ApplicantInput {
+        name: card.name,
+        id_number: card.id_number,
+        gender: card.sex.to_string(),
+        birth_date: card.birth_date,
+        address: card.address.unwrap_or_default(),
+        ethnicity: card.ethnicity.unwrap_or_default(),
+    }
 }
 
 fn editable(case: &Application) -> Result<(), ApplicationError> {

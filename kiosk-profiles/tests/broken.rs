@@ -401,12 +401,10 @@ fn face_verification_needs_its_camera_and_reader_and_a_web_service() {
     assert!(
         missing[0].contains("[devices.face_camera]") && missing[1].contains("[devices.id_reader]")
     );
-    let complete = format!(
-        "[devices.face_verification]\nservice = \"http://10.20.0.5:8080\"\n\
-         photo_decoder = [\"/opt/vendor/wlt2bmp\", \"{{wlt}}\", \"{{out}}\"]\n\
-         [devices.face_camera]\ndevice = \"/dev/video2\"\n[devices.id_reader]\nport = \"/dev/ttyUSB0\"\n"
-    );
-    let profile = parse_profile(&with_mode("field", &complete)).expect("valid");
+    let complete = "[devices.face_verification]\nservice = \"http://10.20.0.5:8080\"\n\
+         photo_decoder = [\"/opt/vendor/wlt2bmp\", \"{wlt}\", \"{out}\"]\n\
+         [devices.face_camera]\ndevice = \"/dev/video2\"\n[devices.id_reader]\nport = \"/dev/ttyUSB0\"\n";
+    let profile = parse_profile(&with_mode("field", complete)).expect("valid");
     let face = profile
         .devices
         .face_verification

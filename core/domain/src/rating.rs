@@ -43,6 +43,26 @@ pub enum Grade {
 }
 
 impl Grade {
+    /// Every grade, best first.
+    pub const ALL: [Grade; 5] = [
+        Grade::VerySatisfied,
+        Grade::Satisfied,
+        Grade::Basic,
+        Grade::Dissatisfied,
+        Grade::VeryDissatisfied,
+    ];
+
+    /// The grade's stable name (also its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::VerySatisfied => "very_satisfied",
+            Grade::Satisfied => "satisfied",
+            Grade::Basic => "basic",
+            Grade::Dissatisfied => "dissatisfied",
+            Grade::VeryDissatisfied => "very_dissatisfied",
+        }
+    }
+
     /// 1 (非常满意) … 5 (非常不满意), as the evaluation system numbers them.
     pub fn level(self) -> u8 {
         match self {
@@ -56,15 +76,7 @@ impl Grade {
 
     /// The grade of level 1 … 5 (an evaluator's key), or `None` for any other number.
     pub fn from_level(level: u8) -> Option<Grade> {
-        [
-            Grade::VerySatisfied,
-            Grade::Satisfied,
-            Grade::Basic,
-            Grade::Dissatisfied,
-            Grade::VeryDissatisfied,
-        ]
-        .into_iter()
-        .find(|g| g.level() == level)
+        Grade::ALL.into_iter().find(|g| g.level() == level)
     }
 
     pub fn name_zh(self) -> &'static str {

@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .route(proto::ENROLL_PATH, post(auth::enroll))
         .merge(signed)
         .merge(crate::integration::routes())
+        .merge(crate::case_page::routes())
         .layer(DefaultBodyLimit::max(MAX_SYNC_MESSAGE_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

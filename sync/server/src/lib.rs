@@ -19,6 +19,7 @@
 pub mod app;
 pub mod auth;
 pub mod blobs;
+pub mod case_page;
 pub mod cases;
 pub mod feed_wait;
 pub mod fleet;

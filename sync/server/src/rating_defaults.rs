@@ -159,7 +159,8 @@ fn read_case(doc_id: &str, bytes: &[u8]) -> Option<(String, Application)> {
     record.map(|r| (r.header.scope, r.body))
 }
 
-async fn all_ratings(storage: &dyn ServerStorage) -> Result<Vec<Rating>, StorageError> {
+/// Every rating document's body (unreadable ones logged and left out).
+pub(crate) async fn all_ratings(storage: &dyn ServerStorage) -> Result<Vec<Rating>, StorageError> {
     let mut ratings = Vec::new();
     let mut after = 0;
     loop {

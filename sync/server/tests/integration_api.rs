@@ -759,3 +759,134 @@ async fn a_finished_case_nobody_rated_gets_the_default_grade_once_and_an_earlier
     let later = sweep(storage, at(40), &rules).await.expect("sweep");
     assert_eq!(later.defaulted, 0);
 }
+
+/// The page a receipt's QR opens on a phone: the case's progress (no personal data) and, until someone
+/// rated the case, the 好差评 form with nothing preselected; the form is checked by the rating rules and
+/// its rating (channel `receipt_qr`) is written once, in the case's scope, for the hall's terminals to pull.
+#[tokio::test]
+async fn a_receipts_qr_opens_the_cases_progress_and_takes_one_rating_on_the_phone() {
+    use banshi_server::case_page::web_rating_doc_id;
+
+    let server = Server::start(None).await;
+    sync_case(&server, 1, &case(1)).await;
+    let number = case(1).provisional_number;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = |language: &'static str| {
+        let (http, url) = (http.clone(), format!("{}/c/{number}", server.url));
+        async move {
+            let response = http
+                .get(url)
+                .header("Accept-Language", language)
+                .send()
+                .await
+                .expect("page");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("html"),
+            )
+        }
+    };
+    let post = |body: &'static str| {
+        let (http, url) = (http.clone(), format!("{}/c/{number}/rating", server.url));
+        async move {
+            let response = http
+                .post(url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept-Language", "zh-CN")
+                .body(body)
+                .send()
+                .await
+                .expect("rating");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("html"),
+            )
+        }
+    };
+
+    let (status, html) = page("zh-CN,zh;q=0.9").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("data-status=\"accepted\"") && html.contains("已受理"),
+        "{html}"
+    );
+    assert!(html.contains("国内出生登记") && html.contains("王芳"));
+    assert!(
+        !html.contains("张三") && !html.contains("460100199001011234"),
+        "no personal data on the page"
+    );
+    assert_eq!(html.matches("type=radio name=grade").count(), 5);
+    assert!(!html.contains(" checked"), "nothing preselected");
+    let (status, english) = page("en-US,en;q=0.8").await;
+    assert_eq!(status, 200);
+    assert!(english.contains("Accepted") && english.contains("Very satisfied"));
+    let unknown = http
+        .get(format!("{}/c/NO-SUCH-CASE", server.url))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert!(html.contains("提交评价"));
+
+    // The rules: a grade first; a reason for a dissatisfied grade. Nothing is stored until they hold.
+    let (status, html) = post("comment=%E5%BE%88%E5%A5%BD").await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("请先选择评价等级") && html.contains("很好"),
+        "{html}"
+    );
+    let (status, html) = post("grade=dissatisfied&reason=attitude_good").await;
+    assert_eq!(status, 422, "a good-grade reason does not count for 不满意");
+    assert!(html.contains("请至少选择一项原因"), "{html}");
+    let stored = server
+        .storage
+        .load_doc(&web_rating_doc_id(&doc_id(1)))
+        .await;
+    assert!(stored.expect("storage").is_none());
+
+    let (status, _) = post("grade=dissatisfied&reason=long_wait&anonymous=on").await;
+    assert_eq!(status, 303);
+    let doc = server
+        .storage
+        .load_doc(&web_rating_doc_id(&doc_id(1)))
+        .await
+        .expect("storage")
+        .expect("the rating document");
+    assert_eq!(doc.kind, "rating");
+    assert_eq!(doc.scope, hall_scope(HALL));
+    let rated: Rating = body_of(&AutoCommit::load(&doc.bytes).expect("automerge"));
+    assert_eq!(rated.channel, RatingChannel::ReceiptQr);
+    assert_eq!(rated.grade, Grade::Dissatisfied);
+    assert_eq!(rated.reasons, ["long_wait"]);
+    assert!(rated.anonymous && rated.rater_key.is_none());
+    assert_eq!(rated.staff_id.as_deref(), Some("s1"));
+
+    // Rated: the page says so and offers no form; another submission changes nothing.
+    let (_, html) = page("zh-CN").await;
+    assert!(
+        html.contains("本办件已评价") && !html.contains("type=radio"),
+        "{html}"
+    );
+    let (status, _) = post("grade=very_satisfied").await;
+    assert_eq!(status, 303);
+    let again: Rating = body_of(
+        &AutoCommit::load(
+            &server
+                .storage
+                .load_doc(&web_rating_doc_id(&doc_id(1)))
+                .await
+                .expect("storage")
+                .expect("document")
+                .bytes,
+        )
+        .expect("automerge"),
+    );
+    assert_eq!(
+        again.grade,
+        Grade::Dissatisfied,
+        "a rating is never changed"
+    );
+}

@@ -7,7 +7,8 @@
 //! The page is plain server-rendered HTML with a form, so it works in any phone browser without scripts.
 //! Its words come from [`Texts`] in zh-CN or, when the browser prefers English, en.
 //!
-//! A rating given here is an ordinary `rating` record with channel `receipt_qr`, checked by the same rules as
+//! A rating given here is an ordinary `rating` record with channel `receipt_qr` (or `sms` when the page was
+//! opened from the SMS link, `?via=sms`, [`crate::rating_sms`]), checked by the same rules as
 //! every channel (nothing preselected, reasons for 不满意/非常不满意, comment length) and written in the case's
 //! scope under an id derived from the case's ([`web_rating_doc_id`]), so two submissions at once, or on two
 //! server nodes, make one document; it reaches the hall's terminals like any record, and a rating taken
@@ -18,7 +19,7 @@
 use std::fmt::Write as _;
 
 use automerge::AutoCommit;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -42,6 +43,29 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/c/{number}", get(page))
         .route("/c/{number}/rating", post(rate))
+}
+
+/// How the resident came to the page: the receipt's QR (default) or the SMS link (`?via=sms`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Via {
+    via: Option<String>,
+}
+
+impl Via {
+    fn channel(&self) -> RatingChannel {
+        match self.via.as_deref() {
+            Some("sms") => RatingChannel::Sms,
+            _ => RatingChannel::ReceiptQr,
+        }
+    }
+
+    /// The query string that keeps the channel on the form's address.
+    fn query(&self) -> &'static str {
+        match self.channel() {
+            RatingChannel::Sms => "?via=sms",
+            _ => "",
+        }
+    }
 }
 
 /// What the page found out about the case.
@@ -109,6 +133,7 @@ fn may_rate(state: &AppState, facts: &CaseFacts) -> bool {
 async fn page(
     State(state): State<AppState>,
     Path(number): Path<String>,
+    Query(via): Query<Via>,
     headers: HeaderMap,
 ) -> Response {
     let texts = Texts::for_request(&headers);
@@ -117,7 +142,7 @@ async fn page(
         Ok(None) => not_found(texts, &number),
         Ok(Some(facts)) => {
             let form = may_rate(&state, &facts).then_some(FormState::default());
-            Html(render(texts, &facts, form.as_ref())).into_response()
+            Html(render(texts, &facts, form.as_ref(), &via)).into_response()
         }
     }
 }
@@ -135,6 +160,7 @@ struct FormState {
 async fn rate(
     State(state): State<AppState>,
     Path(number): Path<String>,
+    Query(via): Query<Via>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -146,7 +172,8 @@ async fn rate(
     };
     if !may_rate(&state, &facts) {
         // Rated meanwhile (or not rateable here): the page says so.
-        return Redirect::to(&format!("/c/{}", url_segment(&number))).into_response();
+        return Redirect::to(&format!("/c/{}{}", url_segment(&number), via.query()))
+            .into_response();
     }
     let mut form = FormState::default();
     for (key, value) in fields {
@@ -180,7 +207,7 @@ async fn rate(
             );
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(render(texts, &facts, Some(&form))),
+                Html(render(texts, &facts, Some(&form), &via)),
             )
                 .into_response();
         }
@@ -194,7 +221,8 @@ async fn rate(
         Err(e) => return failure(&e.to_string()),
     };
     if check_not_rated(&facts.doc_id, facts.app.number(), &ratings).is_err() {
-        return Redirect::to(&format!("/c/{}", url_segment(&number))).into_response();
+        return Redirect::to(&format!("/c/{}{}", url_segment(&number), via.query()))
+            .into_response();
     }
     let mut rating = Rating {
         case_number: facts.app.number().to_string(),
@@ -208,7 +236,7 @@ async fn rate(
         comment: input.comment,
         anonymous: input.anonymous,
         rater_key: (!input.anonymous).then(|| facts.app.applicant.person_key.clone()),
-        channel: RatingChannel::ReceiptQr,
+        channel: via.channel(),
         terminal_id: "server".to_string(),
         submitted_at_ms: state.clock.now_ms(),
         flags: Vec::new(),
@@ -233,7 +261,7 @@ async fn rate(
         return failure(&detail);
     }
     tracing::info!(doc_id = %id, case_id = %facts.doc_id, grade = grade.level(), "rated on the case page");
-    Redirect::to(&format!("/c/{}", url_segment(&number))).into_response()
+    Redirect::to(&format!("/c/{}{}", url_segment(&number), via.query())).into_response()
 }
 
 fn grade_named(name: &str) -> Option<Grade> {
@@ -268,7 +296,7 @@ li{margin:.4rem 0}.muted{color:#556}.error{color:#b00020;font-weight:600}.ok{col
 label{display:block;padding:.6rem 0;min-height:2.75rem}button{font-size:1.1rem;padding:.8rem 1.6rem;\
 border-radius:.5rem;border:0;background:#0b4fa0;color:#fff;min-height:3rem}textarea{width:100%;font-size:1rem}";
 
-fn render(texts: &Texts, facts: &CaseFacts, form: Option<&FormState>) -> String {
+fn render(texts: &Texts, facts: &CaseFacts, form: Option<&FormState>, via: &Via) -> String {
     let app = &facts.app;
     let mut html = head(texts, texts.title);
     let _ = write!(
@@ -303,19 +331,20 @@ fn render(texts: &Texts, facts: &CaseFacts, form: Option<&FormState>) -> String 
                 texts.rated
             );
         }
-        (None, Some(form)) => render_form(&mut html, texts, app.number(), form),
+        (None, Some(form)) => render_form(&mut html, texts, app.number(), form, via),
         (None, None) => {}
     }
     html.push_str("</main></body></html>");
     html
 }
 
-fn render_form(html: &mut String, texts: &Texts, number: &str, form: &FormState) {
+fn render_form(html: &mut String, texts: &Texts, number: &str, form: &FormState, via: &Via) {
     let _ = write!(
         html,
-        "<section><h2>{}</h2><form method=post action=\"/c/{}/rating\">",
+        "<section><h2>{}</h2><form method=post action=\"/c/{}/rating{}\">",
         texts.rate_title,
         escape(&url_segment(number)),
+        via.query(),
     );
     if let Some(error) = &form.error {
         let _ = write!(html, "<p class=error role=alert>{}</p>", escape(error));

@@ -26,6 +26,7 @@ pub mod fleet;
 pub mod integration;
 pub mod metrics;
 pub mod rating_defaults;
+pub mod rating_sms;
 pub mod relay;
 pub mod storage;
 pub mod sync;

@@ -23,6 +23,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of the serve variant's settings costs nothing worth boxing them for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve terminals over HTTP.
@@ -64,9 +66,19 @@ enum Command {
         /// only: a relay never gives default grades).
         #[arg(long, env = "BANSHI_RATING_DEFAULT_AFTER_DAYS", default_value_t = 15)]
         rating_default_after_days: u32,
-        /// How often to look for cases due a default grade, in minutes.
+        /// How often to look for cases due a default grade or a rating link, in minutes.
         #[arg(long, env = "BANSHI_RATING_SWEEP_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         rating_sweep_minutes: u64,
+        /// The hall's SMS gateway (`POST {"phone", "text"}`, `docs/integration-api.md`): finished cases nobody
+        /// rated get the rating link by text message. Needs `--public-url`; central server only.
+        #[arg(long, env = "BANSHI_SMS_GATEWAY")]
+        sms_gateway: Option<String>,
+        /// The address phones reach this server at, for the links it texts (e.g. `https://zwfw.example.gov.cn`).
+        #[arg(long, env = "BANSHI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Hours after a case is finished before its rating link is texted.
+        #[arg(long, env = "BANSHI_RATING_SMS_AFTER_HOURS", default_value_t = 24)]
+        rating_sms_after_hours: u32,
     },
     /// Enrollment tokens (an admin hands one to whoever installs a terminal).
     Token {
@@ -165,7 +177,21 @@ async fn main() -> anyhow::Result<()> {
             rating_default_grade,
             rating_default_after_days,
             rating_sweep_minutes,
+            sms_gateway,
+            public_url,
+            rating_sms_after_hours,
         } => {
+            let sms = match (sms_gateway, public_url) {
+                (Some(gateway), Some(public_url)) => Some(banshi_server::rating_sms::SmsSettings {
+                    gateway,
+                    public_url,
+                    after_hours: rating_sms_after_hours,
+                }),
+                (Some(_), None) => anyhow::bail!(
+                    "BANSHI_SMS_GATEWAY needs BANSHI_PUBLIC_URL: the address the texted links point at"
+                ),
+                (None, _) => None,
+            };
             let shown = banshi_server::storage::redact_url(&db);
             let storage = banshi_server::storage::open(&db)
                 .await
@@ -223,6 +249,18 @@ async fn main() -> anyhow::Result<()> {
                     std::sync::Arc::clone(state.engine.storage()),
                     std::sync::Arc::clone(&state.clock),
                     rules,
+                    std::time::Duration::from_secs(rating_sweep_minutes * 60),
+                ));
+            }
+            if let Some(settings) = sms.filter(|_| !state.engine.is_relay()) {
+                tracing::info!(
+                    hours = settings.after_hours,
+                    "finished cases nobody rated get the rating link by SMS"
+                );
+                tokio::spawn(banshi_server::rating_sms::run(
+                    std::sync::Arc::clone(state.engine.storage()),
+                    std::sync::Arc::clone(&state.clock),
+                    settings,
                     std::time::Duration::from_secs(rating_sweep_minutes * 60),
                 ));
             }

@@ -890,3 +890,154 @@ async fn a_receipts_qr_opens_the_cases_progress_and_takes_one_rating_on_the_phon
         "a rating is never changed"
     );
 }
+
+/// A stand-in SMS gateway on loopback: keeps every message it is sent and answers `status`.
+async fn sms_gateway(
+    status: u16,
+) -> (
+    String,
+    Arc<std::sync::Mutex<Vec<Value>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = Arc::clone(&sent);
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let kept = Arc::clone(&kept);
+            async move {
+                kept.lock().expect("messages").push(body);
+                axum::http::StatusCode::from_u16(status).expect("status")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/send", listener.local_addr().expect("address"));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("gateway");
+    });
+    (url, sent, task)
+}
+
+/// 好差评 by SMS: a day after a case is finished, while nobody has rated it, the applicant gets the case page's
+/// link by text message, once; a gateway that fails is tried again; a rating through the link is channel `sms`.
+#[tokio::test]
+async fn a_finished_unrated_case_gets_the_rating_link_by_sms_once_and_its_rating_counts_as_sms() {
+    use banshi_server::rating_sms::{sweep, SmsError, SmsSettings, PHONE_FIELD};
+
+    const HOUR: i64 = 3_600_000;
+    let server = Server::start(None).await;
+    let finished = |seq: u32, at_ms: i64, phone: Option<&str>| {
+        let mut case = case(seq);
+        case.history.push(StatusEvent {
+            actor: "platform".into(),
+            ..step(CaseStatus::Completed, at_ms, "server")
+        });
+        if let Some(phone) = phone {
+            case.form.insert(PHONE_FIELD.into(), phone.into());
+        }
+        case
+    };
+    // 1: finished, a mobile number. 2: finished, no number. 3: finished and rated. 4: still open.
+    sync_case(&server, 1, &finished(1, 10_000, Some("13800138000"))).await;
+    sync_case(&server, 2, &finished(2, 10_000, None)).await;
+    sync_case(&server, 3, &finished(3, 10_000, Some("13900139000"))).await;
+    let mut open = case(4);
+    open.form.insert(PHONE_FIELD.into(), "13700137000".into());
+    sync_case(&server, 4, &open).await;
+    let rated = rating(&doc_id(3), "KIOSK-01-20261124-0003", 11_000, "window-02");
+    let mut doc = record_doc(&doc_id(13), "rating", &hall_scope(HALL), &rated);
+    exchange(
+        server.engine(),
+        &terminal("window-02"),
+        &doc_id(13),
+        &mut doc,
+    )
+    .await
+    .expect("sync rating");
+
+    let (gateway, messages, _gateway_task) = sms_gateway(200).await;
+    let settings = SmsSettings {
+        gateway,
+        public_url: "https://zwfw.example.gov.cn".into(),
+        after_hours: 24,
+    };
+    let http = reqwest::Client::new();
+    let storage = server.storage.as_ref();
+    let early = sweep(storage, &http, &settings, 10_000 + 23 * HOUR)
+        .await
+        .expect("sweep");
+    assert_eq!(early.sent, 0, "not yet a day");
+    let due = sweep(storage, &http, &settings, 10_000 + 24 * HOUR)
+        .await
+        .expect("sweep");
+    assert_eq!(due.sent, 1, "only case 1");
+    let number = stored_case(storage, &doc_id(1)).await.number().to_string();
+    {
+        let sent = messages.lock().expect("messages");
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["phone"], "13800138000");
+        let text = sent[0]["text"].as_str().expect("text");
+        assert!(
+            text.contains(&format!("https://zwfw.example.gov.cn/c/{number}?via=sms")),
+            "{text}"
+        );
+        assert!(
+            text.contains("国内出生登记") && !text.contains("张三"),
+            "{text}"
+        );
+    }
+    let again = sweep(storage, &http, &settings, 10_000 + 48 * HOUR)
+        .await
+        .expect("sweep");
+    assert_eq!(again.sent, 0, "texted once");
+
+    // A gateway that refuses: the case is tried again at the next sweep, through a working one.
+    sync_case(
+        &server,
+        5,
+        &finished(5, 10_000 + 30 * HOUR, Some("13600136000")),
+    )
+    .await;
+    let (broken, refused, _broken_task) = sms_gateway(503).await;
+    let failing = SmsSettings {
+        gateway: broken,
+        ..settings.clone()
+    };
+    let error = sweep(storage, &http, &failing, 10_000 + 60 * HOUR)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SmsError::Gateway { ref case_id, .. } if *case_id == doc_id(5)));
+    assert_eq!(refused.lock().expect("messages").len(), 1);
+    let retried = sweep(storage, &http, &settings, 10_000 + 61 * HOUR)
+        .await
+        .expect("sweep");
+    assert_eq!(retried.sent, 1);
+    assert_eq!(
+        messages.lock().expect("messages")[1]["phone"],
+        "13600136000"
+    );
+
+    // The link's rating is the sms channel's.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/c/{number}/rating?via=sms", server.url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grade=very_satisfied")
+        .send()
+        .await
+        .expect("rating");
+    assert_eq!(response.status().as_u16(), 303);
+    let doc = server
+        .storage
+        .load_doc(&banshi_server::case_page::web_rating_doc_id(&doc_id(1)))
+        .await
+        .expect("storage")
+        .expect("the rating");
+    let given: Rating = body_of(&AutoCommit::load(&doc.bytes).expect("automerge"));
+    assert_eq!(given.channel, RatingChannel::Sms);
+}

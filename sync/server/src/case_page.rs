@@ -41,30 +41,47 @@ pub fn web_rating_doc_id(case_id: &str) -> String {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/c", get(find))
         .route("/c/{number}", get(page))
         .route("/c/{number}/rating", post(rate))
+        .route("/w/{hall}/{window}", get(window_page))
 }
 
 /// How the resident came to the page: the receipt's QR (default) or the SMS link (`?via=sms`).
 #[derive(Debug, Default, serde::Deserialize)]
 struct Via {
     via: Option<String>,
+    /// The static window QR's hall and window (`?via=window&hall=…&window=…`).
+    hall: Option<String>,
+    window: Option<u32>,
 }
 
 impl Via {
     fn channel(&self) -> RatingChannel {
         match self.via.as_deref() {
             Some("sms") => RatingChannel::Sms,
+            Some("window") => RatingChannel::WindowQr,
             _ => RatingChannel::ReceiptQr,
         }
     }
 
-    /// The query string that keeps the channel on the form's address.
-    fn query(&self) -> &'static str {
-        match self.channel() {
-            RatingChannel::Sms => "?via=sms",
-            _ => "",
+    /// The query string that keeps the channel (and the window QR's window) on the form's address.
+    fn query(&self) -> String {
+        match (self.channel(), &self.hall, self.window) {
+            (RatingChannel::Sms, _, _) => "?via=sms".to_string(),
+            (RatingChannel::WindowQr, Some(hall), Some(window)) => {
+                format!("?via=window&hall={}&window={window}", url_segment(hall))
+            }
+            (RatingChannel::WindowQr, _, _) => "?via=window".to_string(),
+            _ => String::new(),
         }
+    }
+
+    /// The window a static window QR names, when it is of the case's hall.
+    fn window_of(&self, case: &Application) -> Option<u32> {
+        (self.channel() == RatingChannel::WindowQr && self.hall.as_deref() == Some(&case.hall_id))
+            .then_some(self.window)
+            .flatten()
     }
 }
 
@@ -229,7 +246,7 @@ async fn rate(
         case_id: facts.doc_id.clone(),
         item_code: facts.app.item_code.clone(),
         hall_id: facts.app.hall_id.clone(),
-        window: None,
+        window: via.window_of(&facts.app),
         staff_id: facts.app.serving_staff().map(str::to_string),
         grade,
         reasons: input.reasons,
@@ -262,6 +279,80 @@ async fn rate(
     }
     tracing::info!(doc_id = %id, case_id = %facts.doc_id, grade = grade.level(), "rated on the case page");
     Redirect::to(&format!("/c/{}{}", url_segment(&number), via.query())).into_response()
+}
+
+/// The static window QR (`/w/{hall}/{window}`, on the window's nameplate): the resident types the case number
+/// from their receipt, and rates on the case's page with channel `window_qr`.
+async fn window_page(Path((hall, window)): Path<(String, u32)>, headers: HeaderMap) -> Response {
+    Html(render_window_page(
+        Texts::for_request(&headers),
+        &hall,
+        window,
+        None,
+    ))
+    .into_response()
+}
+
+fn render_window_page(texts: &Texts, hall: &str, window: u32, error: Option<&str>) -> String {
+    let title = texts.window_title.replace("{window}", &window.to_string());
+    let mut html = head(texts, &title);
+    let _ = write!(
+        html,
+        "<main><h1>{title}</h1><section><form method=get action=\"/c\">\
+         <input type=hidden name=via value=window><input type=hidden name=hall value=\"{hall}\">\
+         <input type=hidden name=window value=\"{window}\">",
+        title = escape(&title),
+        hall = escape(hall),
+    );
+    if let Some(error) = error {
+        let _ = write!(html, "<p class=error role=alert>{}</p>", escape(error));
+    }
+    let _ = write!(
+        html,
+        "<label>{prompt}<input name=number autocomplete=off style=\"font-size:1.1rem;width:100%\"></label>\
+         <button type=submit>{go}</button></form></section></main></body></html>",
+        prompt = texts.window_prompt,
+        go = texts.window_go,
+    );
+    html
+}
+
+/// `GET /c?number=…&via=window&hall=…&window=…` (no `flatten`: query strings carry numbers as text).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Find {
+    #[serde(default)]
+    number: String,
+    via: Option<String>,
+    hall: Option<String>,
+    window: Option<u32>,
+}
+
+/// The window QR page's form: on to the case page, keeping the window.
+async fn find(Query(find): Query<Find>, headers: HeaderMap) -> Response {
+    let number = find.number.trim();
+    let via = Via {
+        via: find.via.clone(),
+        hall: find.hall.clone(),
+        window: find.window,
+    };
+    if number.is_empty() {
+        let texts = Texts::for_request(&headers);
+        let (hall, window) = (
+            find.hall.clone().unwrap_or_default(),
+            find.window.unwrap_or_default(),
+        );
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(render_window_page(
+                texts,
+                &hall,
+                window,
+                Some(texts.window_prompt),
+            )),
+        )
+            .into_response();
+    }
+    Redirect::to(&format!("/c/{}{}", url_segment(number), via.query())).into_response()
 }
 
 fn grade_named(name: &str) -> Option<Grade> {
@@ -344,7 +435,7 @@ fn render_form(html: &mut String, texts: &Texts, number: &str, form: &FormState,
         "<section><h2>{}</h2><form method=post action=\"/c/{}/rating{}\">",
         texts.rate_title,
         escape(&url_segment(number)),
-        via.query(),
+        escape(&via.query()),
     );
     if let Some(error) = &form.error {
         let _ = write!(html, "<p class=error role=alert>{}</p>", escape(error));
@@ -463,6 +554,9 @@ struct Texts {
     comment: &'static str,
     anonymous: &'static str,
     submit: &'static str,
+    window_title: &'static str,
+    window_prompt: &'static str,
+    window_go: &'static str,
     english: bool,
 }
 
@@ -481,6 +575,9 @@ const ZH: Texts = Texts {
     comment: "意见建议（可选）",
     anonymous: "匿名评价",
     submit: "提交评价",
+    window_title: "评价 {window} 号窗口的服务",
+    window_prompt: "请输入您的办件编号（见回执或通知书）",
+    window_go: "去评价",
     english: false,
 };
 
@@ -499,6 +596,9 @@ const EN: Texts = Texts {
     comment: "Comments (optional)",
     anonymous: "Rate anonymously",
     submit: "Submit rating",
+    window_title: "Rate the service at window {window}",
+    window_prompt: "Enter your application number (on your receipt or notice)",
+    window_go: "Continue",
     english: true,
 };
 

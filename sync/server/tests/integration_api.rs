@@ -1041,3 +1041,109 @@ async fn a_finished_unrated_case_gets_the_rating_link_by_sms_once_and_its_rating
     let given: Rating = body_of(&AutoCommit::load(&doc.bytes).expect("automerge"));
     assert_eq!(given.channel, RatingChannel::Sms);
 }
+
+/// The static window QR on a window's nameplate (`/w/{hall}/{window}`): the resident types the case number from
+/// the receipt and rates on the case page; the rating is channel `window_qr` and names that window (only for a
+/// case of that hall).
+#[tokio::test]
+async fn the_static_window_qr_asks_for_the_case_number_and_rates_under_that_window() {
+    let server = Server::start(None).await;
+    sync_case(&server, 1, &case(1)).await;
+    sync_case(&server, 2, &case(2)).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = http
+        .get(format!("{}/w/{HALL}/5", server.url))
+        .send()
+        .await
+        .expect("window page");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("评价 5 号窗口的服务") && html.contains("name=number"),
+        "{html}"
+    );
+
+    let number = case(1).provisional_number;
+    let go = |query: String| {
+        let (http, url) = (http.clone(), format!("{}/c?{query}", server.url));
+        async move { http.get(url).send().await.expect("find") }
+    };
+    let empty = go(format!("number=+&via=window&hall={HALL}&window=5")).await;
+    assert_eq!(empty.status().as_u16(), 422);
+    let found = go(format!("number={number}&via=window&hall={HALL}&window=5")).await;
+    assert_eq!(found.status().as_u16(), 303);
+    let location = found.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert_eq!(
+        location,
+        format!("/c/{number}?via=window&hall={HALL}&window=5")
+    );
+    let form = http
+        .get(format!("{}{location}", server.url))
+        .send()
+        .await
+        .expect("case page")
+        .text()
+        .await
+        .expect("html");
+    // The page names the case by its official number by now.
+    let official = stored_case(server.storage.as_ref(), &doc_id(1))
+        .await
+        .number()
+        .to_string();
+    assert!(
+        form.contains(&format!(
+            "action=\"/c/{official}/rating?via=window&amp;hall={HALL}&amp;window=5\""
+        )),
+        "{form}"
+    );
+
+    let rate = |number: String, hall: &'static str| {
+        let (http, url) = (
+            http.clone(),
+            format!(
+                "{}/c/{number}/rating?via=window&hall={hall}&window=5",
+                server.url
+            ),
+        );
+        async move {
+            http.post(url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("grade=satisfied&reason=fast")
+                .send()
+                .await
+                .expect("rating")
+        }
+    };
+    assert_eq!(rate(number, HALL).await.status().as_u16(), 303);
+    let rating_of = |n: usize| {
+        let storage = Arc::clone(&server.storage);
+        async move {
+            let doc = storage
+                .load_doc(&banshi_server::case_page::web_rating_doc_id(&doc_id(n)))
+                .await
+                .expect("storage")
+                .expect("the rating");
+            body_of::<Rating>(&AutoCommit::load(&doc.bytes).expect("automerge"))
+        }
+    };
+    let given = rating_of(1).await;
+    assert_eq!(given.channel, RatingChannel::WindowQr);
+    assert_eq!(given.window, Some(5));
+    // Another hall's window QR names no window of this case.
+    assert_eq!(
+        rate(case(2).provisional_number, "hk-other")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let other = rating_of(2).await;
+    assert_eq!(other.channel, RatingChannel::WindowQr);
+    assert_eq!(other.window, None);
+}

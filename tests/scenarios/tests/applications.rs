@@ -1508,3 +1508,56 @@ async fn a_kiosk_with_face_verification_starts_a_case_only_for_the_card_holder()
     assert_eq!(cases(&blind), before);
     service.shutdown().await;
 }
+
+/// 查询打印 at the kiosk (brief §2: 登录 → 查询 → 打印 → 完成): an item with no situations and no materials; the
+/// resident's card pre-fills the form, they choose the year, and the case ends as 已打印 with the slip printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_print_item_ends_at_the_kiosk_as_printed_with_its_slip() {
+    let hall = Hall::start().await.expect("hall");
+    publish_demo_catalogue(&hall).await;
+    let kiosk = hall
+        .terminal("self-service", "hk-kiosk-qp")
+        .await
+        .expect("kiosk");
+    kiosk.sync_now().await;
+    let catalogue = kiosk.catalogue().await.expect("catalogue");
+    let item = item_named(&catalogue, "住房公积金缴存明细打印").clone();
+    assert!(item.is_query_print());
+    assert!(item.visible_questions(&Answers::new()).is_empty());
+    assert!(item.materials_for(&Answers::new()).is_empty());
+    let id = fill_case(&kiosk, &Actor::Resident, &item.code, resident(97)).await;
+    let done = kiosk
+        .submit_application(&Actor::Resident, &id)
+        .await
+        .expect("printed");
+    assert_eq!(done.status, CaseStatus::Printed);
+    assert!(done.status.is_final());
+    let slip = hall
+        .printer
+        .wait_for_jobs(1, std::time::Duration::from_secs(10))
+        .await
+        .expect("the slip reached the printer");
+    assert!(
+        slip.last()
+            .expect("job")
+            .text
+            .contains(&done.provisional_number),
+        "{}",
+        slip.last().expect("job").text
+    );
+    // Finished at once: nothing more to submit, and the resident may rate it.
+    let again = kiosk
+        .submit_application(&Actor::Resident, &id)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "application.not_editable");
+    kiosk
+        .rate_case_from_screen(
+            &Actor::Resident,
+            &id,
+            rating(Grade::Satisfied),
+            RatingChannel::Kiosk,
+        )
+        .await
+        .expect("rated");
+}

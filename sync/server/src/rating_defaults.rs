@@ -74,25 +74,16 @@ pub async fn sweep(
 ) -> Result<SweepOutcome, SweepError> {
     let due_after_ms = i64::from(rules.default_after_days) * 86_400_000;
     let mut outcome = SweepOutcome::default();
-    let mut after = storage.cursor(CURSOR).await?;
+    let after = storage.cursor(CURSOR).await?;
     // The feed position of the oldest finished case that is not yet due: the next sweep starts there.
     let mut oldest_pending: Option<i64> = None;
     // Cases past their days, and each one's scope (where its default rating goes).
     let mut due: Vec<FinishedCase> = Vec::new();
     let mut scopes: HashMap<String, String> = HashMap::new();
-    loop {
-        let page = storage
-            .docs_of_kind_after(APPLICATION_KIND, after, PAGE)
-            .await?;
-        let Some((last, _, _)) = page.last() else {
-            break;
-        };
-        after = *last;
-        for (position, id, bytes) in page {
+    let mut pages = CasePages::after(after);
+    while let Some(page) = pages.next(storage).await? {
+        for (position, id, scope, case) in page {
             outcome.cases_read += 1;
-            let Some((scope, case)) = read_case(&id, &bytes) else {
-                continue;
-            };
             let Some(case) = FinishedCase::of(&id, &case) else {
                 continue;
             };
@@ -115,7 +106,7 @@ pub async fn sweep(
             }
         }
     }
-    let resume_after = oldest_pending.map_or(after, |p| p - 1);
+    let resume_after = oldest_pending.map_or(pages.position(), |p| p - 1);
     storage.set_cursor(CURSOR, resume_after).await?;
     Ok(outcome)
 }
@@ -148,15 +139,48 @@ pub async fn run(
     }
 }
 
-/// The scope and application of a stored case document, or `None` (logged) when it cannot be read.
-fn read_case(doc_id: &str, bytes: &[u8]) -> Option<(String, Application)> {
-    let record = AutoCommit::load(bytes)
-        .ok()
-        .and_then(|doc| read_record::<Application>(&doc).ok());
-    if record.is_none() {
-        tracing::warn!(%doc_id, "case document unreadable; no default grade for it");
+/// Application documents after a feed position, a page at a time, for the sweeps over cases (default grades,
+/// SMS links): each as `(position, doc id, scope, case)`; unreadable ones are logged and left out.
+pub(crate) struct CasePages {
+    after: i64,
+}
+
+impl CasePages {
+    pub(crate) fn after(position: i64) -> Self {
+        Self { after: position }
     }
-    record.map(|r| (r.header.scope, r.body))
+
+    /// The next page, or `None` after the last document.
+    pub(crate) async fn next(
+        &mut self,
+        storage: &dyn ServerStorage,
+    ) -> Result<Option<Vec<(i64, String, String, Application)>>, StorageError> {
+        let page = storage
+            .docs_of_kind_after(APPLICATION_KIND, self.after, PAGE)
+            .await?;
+        let Some((last, _, _)) = page.last() else {
+            return Ok(None);
+        };
+        self.after = *last;
+        Ok(Some(
+            page.into_iter()
+                .filter_map(|(position, id, bytes)| {
+                    let record = AutoCommit::load(&bytes)
+                        .ok()
+                        .and_then(|doc| read_record::<Application>(&doc).ok());
+                    if record.is_none() {
+                        tracing::warn!(doc_id = %id, "case document unreadable; skipped");
+                    }
+                    record.map(|r| (position, id, r.header.scope, r.body))
+                })
+                .collect(),
+        ))
+    }
+
+    /// The feed position of the last document read (where a sweep that read everything resumes after).
+    pub(crate) fn position(&self) -> i64 {
+        self.after
+    }
 }
 
 /// Every rating document's body (unreadable ones logged and left out).

@@ -16,12 +16,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::AutoCommit;
-use banshi_core::application::{Application, APPLICATION_KIND};
+use banshi_core::application::Application;
 use banshi_core::rating::{effective_rating, FinishedCase};
 use banshi_core::Clock;
-use banshi_store::read_record;
 use serde::Serialize;
+
+use crate::rating_defaults::CasePages;
 
 use crate::storage::{ServerStorage, StorageError};
 
@@ -29,8 +29,6 @@ use crate::storage::{ServerStorage, StorageError};
 pub const CURSOR: &str = "rating-sms";
 /// The form field that holds the applicant's mobile number (the demo catalogue's field dictionary).
 pub const PHONE_FIELD: &str = "applicant_phone";
-/// Documents read per storage call.
-const PAGE: usize = 500;
 /// How long the gateway may take to accept one message.
 const GATEWAY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -102,27 +100,12 @@ pub async fn sweep(
     let due_after_ms = i64::from(settings.after_hours) * 3_600_000;
     let mut outcome = SmsOutcome::default();
     let start = storage.cursor(CURSOR).await?;
-    let mut after = start;
     let mut oldest_pending: Option<i64> = None;
     let mut due: Vec<(i64, String, Application)> = Vec::new();
-    loop {
-        let page = storage
-            .docs_of_kind_after(APPLICATION_KIND, after, PAGE)
-            .await?;
-        let Some((last, _, _)) = page.last() else {
-            break;
-        };
-        after = *last;
-        for (position, id, bytes) in page {
+    let mut pages = CasePages::after(start);
+    while let Some(page) = pages.next(storage).await? {
+        for (position, id, _scope, case) in page {
             outcome.cases_read += 1;
-            let Some(case) = AutoCommit::load(&bytes)
-                .ok()
-                .and_then(|doc| read_record::<Application>(&doc).ok())
-                .map(|r| r.body)
-            else {
-                tracing::warn!(doc_id = %id, "case document unreadable; no SMS for it");
-                continue;
-            };
             let Some(finished) = FinishedCase::of(&id, &case) else {
                 continue;
             };
@@ -159,7 +142,7 @@ pub async fn sweep(
             outcome.sent += 1;
         }
     }
-    let resume_after = oldest_pending.map_or(after, |p| p - 1);
+    let resume_after = oldest_pending.map_or(pages.position(), |p| p - 1);
     storage.set_cursor(CURSOR, resume_after).await?;
     Ok(outcome)
 }

@@ -104,6 +104,16 @@ async fn publish_demo_catalogue(hall: &Hall) -> Arc<Terminal> {
     admin
 }
 
+/// A self-service kiosk of the hall that has synced once, so it holds the published catalogue.
+async fn synced_kiosk(hall: &Hall, terminal_id: &str) -> Arc<Terminal> {
+    let kiosk = hall
+        .terminal("self-service", terminal_id)
+        .await
+        .expect("kiosk");
+    kiosk.sync_now().await;
+    kiosk
+}
+
 /// Start, answer, fill and (for capturable materials) scan a case; returns its id.
 async fn fill_case(
     terminal: &Terminal,
@@ -152,11 +162,7 @@ async fn a_kiosk_case_taken_offline_is_handed_to_a_window_accepted_with_a_missin
 ) {
     let hall = Hall::start().await.expect("hall");
     publish_demo_catalogue(&hall).await;
-    let kiosk = hall
-        .terminal("self-service", "hk-kiosk-01")
-        .await
-        .expect("kiosk");
-    kiosk.sync_now().await;
+    let kiosk = synced_kiosk(&hall, "hk-kiosk-01").await;
     // The window's A4 printer is a real IPP printer (ippeveprinter) keeping what it prints.
     let printer = banshi_documents::VirtualPrinter::start().expect("virtual IPP printer");
     let printer_url = printer.url();
@@ -519,11 +525,7 @@ async fn a_withdrawn_item_is_refused_with_its_name() {
         .expect("publish v2");
     admin.sync_now().await;
 
-    let kiosk = hall
-        .terminal("self-service", "hk-kiosk-02")
-        .await
-        .expect("kiosk");
-    kiosk.sync_now().await;
+    let kiosk = synced_kiosk(&hall, "hk-kiosk-02").await;
     assert_eq!(kiosk.catalogue().await.unwrap().version, catalogue.version);
     let err = kiosk
         .start_application(&Actor::Resident, &withdrawn, resident(1))
@@ -1136,11 +1138,7 @@ async fn a_clerk_pre_reviews_kiosk_cases_passing_one_on_to_acceptance_and_reject
 
     let hall = Hall::start().await.expect("hall");
     publish_demo_catalogue(&hall).await;
-    let kiosk = hall
-        .terminal("self-service", "hk-kiosk-pr")
-        .await
-        .expect("kiosk");
-    kiosk.sync_now().await;
+    let kiosk = synced_kiosk(&hall, "hk-kiosk-pr").await;
     let window = hall
         .terminal_with("window", "hk-window-pr", |p| p.devices.a4_printer = None)
         .await
@@ -1515,11 +1513,7 @@ async fn a_kiosk_with_face_verification_starts_a_case_only_for_the_card_holder()
 async fn a_query_print_item_ends_at_the_kiosk_as_printed_with_its_slip() {
     let hall = Hall::start().await.expect("hall");
     publish_demo_catalogue(&hall).await;
-    let kiosk = hall
-        .terminal("self-service", "hk-kiosk-qp")
-        .await
-        .expect("kiosk");
-    kiosk.sync_now().await;
+    let kiosk = synced_kiosk(&hall, "hk-kiosk-qp").await;
     let catalogue = kiosk.catalogue().await.expect("catalogue");
     let item = item_named(&catalogue, "住房公积金缴存明细打印").clone();
     assert!(item.is_query_print());
